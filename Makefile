@@ -1,0 +1,48 @@
+# Two commands for a newcomer: `make report` and `make test` (see README.md).
+SHELL := /bin/bash
+PY := .venv/bin/python
+MORALIGN := .venv/bin/moralign
+# Set MORALIGN_DATA_MIRROR=<folder> to copy the pinned files from a local mirror instead of
+# downloading them.
+
+.PHONY: report test setup setup-model data similarity analysis book demo lint renv-lock bench
+
+report: setup data analysis book ## fetch, import, similarity, R models, render the book
+
+test: setup-model data ## every Python and R test
+	$(PY) -m pytest
+
+setup:
+	@tools/setup.sh
+
+setup-model:
+	@tools/setup.sh --model
+
+data: setup
+	$(MORALIGN) data fetch
+	$(MORALIGN) data import
+
+similarity: data
+	$(MORALIGN) similarity --respondent-ids paper
+	$(MORALIGN) similarity --respondent-ids respondent
+
+analysis: similarity
+	Rscript R/analysis/run.R --derived data/derived/paper --results results
+	Rscript R/analysis/run.R --derived data/derived/respondent --results results/respondent
+
+book: setup
+	Rscript reports/render.R
+
+demo: setup-model
+	$(PY) -m collect.collector.demo
+
+lint: setup
+	.venv/bin/ruff check python tests benchmarks
+
+renv-lock: setup ## rewrite renv.lock from the installed R packages the code loads
+	Rscript tools/write_renv_lock.R
+
+bench: setup data
+	$(PY) benchmarks/similarity.py
+	Rscript benchmarks/analysis.R
+	$(PY) benchmarks/collector.py

@@ -1,0 +1,1 @@
+"""Collect LLM answers to survey items from provider APIs (method.md section 1)."""

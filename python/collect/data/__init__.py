@@ -1,0 +1,1 @@
+"""Data sources, importers and the project's canonical tables."""

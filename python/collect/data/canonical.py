@@ -1,0 +1,78 @@
+"""Build the canonical tables from the fetched sources, and read them back for later steps."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from collect.data import release, schema, wvs7
+from collect.data.sources import dataset_dir, load_sources, sha256_of
+from collect.errors import InputError, MissingDataError
+from collect.paths import PATHS
+from collect.vocab import RESPONDENT_ID_MODES, RespondentIds
+
+REPORT_FILE = "import_report.json"
+
+
+@dataclass
+class ImportReport:
+    tables: dict[str, int] = field(default_factory=dict)
+    wvs7: dict[str, dict[str, int]] | None = None
+    wvs7_missing: str | None = None
+    inputs: dict[str, str] = field(default_factory=dict)
+
+
+def build_canonical(
+    external: Path | None = None, out: Path | None = None, wvs7_file: Path | None = None
+) -> ImportReport:
+    """Import every source into canonical tables under `out`; WVS humans only if present."""
+    external = external or PATHS.external
+    out = out or PATHS.canonical
+    wvs7_file = wvs7_file or PATHS.wvs7_file
+    folder = dataset_dir(release.STUDY, external)
+    if not folder.is_dir():
+        raise MissingDataError(f"{folder} does not exist: run `moralign data fetch` first")
+
+    models = release.read_models(folder)
+    tables = {
+        "items": release.read_items(folder),
+        "models": models,
+        "human_responses": release.read_human_mfq(folder),
+        **release.read_llm_files(folder, models),
+    }
+    report = ImportReport(
+        inputs={s.local: s.sha256 for s in load_sources() if s.dataset == release.STUDY}
+    )
+    try:
+        wvs_humans, report.wvs7 = wvs7.read_wvs7(wvs7_file)
+    except MissingDataError as missing:
+        report.wvs7_missing = str(missing)
+    else:
+        tables["human_responses"] = pd.concat([tables["human_responses"], wvs_humans])
+        report.inputs[str(wvs7_file)] = sha256_of(wvs7_file)
+
+    for name, frame in tables.items():
+        schema.write_table(frame, schema.TABLES[name], out)
+        report.tables[name] = len(frame)
+    (out / REPORT_FILE).write_text(json.dumps(report.__dict__, indent=2) + "\n")
+    return report
+
+
+def load(name: str, folder: Path | None = None) -> pd.DataFrame:
+    return schema.read_table(schema.TABLES[name], folder or PATHS.canonical)
+
+
+def with_respondent_ids(humans: pd.DataFrame, mode: RespondentIds) -> pd.DataFrame:
+    """Human responses keyed by the chosen respondent id (method.md section 2).
+
+    `paper` uses the labels the release published (each MFQ-2 label mixes 36 people; the
+    published numbers depend on it); `respondent` uses the true, row-order respondents.
+    """
+    if mode not in RESPONDENT_ID_MODES:
+        raise InputError(f"respondent ids must be one of {RESPONDENT_ID_MODES}, not {mode!r}")
+    if mode == "paper":
+        return humans.drop(columns="respondent").rename(columns={"paper_id": "respondent"})
+    return humans.drop(columns="paper_id")

@@ -1,0 +1,63 @@
+"""`moralign data ...`: fetch the pinned sources and build the canonical tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from collect.data.canonical import build_canonical
+from collect.data.sources import MIRROR_ENV, fetch_all, load_sources
+from collect.paths import PATHS
+
+app = typer.Typer(help="Fetch the pinned data sources and build the canonical tables.",
+                  no_args_is_help=True)
+
+
+@app.command()
+def fetch(
+    mirror: Annotated[
+        Path | None,
+        typer.Option(help=f"Copy from this folder instead of downloading (also ${MIRROR_ENV}). "
+                     "It may be laid out like data/external/<dataset>/ or like the upstream "
+                     "repository."),
+    ] = None,
+    external: Annotated[Path | None, typer.Option(help="Where fetched files go.")] = None,
+) -> None:
+    """Download every file of data/sources.toml into data/external/ and verify its sha256.
+
+    Files already present with the right hash are left alone. A download is written to a
+    temporary file and kept only if its hash matches; a mismatch is an error naming the file
+    and both hashes. The WVS wave 7 file is not fetched: its terms forbid redistribution, so
+    users download it themselves (see data/README.md).
+    """
+    for path, fetched in fetch_all(mirror=mirror, external=external):
+        typer.echo(f"{'fetched' if fetched else 'present'}  {path}")
+
+
+@app.command("import")
+def import_(
+    external: Annotated[Path | None, typer.Option(help="Folder of fetched files.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Folder for the canonical tables.")] = None,
+    wvs7_file: Annotated[
+        Path | None, typer.Option("--wvs7", help="The WVS wave 7 cross-national CSV.")
+    ] = None,
+) -> None:
+    """Build the canonical tables (data/canonical/*.csv) from the fetched sources."""
+    report = build_canonical(external=external, out=out, wvs7_file=wvs7_file)
+    for name, rows in report.tables.items():
+        typer.echo(f"{name:16} {rows:>8} rows")
+    if report.wvs7 is not None:
+        for nation, counts in report.wvs7.items():
+            typer.echo(f"wvs7 {nation}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    if report.wvs7_missing:
+        typer.secho(f"WVS-7 humans not imported: {report.wvs7_missing}", fg=typer.colors.YELLOW)
+    typer.echo(f"written to {out or PATHS.canonical}")
+
+
+@app.command()
+def sources() -> None:
+    """List the pinned files: dataset, path, URL and sha256."""
+    for source in load_sources():
+        typer.echo(f"{source.dataset}/{source.local}\n  {source.url}\n  sha256 {source.sha256}")

