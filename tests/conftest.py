@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from collect.data.canonical import build_canonical
 from collect.data.sources import fetch_all
 from collect.paths import ROOT

@@ -7,8 +7,9 @@ from collect.paths import ROOT
 
 
 def test_renv_lock_matches_what_the_r_code_loads() -> None:
-    done = subprocess.run(["Rscript", "tools/write_renv_lock.R", "--check"], cwd=ROOT,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        ["Rscript", "tools/write_renv_lock.R", "--check"], cwd=ROOT, capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 

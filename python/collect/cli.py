@@ -5,11 +5,11 @@ from __future__ import annotations
 import typer
 
 from collect import __version__
+from collect.analysis_cli import analyze
 from collect.collector.cli import app as collect_app
 from collect.data.cli import app as data_app
 from collect.errors import MoralignError
 from collect.similarity.cli import similarity
-from collect.analysis_cli import analyze
 
 app = typer.Typer(
     name="moralign",

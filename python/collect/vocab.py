@@ -41,7 +41,9 @@ class Instrument:
 
 
 MFQ2 = Instrument("mfq2", "Moral Foundations Questionnaire 2", 1, 5, tuple(range(1, 37)))
-WVS7 = Instrument("wvs7", "World Values Survey wave 7, justifiability", 1, 10, tuple(range(177, 196)))
+WVS7 = Instrument(
+    "wvs7", "World Values Survey wave 7, justifiability", 1, 10, tuple(range(177, 196))
+)
 INSTRUMENTS: dict[str, Instrument] = {MFQ2.name: MFQ2, WVS7.name: WVS7}
 
 

@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from collect.data import release
 from collect.data.canonical import load, with_respondent_ids
 from collect.errors import InputError
@@ -21,7 +20,9 @@ def test_canonical_tables_have_the_release_sizes(canonical_dir: Path) -> None:
     assert models.groupby("origin").size().to_dict() == {"China": 11, "USA": 11}
     humans = load("human_responses", canonical_dir)
     assert humans.groupby("nationality")["respondent"].nunique().to_dict() == {
-        "China": 517, "USA": 515}
+        "China": 517,
+        "USA": 515,
+    }
     ratings = load("llm_ratings", canonical_dir)
     # 20 LLMs x 6 conditions x 36 items; WVS: the union of both files (17 LLMs with persona, 14
     # of them also without)
@@ -42,8 +43,11 @@ def test_both_respondent_id_modes_give_36_items_per_respondent(canonical_dir: Pa
     true = with_respondent_ids(humans, "respondent")
     first_paper = paper[(paper.nationality == "USA") & (paper.respondent == 1)].sort_values("item")
     first_true = true[(true.nationality == "USA") & (true.respondent == 1)].sort_values("item")
-    assert not first_paper["rating"].reset_index(drop=True).equals(
-        first_true["rating"].reset_index(drop=True))
+    assert (
+        not first_paper["rating"]
+        .reset_index(drop=True)
+        .equals(first_true["rating"].reset_index(drop=True))
+    )
 
 
 def test_row_order_respondent_is_r_div_36(release_mirror: Path, canonical_dir: Path) -> None:
@@ -96,7 +100,9 @@ def test_non_numeric_rating_names_line_and_column(release_copy: Path) -> None:
     lines = (release_copy / HUMANS).read_text(encoding="utf-8-sig").splitlines()
     lines[3] = lines[3].replace(",4,", ",four,", 1)
     (release_copy / HUMANS).write_text("\n".join(lines) + "\n")
-    with pytest.raises(InputError, match=r"line 4, column 'Response': value 'four' is not an integer"):
+    with pytest.raises(
+        InputError, match=r"line 4, column 'Response': value 'four' is not an integer"
+    ):
         release.read_human_mfq(release_copy)
 
 
@@ -135,8 +141,11 @@ def test_unknown_model_and_persona_are_named(release_copy: Path) -> None:
 
 def test_conflicting_wvs_overlap_is_refused(release_copy: Path) -> None:
     path = release_copy / "Data/WVS/llm_wvs_persona_responses.csv"
-    _edit(path, "wvs,glm-4-plus,Chinese,China,177,0,2,glm-4-plus,2025-06-29,China,bigmodel,0.95,2.15",
-          "wvs,glm-4-plus,Chinese,China,177,0,2,glm-4-plus,2025-06-29,China,bigmodel,0.95,2.25")
+    _edit(
+        path,
+        "wvs,glm-4-plus,Chinese,China,177,0,2,glm-4-plus,2025-06-29,China,bigmodel,0.95,2.15",
+        "wvs,glm-4-plus,Chinese,China,177,0,2,glm-4-plus,2025-06-29,China,bigmodel,0.95,2.25",
+    )
     models = release.read_models(release_copy)
     with pytest.raises(InputError, match="disagree on the item mean"):
         release.read_llm_files(release_copy, models)

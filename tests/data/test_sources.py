@@ -8,7 +8,6 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-
 from collect.data.sources import ChecksumError, SourceFile, fetch_all, load_sources, sha256_of
 from collect.errors import MoralignError
 
@@ -80,8 +79,9 @@ def _leftovers(folder: Path) -> list[Path]:
 def test_download_over_http_checks_the_hash(http_root: tuple[str, Path], tmp_path: Path) -> None:
     base, root = http_root
     (root / "good.csv").write_bytes(b"a,b\n1,2\n")
-    good = SourceFile("demo", "good.csv", "good.csv", f"{base}/good.csv",
-                      sha256_of(root / "good.csv"))
+    good = SourceFile(
+        "demo", "good.csv", "good.csv", f"{base}/good.csv", sha256_of(root / "good.csv")
+    )
     external = tmp_path / "external"
     [(path, fetched)] = fetch_all(external=external, sources=[good])
     assert fetched and path.read_bytes() == b"a,b\n1,2\n"

@@ -3,9 +3,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from collect.data.wvs7 import read_wvs7
 from collect.errors import InputError, MissingDataError
+
 from tests.data.wvs7_synthetic import write_synthetic_wvs7
 
 COUNTRY_NAMES = {"CHN": "China", "USA": "USA"}
@@ -22,7 +22,8 @@ def test_filters_and_counts_match_the_synthetic_truth(tmp_path: Path, delimiter:
     per_person = humans.groupby(["nationality", "respondent"]).size()
     assert (per_person == 19).all()
     assert per_person.groupby(level=0).size().to_dict() == {
-        COUNTRY_NAMES[c]: truth[c]["kept"] for c in COUNTRY_NAMES}
+        COUNTRY_NAMES[c]: truth[c]["kept"] for c in COUNTRY_NAMES
+    }
     assert humans.loc[humans.nationality == "China", "language"].eq("Chinese").all()
 
 

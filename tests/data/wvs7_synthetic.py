@@ -14,7 +14,16 @@ from pathlib import Path
 import numpy as np
 
 ITEMS = [f"Q{i}" for i in range(177, 196)]
-HEADER = ["version", "B_COUNTRY", "B_COUNTRY_ALPHA", "D_INTERVIEW", "Q1", *ITEMS, "Q254", "W_WEIGHT"]
+HEADER = [
+    "version",
+    "B_COUNTRY",
+    "B_COUNTRY_ALPHA",
+    "D_INTERVIEW",
+    "Q1",
+    *ITEMS,
+    "Q254",
+    "W_WEIGHT",
+]
 MISSING_CODES = (-1, -2, -4, -5)
 
 
@@ -48,8 +57,16 @@ def write_synthetic_wvs7(
         }
         for row in range(n):
             interview += 1
-            values = ["7.0", "156", country, str(interview), str(rng.integers(1, 5)),
-                      *map(str, ratings[row]), str(nationality[row]), "1.02"]
+            values = [
+                "7.0",
+                "156",
+                country,
+                str(interview),
+                str(rng.integers(1, 5)),
+                *map(str, ratings[row]),
+                str(nationality[row]),
+                "1.02",
+            ]
             lines.append(delimiter.join(values))
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return expected

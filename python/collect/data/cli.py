@@ -11,17 +11,20 @@ from collect.data.canonical import build_canonical
 from collect.data.sources import MIRROR_ENV, fetch_all, load_sources
 from collect.paths import PATHS
 
-app = typer.Typer(help="Fetch the pinned data sources and build the canonical tables.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Fetch the pinned data sources and build the canonical tables.", no_args_is_help=True
+)
 
 
 @app.command()
 def fetch(
     mirror: Annotated[
         Path | None,
-        typer.Option(help=f"Copy from this folder instead of downloading (also ${MIRROR_ENV}). "
-                     "It may be laid out like data/external/<dataset>/ or like the upstream "
-                     "repository."),
+        typer.Option(
+            help=f"Copy from this folder instead of downloading (also ${MIRROR_ENV}). "
+            "It may be laid out like data/external/<dataset>/ or like the upstream "
+            "repository."
+        ),
     ] = None,
     external: Annotated[Path | None, typer.Option(help="Where fetched files go.")] = None,
 ) -> None:

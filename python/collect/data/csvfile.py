@@ -101,10 +101,12 @@ def numbers(
         )
     if empty.any() and not allow_empty:
         row = frame.loc[empty].iloc[0]
-        raise InputError("value is empty; expected a number", file=name, line=int(row[LINE]),
-                         column=column)
+        raise InputError(
+            "value is empty; expected a number", file=name, line=int(row[LINE]), column=column
+        )
     outside = values.notna() & (
-        (values < low if low is not None else False) | (values > high if high is not None else False)
+        (values < low if low is not None else False)
+        | (values > high if high is not None else False)
     )
     if outside.any():
         row = frame.loc[outside].iloc[0]

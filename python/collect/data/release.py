@@ -10,11 +10,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from collect.collector.parse import parse_answer
 from collect.data import schema
 from collect.data.csvfile import LINE, numbers, one_of, read_records, refuse_duplicates
 from collect.errors import InputError
-from collect.vocab import INSTRUMENTS, LANGUAGE_OF_NATION, LANGUAGES, NATIONS, PERSONAS, MFQ2, WVS7
-from collect.vocab import mfq2_foundation
+from collect.vocab import (
+    INSTRUMENTS,
+    LANGUAGE_OF_NATION,
+    LANGUAGES,
+    MFQ2,
+    NATIONS,
+    PERSONAS,
+    WVS7,
+    mfq2_foundation,
+)
 
 STUDY = "made_in_china"
 CALLS_PER_ITEM = 20
@@ -32,24 +41,30 @@ def _name(folder: Path, local: str) -> str:
 
 def read_items(folder: Path) -> pd.DataFrame:
     mfq_name = _name(folder, "items/mfq_items.csv")
-    mfq = read_records(folder / "items/mfq_items.csv", ["item", "dimension", "language", "prompt"],
-                       label=mfq_name)
+    mfq = read_records(
+        folder / "items/mfq_items.csv", ["item", "dimension", "language", "prompt"], label=mfq_name
+    )
     mfq["item"] = numbers(mfq, "item", mfq_name, integer=True, low=1, high=36)
     mfq["language"] = one_of(mfq, "language", LANGUAGES, mfq_name)
     expected = mfq["item"].map(lambda i: mfq2_foundation(int(i)))
     wrong = mfq["dimension"].str.strip() != expected
     if wrong.any():
         row = mfq.loc[wrong].iloc[0]
-        raise InputError(f"item {row['item']} belongs to {expected[wrong].iloc[0]}, not "
-                         f"{row['dimension']!r}", file=mfq_name, line=int(row[LINE]),
-                         column="dimension")
+        raise InputError(
+            f"item {row['item']} belongs to {expected[wrong].iloc[0]}, not {row['dimension']!r}",
+            file=mfq_name,
+            line=int(row[LINE]),
+            column="dimension",
+        )
     mfq["instrument"] = MFQ2.name
 
     wvs_name = _name(folder, "items/wvs_items.csv")
-    wvs = read_records(folder / "items/wvs_items.csv", ["gloss", "item", "language", "prompt"],
-                       label=wvs_name)
-    wvs["item"] = numbers(wvs, "item", wvs_name, integer=True, low=WVS7.items[0],
-                          high=WVS7.items[-1])
+    wvs = read_records(
+        folder / "items/wvs_items.csv", ["gloss", "item", "language", "prompt"], label=wvs_name
+    )
+    wvs["item"] = numbers(
+        wvs, "item", wvs_name, integer=True, low=WVS7.items[0], high=WVS7.items[-1]
+    )
     wvs["language"] = one_of(wvs, "language", LANGUAGES, wvs_name)
     wvs["dimension"] = wvs["gloss"].str.split(":", n=1).str[-1].str.strip()
     wvs["instrument"] = WVS7.name
@@ -70,17 +85,20 @@ def _require_all_items(frame: pd.DataFrame, items: tuple[int, ...], name: str) -
 
 def read_models(folder: Path) -> pd.DataFrame:
     name = _name(folder, "Data/llm_info.csv")
-    info = read_records(folder / "Data/llm_info.csv", ["llm_nation", "llm_name", "LLM", "group"],
-                        label=name)
+    info = read_records(
+        folder / "Data/llm_info.csv", ["llm_nation", "llm_name", "LLM", "group"], label=name
+    )
     info["origin"] = one_of(info, "llm_nation", NATIONS, name)
     kinds = one_of(info, "group", ["LLM", "Human"], name)
     refuse_duplicates(info, ["LLM"], name)
-    models = pd.DataFrame({
-        "model": info["LLM"].str.strip(),
-        "display_name": info["llm_name"].str.strip(),
-        "origin": info["origin"],
-        "kind": kinds.map({"LLM": "llm", "Human": "human_mean"}),
-    })
+    models = pd.DataFrame(
+        {
+            "model": info["LLM"].str.strip(),
+            "display_name": info["llm_name"].str.strip(),
+            "origin": info["origin"],
+            "kind": kinds.map({"LLM": "llm", "Human": "human_mean"}),
+        }
+    )
     return schema.conform(models, schema.MODELS, name)
 
 
@@ -92,11 +110,15 @@ def read_human_mfq(folder: Path) -> pd.DataFrame:
     keeps the released label (what the published numbers use); `respondent` is the true one.
     """
     name = _name(folder, "Data/MFQ2/human_mfq_responses.csv")
-    raw = read_records(folder / "Data/MFQ2/human_mfq_responses.csv",
-                       ["Item", "Response", "Participant", "Group", "Dimension"], label=name)
+    raw = read_records(
+        folder / "Data/MFQ2/human_mfq_responses.csv",
+        ["Item", "Response", "Participant", "Group", "Dimension"],
+        label=name,
+    )
     raw["item"] = numbers(raw, "Item", name, integer=True, low=1, high=36)
-    raw["rating"] = numbers(raw, "Response", name, integer=True, low=MFQ2.scale_min,
-                            high=MFQ2.scale_max)
+    raw["rating"] = numbers(
+        raw, "Response", name, integer=True, low=MFQ2.scale_min, high=MFQ2.scale_max
+    )
     raw["paper_id"] = numbers(raw, "Participant", name, integer=True, low=1)
     raw["nationality"] = one_of(raw, "Group", NATIONS, name)
     parts = []
@@ -109,7 +131,9 @@ def read_human_mfq(folder: Path) -> pd.DataFrame:
                 f"the {nation} rows are not in respondent-major order (item {row['item']} where "
                 f"item {order[off][0] % 36 + 1} was expected), so row-order respondents cannot "
                 "be recovered",
-                file=name, line=int(row[LINE]), column="Item",
+                file=name,
+                line=int(row[LINE]),
+                column="Item",
             )
         if len(rows) % 36:
             raise InputError(f"{nation} has {len(rows)} rows, not a multiple of 36", file=name)
@@ -120,8 +144,12 @@ def read_human_mfq(folder: Path) -> pd.DataFrame:
     wrong = humans["Dimension"].str.strip() != humans["item"].map(lambda i: mfq2_foundation(int(i)))
     if wrong.any():
         row = humans.loc[wrong].iloc[0]
-        raise InputError(f"item {row['item']} is not of foundation {row['Dimension']!r}",
-                         file=name, line=int(row[LINE]), column="Dimension")
+        raise InputError(
+            f"item {row['item']} is not of foundation {row['Dimension']!r}",
+            file=name,
+            line=int(row[LINE]),
+            column="Dimension",
+        )
     humans["instrument"] = MFQ2.name
     humans["language"] = humans["nationality"].map(LANGUAGE_OF_NATION)
     return schema.conform(humans, schema.HUMAN_RESPONSES, name)
@@ -133,25 +161,47 @@ def read_llm_files(folder: Path, models: pd.DataFrame) -> dict[str, pd.DataFrame
     The WVS files overlap (the no-persona file also holds persona rows of its 14 LLMs); a key
     present in both must carry the same numbers, and is kept once.
     """
-    columns = ["survey", "LLM", "language", "persona", "item", "iteration", "response",
-               "model_fullname", "date", "API", "temperature", "llm_response", "prop_na"]
+    columns = [
+        "survey",
+        "LLM",
+        "language",
+        "persona",
+        "item",
+        "iteration",
+        "response",
+        "model_fullname",
+        "date",
+        "API",
+        "temperature",
+        "llm_response",
+        "prop_na",
+    ]
     frames = []
     for local, instrument_name in LLM_FILES.items():
         name = _name(folder, local)
         raw = read_records(folder / local, columns, label=name)
         instrument = INSTRUMENTS[instrument_name]
-        survey = one_of(raw, "survey", [k for k, v in SURVEY_NAMES.items() if v == instrument.name],
-                        name)
+        survey = one_of(
+            raw, "survey", [k for k, v in SURVEY_NAMES.items() if v == instrument.name], name
+        )
         raw["instrument"] = survey.map(SURVEY_NAMES)
         raw["model"] = one_of(raw, "LLM", models.loc[models["kind"] == "llm", "model"], name)
         raw["language"] = one_of(raw, "language", LANGUAGES, name)
         raw["persona"] = one_of(raw, "persona", PERSONAS, name)
-        raw["item"] = numbers(raw, "item", name, integer=True, low=instrument.items[0],
-                              high=instrument.items[-1])
-        raw["iteration"] = numbers(raw, "iteration", name, integer=True, low=0,
-                                   high=CALLS_PER_ITEM - 1)
-        raw["mean"] = numbers(raw, "llm_response", name, low=instrument.scale_min,
-                              high=instrument.scale_max, allow_empty=True)
+        raw["item"] = numbers(
+            raw, "item", name, integer=True, low=instrument.items[0], high=instrument.items[-1]
+        )
+        raw["iteration"] = numbers(
+            raw, "iteration", name, integer=True, low=0, high=CALLS_PER_ITEM - 1
+        )
+        raw["mean"] = numbers(
+            raw,
+            "llm_response",
+            name,
+            low=instrument.scale_min,
+            high=instrument.scale_max,
+            allow_empty=True,
+        )
         raw["condition_prop_invalid"] = numbers(raw, "prop_na", name, low=0, high=1)
         raw["temperature"] = numbers(raw, "temperature", name, low=0, high=2)
         refuse_duplicates(raw, ["model", "language", "persona", "item"], name)
@@ -162,18 +212,31 @@ def read_llm_files(folder: Path, models: pd.DataFrame) -> dict[str, pd.DataFrame
     _refuse_conflicting_overlap(rows, key)
 
     ratings = rows.drop_duplicates(key).assign(n_valid=pd.NA, n_calls=CALLS_PER_ITEM)
-    calls = rows.drop_duplicates([*key, "iteration", "response"]).assign(
-        study=STUDY, raw_text=rows["response"], rating=np.nan, valid=False
-    )
+    calls = _parsed_examples(rows.drop_duplicates([*key, "iteration", "response"]))
     model_calls = rows.rename(
         columns={"API": "provider", "model_fullname": "api_model", "date": "collected_on"}
-    ).drop_duplicates(["instrument", "model", "provider", "api_model", "temperature",
-                       "collected_on"])
+    ).drop_duplicates(
+        ["instrument", "model", "provider", "api_model", "temperature", "collected_on"]
+    )
     return {
         "llm_ratings": schema.conform(ratings, schema.LLM_RATINGS, folder),
-        "llm_calls": calls,
+        "llm_calls": schema.conform(calls, schema.LLM_CALLS, folder),
         "model_calls": schema.conform(model_calls, schema.MODEL_CALLS, folder),
     }
+
+
+def _parsed_examples(rows: pd.DataFrame) -> pd.DataFrame:
+    """The release keeps one raw answer per item and condition; parse it like any call."""
+    parsed = [
+        parse_answer(text, INSTRUMENTS[instrument].scale_min, INSTRUMENTS[instrument].scale_max)
+        for text, instrument in zip(rows["response"], rows["instrument"], strict=True)
+    ]
+    return rows.assign(
+        study=STUDY,
+        raw_text=rows["response"],
+        rating=[answer.rating for answer in parsed],
+        valid=[answer.valid for answer in parsed],
+    )
 
 
 def _refuse_conflicting_overlap(rows: pd.DataFrame, key: list[str]) -> None:
@@ -181,8 +244,9 @@ def _refuse_conflicting_overlap(rows: pd.DataFrame, key: list[str]) -> None:
     shared = rows[rows.duplicated(key, keep=False)]
     if shared.empty:
         return
-    spread = shared.groupby(key)[values].agg(lambda s: s.max() - s.min() if s.notna().all()
-                                             else (0.0 if s.isna().all() else np.inf))
+    spread = shared.groupby(key)[values].agg(
+        lambda s: s.max() - s.min() if s.notna().all() else (0.0 if s.isna().all() else np.inf)
+    )
     conflict = spread[(spread > 1e-12).any(axis=1)]
     if not conflict.empty:
         first = dict(zip(key, conflict.index[0], strict=True))

@@ -26,8 +26,13 @@ class TableSpec:
 
 ITEMS = TableSpec(
     "items",
-    {"instrument": "string", "item": "int64", "dimension": "string", "language": "string",
-     "text": "string"},
+    {
+        "instrument": "string",
+        "item": "int64",
+        "dimension": "string",
+        "language": "string",
+        "text": "string",
+    },
     ("instrument", "item", "language"),
 )
 MODELS = TableSpec(
@@ -37,33 +42,64 @@ MODELS = TableSpec(
 )
 MODEL_CALLS = TableSpec(
     "model_calls",
-    {"instrument": "string", "model": "string", "provider": "string", "api_model": "string",
-     "temperature": "float64", "collected_on": "string"},
+    {
+        "instrument": "string",
+        "model": "string",
+        "provider": "string",
+        "api_model": "string",
+        "temperature": "float64",
+        "collected_on": "string",
+    },
     ("instrument", "model", "provider", "api_model", "temperature", "collected_on"),
 )
 HUMAN_RESPONSES = TableSpec(
     "human_responses",
-    {"instrument": "string", "respondent": "int64", "paper_id": "int64", "nationality": "string",
-     "language": "string", "item": "int64", "rating": "float64"},
+    {
+        "instrument": "string",
+        "respondent": "int64",
+        "paper_id": "int64",
+        "nationality": "string",
+        "language": "string",
+        "item": "int64",
+        "rating": "float64",
+    },
     ("instrument", "nationality", "respondent", "item"),
 )
 LLM_RATINGS = TableSpec(
     "llm_ratings",
-    {"instrument": "string", "model": "string", "language": "string", "persona": "string",
-     "item": "int64", "mean": "float64", "n_valid": "Int64", "n_calls": "int64",
-     "condition_prop_invalid": "float64"},
+    {
+        "instrument": "string",
+        "model": "string",
+        "language": "string",
+        "persona": "string",
+        "item": "int64",
+        "mean": "float64",
+        "n_valid": "Int64",
+        "n_calls": "int64",
+        "condition_prop_invalid": "float64",
+    },
     ("instrument", "model", "language", "persona", "item"),
 )
 LLM_CALLS = TableSpec(
     "llm_calls",
-    {"study": "string", "instrument": "string", "model": "string", "language": "string",
-     "persona": "string", "item": "int64", "iteration": "int64", "raw_text": "string",
-     "rating": "float64", "valid": "bool"},
+    {
+        "study": "string",
+        "instrument": "string",
+        "model": "string",
+        "language": "string",
+        "persona": "string",
+        "item": "int64",
+        "iteration": "int64",
+        "raw_text": "string",
+        "rating": "float64",
+        "valid": "bool",
+    },
     ("study", "instrument", "model", "language", "persona", "item", "iteration"),
 )
 
 TABLES: dict[str, TableSpec] = {
-    spec.name: spec for spec in (ITEMS, MODELS, MODEL_CALLS, HUMAN_RESPONSES, LLM_RATINGS, LLM_CALLS)
+    spec.name: spec
+    for spec in (ITEMS, MODELS, MODEL_CALLS, HUMAN_RESPONSES, LLM_RATINGS, LLM_CALLS)
 }
 
 
@@ -77,7 +113,8 @@ def conform(frame: pd.DataFrame, spec: TableSpec, source: str | Path) -> pd.Data
     if dup.any():
         first = out.loc[dup, list(spec.key)].iloc[0].to_dict()
         raise InputError(
-            f"{int(dup.sum())} rows of the {spec.name} table share a key {spec.key}; first: {first}",
+            f"{int(dup.sum())} rows of the {spec.name} table share a key {spec.key}; "
+            f"first: {first}",
             file=source,
         )
     return out.reset_index(drop=True)
@@ -98,6 +135,7 @@ def read_table(spec: TableSpec, folder: Path) -> pd.DataFrame:
         raise MissingDataError(
             f"canonical table {path} does not exist; build it with `moralign data import`"
         )
-    frame = pd.read_csv(path, dtype={c: t for c, t in spec.columns.items() if t != "bool"},
-                        keep_default_na=True)
+    frame = pd.read_csv(
+        path, dtype={c: t for c, t in spec.columns.items() if t != "bool"}, keep_default_na=True
+    )
     return conform(frame, spec, path)

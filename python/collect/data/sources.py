@@ -93,7 +93,9 @@ def fetch_file(
     if target.is_file() and sha256_of(target) == source.sha256:
         return target, False
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    handle, tmp_name = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".part"
+    )
     os.close(handle)
     tmp = Path(tmp_name)
     try:

@@ -51,8 +51,12 @@ def read_wvs7(path: Path) -> tuple[pd.DataFrame, dict[str, dict[str, int]]]:
         too_high = value > WVS7.scale_max
         if too_high.any():
             row = raw.loc[too_high].iloc[0]
-            raise InputError(f"value {row[column]} is above the scale's {WVS7.scale_max}",
-                             file=name, line=int(row[LINE]), column=column)
+            raise InputError(
+                f"value {row[column]} is above the scale's {WVS7.scale_max}",
+                file=name,
+                line=int(row[LINE]),
+                column=column,
+            )
         raw[column] = value.where(value >= WVS7.scale_min)  # negative codes mean missing
     refuse_duplicates(raw, ["nationality", "respondent"], name)
 
@@ -71,8 +75,12 @@ def read_wvs7(path: Path) -> tuple[pd.DataFrame, dict[str, dict[str, int]]]:
     if not kept:
         raise InputError("no rows with B_COUNTRY_ALPHA CHN or USA", file=name)
     wide = pd.concat(kept)
-    long = wide.melt(id_vars=["nationality", "respondent"], value_vars=ITEM_COLUMNS,
-                     var_name="column", value_name="rating")
+    long = wide.melt(
+        id_vars=["nationality", "respondent"],
+        value_vars=ITEM_COLUMNS,
+        var_name="column",
+        value_name="rating",
+    )
     long["item"] = long["column"].str.slice(1).astype("int64")
     long["instrument"] = WVS7.name
     long["paper_id"] = long["respondent"]
