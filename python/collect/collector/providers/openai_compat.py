@@ -1,0 +1,175 @@
+"""OpenAI-compatible chat completions (OpenAI, DeepSeek, Moonshot, Zhipu, DashScope compatible mode,
+Fireworks, Novita, local servers) through the openai SDK with any base URL.
+
+The SDK does transport, authentication and error mapping with its own retries switched off (the
+runner retries); the response body is read as plain JSON so vendor extensions and malformed bodies
+are handled here rather than inside the SDK's models.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+import openai
+
+from collect.collector.providers.base import ChatRequest, ChatResult, ProviderConfig
+from collect.collector.providers.failures import (
+    moderation_code,
+    status_error,
+    timeout_error,
+    transient,
+)
+from collect.collector.providers.results import (
+    EmptyAnswer,
+    field_object,
+    finished,
+    json_object,
+    moderation_refusal,
+    read_answer,
+)
+
+# Body fields that switch thinking off, by a fragment of the base URL's host. Hosts not listed get
+# nothing: pass the switch in `ChatRequest.extra_body` for them.
+THINKING_OFF_BY_HOST: dict[str, dict[str, Any]] = {
+    "dashscope": {"enable_thinking": False},
+    "bigmodel.cn": {"thinking": {"type": "disabled"}},
+    "z.ai": {"thinking": {"type": "disabled"}},
+}
+
+# finish_reason values that mean the provider's moderation cut the answer (Zhipu says "sensitive").
+FILTER_FINISH_REASONS = frozenset({"content_filter", "sensitive"})
+
+
+def thinking_off_fields(base_url: str | None) -> dict[str, Any]:
+    host = urlsplit(base_url or "").hostname or ""
+    for fragment, fields in THINKING_OFF_BY_HOST.items():
+        if fragment in host:
+            return fields
+    return {}
+
+
+def request_body_extras(config: ProviderConfig, request: ChatRequest) -> dict[str, Any]:
+    """Fields sent beyond the standard ones: the thinking switch, then the request's own extras."""
+    extras: dict[str, Any] = {}
+    if request.disable_thinking:
+        extras.update(thinking_off_fields(config.base_url))
+    extras.update(request.extra_body)
+    return extras
+
+
+def result_from_body(body: Any, *, latency_s: float, header_request_id: str | None) -> ChatResult:
+    """Read a 200 answer. Raises EmptyAnswer when it has no choices, ValueError when unreadable."""
+    body = json_object(body)
+    usage = field_object(body, "usage")
+    metadata: dict[str, Any] = {
+        "returned_model": _as_str(body.get("model")),
+        "request_id": header_request_id or _as_str(body.get("id")),
+        "input_tokens": usage.get("prompt_tokens"),
+        "output_tokens": usage.get("completion_tokens"),
+        "latency_s": latency_s,
+    }
+    code = moderation_code(body)
+    if code is not None:
+        return ChatResult(outcome="refused", text=None, vendor_code=code, **metadata)
+    choices = body.get("choices")
+    if not choices:
+        raise EmptyAnswer("answer had no choices")
+    choice = json_object(choices[0], "choice")
+    return finished(
+        field_object(choice, "message").get("content"),
+        _as_str(choice.get("finish_reason")),
+        blocking_reasons=FILTER_FINISH_REASONS,
+        **metadata,
+    )
+
+
+def _as_str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+class OpenAICompatProvider:
+    def __init__(self, config: ProviderConfig) -> None:
+        self.config = config
+        self._key = config.api_key()
+        self._client = openai.AsyncOpenAI(
+            api_key=self._key,
+            base_url=config.base_url,
+            timeout=config.timeout_s,
+            max_retries=0,
+        )
+
+    async def complete(self, request: ChatRequest) -> ChatResult:
+        kwargs: dict[str, Any] = {
+            "model": request.api_model,
+            "messages": [
+                {"role": "system", "content": request.system},
+                {"role": "user", "content": request.user},
+            ],
+            "max_tokens": request.max_tokens,
+        }
+        if request.temperature is not None:
+            kwargs["temperature"] = request.temperature
+        extras = request_body_extras(self.config, request)
+        if extras:
+            kwargs["extra_body"] = extras
+        name = self.config.name
+        started = time.perf_counter()
+        try:
+            raw = await self._client.chat.completions.with_raw_response.create(**kwargs)
+            content = raw.content
+        except openai.APIStatusError as exc:
+            return self._status_failure(exc, time.perf_counter() - started)
+        except openai.APITimeoutError:
+            raise timeout_error(self.config.timeout_s, provider=name) from None
+        except openai.APIConnectionError as exc:
+            raise transient("connection", _describe(exc), provider=name, secret=self._key) from None
+        except openai.APIResponseValidationError as exc:
+            raise transient(
+                "malformed_response", _describe(exc), provider=name, secret=self._key
+            ) from None
+        latency_s = time.perf_counter() - started
+        request_id = raw.headers.get("x-request-id")
+        return read_answer(
+            lambda content: result_from_body(
+                json.loads(content), latency_s=latency_s, header_request_id=request_id
+            ),
+            content,
+            provider=name,
+            secret=self._key,
+        )
+
+    def _status_failure(self, exc: openai.APIStatusError, latency_s: float) -> ChatResult:
+        response = exc.response
+        try:
+            body = response.json()
+        except ValueError:
+            body = {"error": {"message": response.text[:300]}}
+        refusal = moderation_refusal(
+            response.status_code,
+            body,
+            request_id=response.headers.get("x-request-id"),
+            latency_s=latency_s,
+        )
+        if refusal is not None:
+            return refusal
+        raise status_error(
+            response.status_code,
+            body,
+            dict(response.headers),
+            provider=self.config.name,
+            secret=self._key,
+        ) from None
+
+    async def aclose(self) -> None:
+        await self._client.close()
+
+
+def _describe(exc: BaseException) -> str:
+    cause = exc.__cause__ or exc.__context__
+    detail = f"{type(exc).__name__}: {exc}"
+    if cause is not None:
+        detail += f" ({type(cause).__name__}: {cause})"
+    return detail
