@@ -1,0 +1,120 @@
+"""Time and memory of the similarity tables.
+
+MFQ-2: every table from the canonical tables of the release (data/canonical, or built from the
+shared mirror into a temporary folder). WVS-7: SYNTHETIC data at the published scale (2,808 +
+2,357 respondents, 20 LLMs, 6 conditions, 19 leave-one-out sets). For each table it prints the
+seconds to build it in memory, the seconds to write its .rds, rows per second and the peak
+memory traced while building; at the end the peak resident memory of the process.
+
+Run: .venv/bin/python benchmarks/similarity.py [--no-write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+from collect.data.canonical import build_canonical
+from collect.data.sources import fetch_all
+from collect.paths import PATHS, ROOT
+from collect.similarity.analyses import Analysis, analyses_for
+from collect.similarity.build import build_analysis, standardise
+from collect.similarity.derived import write_rds
+from collect.similarity.inputs import (
+    HumanGroup,
+    InstrumentInputs,
+    LlmRatings,
+    instrument_inputs,
+    read_canonical,
+)
+from collect.vocab import LANGUAGE_OF_NATION, LANGUAGES, MFQ2, NATIONS, PERSONAS, WVS7
+
+WVS_PAPER_N = {"China": 2808, "USA": 2357}
+N_LLMS = 20
+
+
+def canonical_folder(scratch: Path) -> Path:
+    if (PATHS.canonical / "human_responses.csv").exists():
+        return PATHS.canonical
+    external, out = scratch / "external", scratch / "canonical"
+    fetch_all(mirror=ROOT.parent / "shared" / "data" / "made_in_china", external=external)
+    build_canonical(external=external, out=out, wvs7_file=scratch / "absent.csv")
+    return out
+
+
+def synthetic_wvs(seed: int = 1) -> InstrumentInputs:
+    rng = np.random.default_rng(seed)
+    k = len(WVS7.items)
+    groups = tuple(
+        HumanGroup(n, LANGUAGE_OF_NATION[n], np.arange(1, size + 1),  # type: ignore[index]
+                   rng.integers(1, 11, size=(size, k)).astype(float))
+        for n, size in WVS_PAPER_N.items()
+    )
+    models = tuple(f"llm-{i:02d}" for i in range(N_LLMS))
+    origins = tuple(NATIONS[i % 2] for i in range(N_LLMS))
+    means = rng.uniform(1, 10, size=(N_LLMS, len(LANGUAGES), len(PERSONAS), k))
+    return InstrumentInputs(WVS7, WVS7.items, groups, LlmRatings(models, origins, means),
+                            {n: f"Human mean, {n}" for n in NATIONS})
+
+
+def traced_peak(inputs: InstrumentInputs, groups: tuple, analysis: Analysis) -> float:
+    """Peak memory (MiB) traced while building the table once more."""
+    tracemalloc.start()
+    build_analysis(inputs, groups, analysis)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak / 2**20
+
+
+def measure(inputs: InstrumentInputs, label: str, out: Path | None) -> float:
+    """Print one line per table; return the seconds spent building (and writing) them all."""
+    total = 0.0
+    start = time.perf_counter()
+    groups = tuple(standardise(g) for g in inputs.humans)
+    total += time.perf_counter() - start
+    for analysis in analyses_for(inputs.instrument):
+        start = time.perf_counter()
+        outcome = build_analysis(inputs, groups, analysis)
+        built = time.perf_counter() - start
+        written = 0.0
+        if out is not None:
+            start = time.perf_counter()
+            write_rds(outcome.table, out / label / f"{analysis.name}.rds")
+            written = time.perf_counter() - start
+        rows = len(outcome.table)
+        total += built + written
+        print(f"{label:5} {analysis.name:12} rows {rows:>10,}  build {built:6.3f} s "
+              f"({rows / built:>12,.0f} rows/s)  write {written:6.3f} s  "
+              f"peak traced {traced_peak(inputs, groups, analysis):7.1f} MiB", flush=True)
+    return total
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-write", action="store_true", help="time building only")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as scratch_name:
+        scratch = Path(scratch_name)
+        out = None if args.no_write else scratch / "derived"
+        start = time.perf_counter()
+        frames = read_canonical(canonical_folder(scratch))
+        mfq = instrument_inputs(frames, MFQ2, "paper")
+        read = time.perf_counter() - start
+        print(f"mfq2  reading canonical tables {read:.3f} s")
+        mfq_total = measure(mfq, "mfq2", out)
+        what = "built" if out is None else "built and written"
+        print(f"mfq2  all tables {what} in {mfq_total:.3f} s (+ {read:.3f} s reading)")
+        wvs_total = measure(synthetic_wvs(), "wvs7", out)
+        print(f"wvs7  all tables (synthetic, paper scale) {what} in {wvs_total:.3f} s")
+    peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10
+    print(f"peak resident memory of the process {peak_rss:.0f} MiB")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

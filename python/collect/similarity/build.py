@@ -1,0 +1,150 @@
+"""Build the cosine table of one analysis from validated inputs (method.md section 3)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from collect.errors import InputError
+from collect.similarity.analyses import Analysis, removal_blocks
+from collect.similarity.cosine import cosine_matrix
+from collect.similarity.exclusion import (
+    DroppedLlm,
+    constant_ratings,
+    respondents_with_zero_remainders,
+    without_answers,
+    zero_remainders,
+)
+from collect.similarity.inputs import HumanGroup, InstrumentInputs
+from collect.similarity.tables import CosineTable
+from collect.similarity.zscore import LlmScaling, zscore_llm_vectors, zscore_rows
+from collect.vocab import LANGUAGES, PERSONAS
+
+
+@dataclass(frozen=True)
+class StandardisedGroup:
+    """One nationality's respondents after z-scoring, without the straight-liners."""
+
+    nationality: str
+    language: str
+    ids: np.ndarray
+    z: np.ndarray
+    straight_liners: np.ndarray  # ids of the respondents dropped for zero variance
+    item_means: np.ndarray  # raw item means over every respondent (the human-mean pseudo-LLM)
+
+
+@dataclass
+class AnalysisOutcome:
+    analysis: Analysis
+    table: pd.DataFrame
+    kept_llms: list[str]
+    dropped_llms: list[DroppedLlm]
+    dropped_respondents: list[dict[str, object]] = field(default_factory=list)
+
+
+def standardise(group: HumanGroup) -> StandardisedGroup:
+    z, varies = zscore_rows(group.ratings)
+    return StandardisedGroup(group.nationality, group.language, group.ids[varies], z[varies],
+                             group.ids[~varies], group.ratings.mean(axis=0))
+
+
+def llm_z_vectors(inputs: InstrumentInputs, analysis: Analysis
+                  ) -> tuple[np.ndarray, np.ndarray, list[DroppedLlm]]:
+    """z-scored LLM vectors (models, languages, personas, items), the kept-model mask and the
+    reasons for every model dropped from this analysis."""
+    llms = inputs.llms
+    scaled = analysis.scaled_personas
+    vectors = llms.means[:, :, [PERSONAS.index(p) for p in scaled], :]
+    dropped = without_answers(llms.models, vectors, scaled, inputs.items)
+    z = np.empty_like(vectors)
+    varies = np.empty(vectors.shape[:2], dtype=bool)
+    for lang in range(len(LANGUAGES)):
+        z[:, lang], varies[:, lang] = zscore_llm_vectors(vectors[:, lang], analysis.llm_scaling)
+    for m, why in constant_ratings(llms.models, varies).items():
+        dropped.setdefault(m, why)
+    blocks = removal_blocks(inputs.instrument, analysis.leave_one_out)
+    for m, why in zero_remainders(llms.models, z, blocks).items():
+        dropped.setdefault(m, why)
+    kept = np.ones(len(llms.models), dtype=bool)
+    kept[list(dropped)] = False
+    return z, kept, [dropped[m] for m in sorted(dropped)]
+
+
+def human_mean_z(groups: tuple[StandardisedGroup, ...]) -> np.ndarray:
+    """The human-mean pseudo-LLMs, z-scored like an LLM vector of one condition."""
+    means = np.stack([g.item_means for g in groups])[:, None, :]
+    z, varies = zscore_llm_vectors(means, LlmScaling.PER_CONDITION)
+    if not varies.all():
+        flat = [g.nationality for g, v in zip(groups, varies, strict=True) if not v]
+        raise InputError(f"the item means of the {flat} respondents do not vary")
+    return z[:, 0, :]
+
+
+@dataclass(frozen=True)
+class ComparedVectors:
+    """The LLM side of an analysis: z-vectors of the kept models (models, languages, personas
+    compared, items) and, in rq1, the human-mean pseudo-LLMs (pseudo-LLMs, items)."""
+
+    z: np.ndarray
+    codes: np.ndarray  # the kept models' positions in the table's list of LLMs
+    human_means: np.ndarray | None
+    human_mean_codes: np.ndarray
+
+    def for_condition(self, language: str, items_kept: np.ndarray) -> np.ndarray:
+        return self.z[:, LANGUAGES.index(language)][..., items_kept]
+
+
+def add_cosines(table: CosineTable, analysis: Analysis, side: ComparedVectors,
+                group: StandardisedGroup, keep: np.ndarray, removed: tuple[str, np.ndarray],
+                language: str) -> None:
+    """The kept respondents of a group against every LLM vector of one language, with one
+    block of items removed."""
+    label, items_kept = removed
+    ids, humans = group.ids[keep], group.z[keep][:, items_kept]
+    by_persona = side.for_condition(language, items_kept)
+    where = {"nationality": group.nationality, "language": language, "removed": label}
+    if analysis.concatenated_label:
+        cos = cosine_matrix(np.tile(humans, by_persona.shape[1]),
+                            by_persona.reshape(len(side.codes), -1))
+        table.add(cos, ids, side.codes, persona=analysis.concatenated_label, **where)
+        return
+    for p, persona in enumerate(analysis.personas):
+        llm_rows, codes = by_persona[:, p], side.codes
+        if side.human_means is not None:
+            llm_rows = np.vstack([llm_rows, side.human_means[:, items_kept]])
+            codes = np.concatenate([codes, side.human_mean_codes])
+        table.add(cosine_matrix(humans, llm_rows), ids, codes, persona=persona, **where)
+
+
+def build_analysis(inputs: InstrumentInputs, groups: tuple[StandardisedGroup, ...],
+                   analysis: Analysis) -> AnalysisOutcome:
+    llms = inputs.llms
+    z, kept, dropped = llm_z_vectors(inputs, analysis)
+    kept_codes = np.flatnonzero(kept)
+    compared = [analysis.scaled_personas.index(p) for p in analysis.personas]
+    names, origins = list(llms.models), list(llms.origins)
+    human_mean = [False] * len(names)
+    side = ComparedVectors(z[kept_codes][:, :, compared], kept_codes, None, np.array([], int))
+    if analysis.human_means:
+        side = ComparedVectors(side.z, kept_codes, human_mean_z(groups),
+                               len(names) + np.arange(len(groups)))
+        names += [inputs.human_mean_ids[g.nationality] for g in groups]
+        origins += [g.nationality for g in groups]
+        human_mean += [True] * len(groups)
+    blocks = removal_blocks(inputs.instrument, analysis.leave_one_out)
+    table = CosineTable(names, origins, human_mean, [label for label, _ in blocks])
+    respondents_dropped: list[dict[str, object]] = []
+    for group in groups:
+        keep, reasons = respondents_with_zero_remainders(group.z, blocks)
+        respondents_dropped += [
+            {"nationality": group.nationality, "respondent": int(i), "reason": why}
+            for i, why in zip(group.ids[~keep], reasons, strict=True)
+        ]
+        languages = LANGUAGES if analysis.both_languages else (group.language,)
+        for block in blocks:
+            for language in languages:
+                add_cosines(table, analysis, side, group, keep, block, language)
+    return AnalysisOutcome(analysis, table.frame(), [llms.models[m] for m in kept_codes],
+                           dropped, respondents_dropped)

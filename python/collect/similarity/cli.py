@@ -1,0 +1,69 @@
+"""`moralign similarity`: z-score, exclude and compute the cosine tables R reads."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from collect.paths import PATHS
+from collect.similarity.analyses import WvsNoPersona
+from collect.similarity.run import run_similarity
+from collect.vocab import INSTRUMENTS
+
+
+class IdsOption(StrEnum):
+    paper = "paper"
+    respondent = "respondent"
+
+
+class InstrumentOption(StrEnum):
+    mfq2 = "mfq2"
+    wvs7 = "wvs7"
+    all = "all"
+
+
+def similarity(
+    respondent_ids: Annotated[IdsOption, typer.Option(
+        "--respondent-ids",
+        help="paper: the release's Participant labels (reproduces the published numbers); "
+             "respondent: true row-order respondents (method.md section 2).",
+    )] = IdsOption.paper,
+    instrument: Annotated[InstrumentOption, typer.Option(
+        help="Which instrument's tables to build. WVS-7 is skipped, with a message, when its "
+             "human data has not been imported.",
+    )] = InstrumentOption.all,
+    canonical: Annotated[Path | None, typer.Option(
+        help="Folder of the canonical tables (default: data/canonical).",
+    )] = None,
+    wvs_no_persona: Annotated[WvsNoPersona, typer.Option(
+        help="WVS-7 rq1/rq3 LLM vectors. none-only (method.md): the persona-none ratings, "
+             "z-scored per (LLM, language). all-personas (what the released scripts compute): "
+             "none, China and USA ratings z-scored together per (LLM, language); rq1 compares "
+             "the none vector, rq3 the three concatenated (persona label \"all\").",
+    )] = WvsNoPersona.NONE_ONLY,
+    out: Annotated[Path | None, typer.Option(
+        help="Folder of the derived tables (default: data/derived); tables go to "
+             "OUT/<ids>/<instrument>/<analysis>.rds with OUT/<ids>/manifest.json.",
+    )] = None,
+) -> None:
+    """Build the cosine-similarity tables (rq1, rq2, rq3, rq3_persona) that R reads.
+
+    Respondents are z-scored within respondent; zero-variance respondents are dropped, counted.
+
+    LLM vectors are z-scored per (LLM, language, persona); MFQ-2 persona analyses pool personas.
+
+    An LLM is dropped from an analysis if an item of a condition it uses has no valid answer.
+    """
+    names = list(INSTRUMENTS) if instrument is InstrumentOption.all else [instrument.value]
+    run_similarity(
+        canonical or PATHS.canonical,
+        out or PATHS.derived,
+        respondent_ids.value,  # type: ignore[arg-type]
+        names,
+        PATHS.wvs7_file,
+        say=typer.echo,
+        wvs_no_persona=wvs_no_persona,
+    )

@@ -1,0 +1,48 @@
+"""Writing derived tables (.rds for R) and the manifest that describes them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyreadr
+
+MANIFEST = "manifest.json"
+
+
+def table_path(out: Path, ids: str, instrument: str, analysis: str) -> Path:
+    return out / ids / instrument / f"{analysis}.rds"
+
+
+def for_r(frame: pd.DataFrame) -> pd.DataFrame:
+    """Categorical columns become character vectors in R (the contract's type)."""
+    return frame.assign(**{
+        name: column.astype(object)
+        for name, column in frame.items()
+        if isinstance(column.dtype, pd.CategoricalDtype)
+    })
+
+
+def write_rds(frame: pd.DataFrame, path: Path, compress: bool = True) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".rds.tmp")
+    pyreadr.write_rds(tmp, for_r(frame), compress="gzip" if compress else None)
+    tmp.replace(path)
+
+
+def update_manifest(folder: Path, options: dict[str, Any],
+                    instruments: dict[str, dict[str, Any]]) -> Path:
+    """Replace the entries of the instruments just built; keep those of the others."""
+    path = folder / MANIFEST
+    current: dict[str, Any] = {}
+    if path.exists():
+        current = json.loads(path.read_text(encoding="utf-8"))
+    merged = {**current.get("instruments", {}), **instruments}
+    manifest = {"options": options, "instruments": dict(sorted(merged.items()))}
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return path

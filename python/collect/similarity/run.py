@@ -1,0 +1,124 @@
+"""Build every similarity table of the chosen instruments and write them with their manifest."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from collect import __version__
+from collect.errors import MissingDataError
+from collect.similarity.analyses import WvsNoPersona, analyses_for
+from collect.similarity.build import AnalysisOutcome, build_analysis, standardise
+from collect.similarity.derived import table_path, update_manifest, write_rds
+from collect.similarity.inputs import CanonicalFrames, instrument_inputs, read_canonical
+from collect.vocab import INSTRUMENTS, WVS7, Instrument, RespondentIds
+
+
+@dataclass(frozen=True)
+class InstrumentBuild:
+    instrument: Instrument
+    outcomes: tuple[AnalysisOutcome, ...]
+    straight_liners: dict[str, list[int]]
+    respondents: dict[str, int]
+
+
+def build_instrument(frames: CanonicalFrames, instrument: Instrument, ids: RespondentIds,
+                     wvs_no_persona: WvsNoPersona = WvsNoPersona.NONE_ONLY) -> InstrumentBuild:
+    inputs = instrument_inputs(frames, instrument, ids)
+    groups = tuple(standardise(g) for g in inputs.humans)
+    outcomes = tuple(build_analysis(inputs, groups, a)
+                     for a in analyses_for(instrument, wvs_no_persona))
+    return InstrumentBuild(
+        instrument,
+        outcomes,
+        {g.nationality: [int(i) for i in g.straight_liners] for g in groups},
+        {g.nationality: len(g.ids) + len(g.straight_liners) for g in groups},
+    )
+
+
+def missing_wvs_message(frames: CanonicalFrames, wvs7_file: Path) -> str:
+    return (
+        f"WVS-7 tables skipped: {frames.folder}/human_responses.csv holds no {WVS7.name} "
+        "respondents. The WVS wave 7 cross-national file (v5.0, doi 10.14281/18241.20) may not "
+        f"be redistributed: download its CSV from worldvaluessurvey.org, put it at {wvs7_file} "
+        "(or point MORALIGN_WVS7_FILE at it), run `moralign data import`, then run "
+        "`moralign similarity` again."
+    )
+
+
+def manifest_entry(build: InstrumentBuild, out: Path, ids: str, sha256: dict[str, str],
+                   options: dict[str, Any]) -> dict[str, Any]:
+    tables = {}
+    for o in build.outcomes:
+        human_mean_rows = int(o.table["is_human_mean"].sum())
+        tables[o.analysis.name] = {
+            "file": str(table_path(out, ids, build.instrument.name, o.analysis.name)
+                        .relative_to(out / ids)),
+            "rows": len(o.table),
+            "llm_rows": len(o.table) - human_mean_rows,
+            "human_mean_rows": human_mean_rows,
+            "llm_scaling": o.analysis.llm_scaling.value,
+            "personas": list(o.analysis.persona_labels),
+            "z_scored_with_personas": list(o.analysis.scaled_personas),
+            "languages": "both" if o.analysis.both_languages else "respondent's own",
+            "kept_llms": o.kept_llms,
+            "dropped_llms": [{"model": d.model, "reason": d.reason} for d in o.dropped_llms],
+            "dropped_respondents": o.dropped_respondents,
+        }
+    return {
+        "status": "built",
+        "options": options,
+        "inputs_sha256": sha256,
+        "respondents": build.respondents,
+        "dropped_respondents": {
+            "zero_variance_count": {n: len(v) for n, v in build.straight_liners.items()},
+            "zero_variance": build.straight_liners,
+        },
+        "tables": tables,
+    }
+
+
+def run_similarity(canonical: Path, out: Path, ids: RespondentIds, instruments: list[str],
+                   wvs7_file: Path, say: Callable[[str], None] = print,
+                   wvs_no_persona: WvsNoPersona = WvsNoPersona.NONE_ONLY) -> dict[str, Any]:
+    """Build, write and describe the tables; returns the manifest entries written."""
+    frames = read_canonical(canonical)
+    options = {"respondent_ids": ids, "wvs_no_persona": wvs_no_persona.value,
+               "canonical": str(canonical), "moralign": __version__}
+    entries: dict[str, dict[str, Any]] = {}
+    for name in instruments:
+        instrument = INSTRUMENTS[name]
+        if not frames.has_humans(instrument):
+            if instrument.name != WVS7.name:
+                raise_missing(frames, instrument)
+            message = missing_wvs_message(frames, wvs7_file)
+            say(message)
+            entries[name] = {"status": "skipped", "reason": message}
+            for stale in sorted((out / ids / name).glob("*.rds")):
+                stale.unlink()
+                say(f"removed {stale}, built from data no longer present")
+            continue
+        build = build_instrument(frames, instrument, ids, wvs_no_persona)
+        for outcome in build.outcomes:
+            path = table_path(out, ids, name, outcome.analysis.name)
+            if outcome.table["cosine"].isna().any():
+                raise AssertionError(f"{path}: an undefined cosine escaped the exclusions")
+            write_rds(outcome.table, path)
+            dropped = ", ".join(d.model for d in outcome.dropped_llms) or "none"
+            say(f"{path}: {len(outcome.table):,} rows; {len(outcome.kept_llms)} LLMs kept, "
+                f"dropped: {dropped}")
+        for nation, straight in build.straight_liners.items():
+            say(f"{name} {nation}: {build.respondents[nation]:,} respondents, {len(straight)} "
+                "dropped for zero variance")
+        entries[name] = manifest_entry(build, out, ids, frames.sha256, options)
+    update_manifest(out / ids, options, entries)
+    return entries
+
+
+def raise_missing(frames: CanonicalFrames, instrument: Instrument) -> None:
+    raise MissingDataError(
+        f"{frames.folder}/human_responses.csv holds no {instrument.name} respondents; build the "
+        "canonical tables with `moralign data import`"
+    )

@@ -1,0 +1,26 @@
+"""A deliberately plain, per-pair reference of the cosines, written from method.md section 3."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def centred_cosine(human: np.ndarray, llm: np.ndarray, llm_centre: float,
+                   keep: np.ndarray | None = None) -> float:
+    """Cosine of the human vector centred on its own mean and the LLM vector centred on
+    `llm_centre`, both over all items, then restricted to the kept items (no re-centring)."""
+    h = human - human.mean()
+    x = llm - llm_centre
+    if keep is not None:
+        h, x = h[keep], x[keep]
+    return float(h @ x / np.sqrt((h @ h) * (x @ x)))
+
+
+def concatenated_cosine(human: np.ndarray, personas: list[np.ndarray],
+                        keep: np.ndarray) -> float:
+    """Persona vectors centred on their pooled mean and concatenated, against the human vector
+    repeated once per persona (MFQ-2 rq3_persona; WVS rq3 as the released scripts ran it)."""
+    centre = np.concatenate(personas).mean()
+    h = np.concatenate([(human - human.mean())[keep]] * len(personas))
+    x = np.concatenate([(p - centre)[keep] for p in personas])
+    return float(h @ x / np.sqrt((h @ h) * (x @ x)))
