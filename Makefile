@@ -33,8 +33,13 @@ analysis: similarity
 book: setup
 	Rscript reports/render.R
 
-demo: setup-model
-	$(PY) -m collect.collector.demo
+DEMO_DB := data/collected/demo_local.sqlite
+demo: setup-model data ## a small collection against a tiny local model, then export
+	@echo "Demo: SmolLM2-135M is a TINY local model (135M parameters) that answers survey items"
+	@echo "badly. This shows the collection machinery, not anything about moral values."
+	$(MORALIGN) collect run --study studies/demo_local.toml --db $(DEMO_DB)
+	$(MORALIGN) collect status --study studies/demo_local.toml --db $(DEMO_DB)
+	$(MORALIGN) collect export --study studies/demo_local.toml --db $(DEMO_DB) --out results/demo
 
 lint: setup
 	.venv/bin/ruff check python tests benchmarks
@@ -42,7 +47,7 @@ lint: setup
 renv-lock: setup ## rewrite renv.lock from the installed R packages the code loads
 	Rscript tools/write_renv_lock.R
 
-bench: setup data
+bench: setup-model data ## print the speed figures of each stage
 	$(PY) benchmarks/similarity.py
 	Rscript benchmarks/analysis.R
 	$(PY) benchmarks/collector.py

@@ -1,0 +1,361 @@
+"""Executing planned calls: per-provider queues, concurrency, rate limits, retries, clean stops.
+
+Each provider has its own queue and workers, its own request and token limits and its own
+"paused until" time (set by a Retry-After), so a slow or exhausted provider never holds up the
+others. Transient errors are retried with exponential backoff and full jitter, at least as long as
+the server's Retry-After, up to the provider's attempt cap; the last failure is stored as a failed
+row, which the next run retries. A moderation block is stored as a refusal and never retried.
+A missing key, an exhausted quota or a rejected key stops that provider's queue; an unknown model
+stops that model's calls. A stop request (Ctrl-C) lets calls in flight finish for a grace period,
+then abandons them unstored: they are simply still pending next time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from collect.collector.design import PlannedCall
+from collect.collector.parse import parse_answer
+from collect.collector.providers.base import (
+    ChatResult,
+    PermanentError,
+    Provider,
+    ProviderConfig,
+    ProviderError,
+    TransientError,
+)
+from collect.collector.ratelimit import make_limiter
+from collect.collector.store import CallRecord, Store, utc_now
+from collect.collector.study import RetryPolicy, Study
+
+# Permanent errors that mean no call of this provider can succeed.
+STOPS_PROVIDER = frozenset(
+    {"missing_api_key", "quota_exhausted", "unauthorized", "forbidden"}
+)
+# Permanent errors that mean no call of this model can succeed.
+STOPS_MODEL = frozenset({"not_found", "model_not_found", "unknown_model"})
+# After this many permanent errors in a row a model is stopped whatever their class, so a
+# misconfigured model does not fail its thousands of calls one by one.
+MAX_CONSECUTIVE_PERMANENT = 10
+
+ProviderFactory = Callable[[ProviderConfig], Provider]
+
+
+class RunObserver:
+    """Receives progress events; the default ignores them."""
+
+    def planned(self, model: str, total: int, already_done: int) -> None:
+        pass
+
+    def call_done(self, model: str, kind: str) -> None:
+        """`kind`: "valid", "invalid", "refused" or "failed"."""
+
+    def retrying(self, model: str) -> None:
+        pass
+
+    def message(self, text: str) -> None:
+        pass
+
+
+@dataclass
+class RunReport:
+    planned: int
+    pending_at_start: int
+    counts: Counter[str] = field(default_factory=Counter)  # valid, invalid, refused, failed
+    by_model: dict[str, Counter[str]] = field(default_factory=dict)
+    retries: int = 0
+    stopped_providers: dict[str, str] = field(default_factory=dict)  # name -> reason
+    stopped_models: dict[str, str] = field(default_factory=dict)
+    not_attempted: int = 0
+    interrupted: bool = False
+
+    @property
+    def attempted(self) -> int:
+        return sum(self.counts.values())
+
+    def count(self, model: str, kind: str) -> None:
+        self.counts[kind] += 1
+        self.by_model.setdefault(model, Counter())[kind] += 1
+
+    def mostly_failed(self, max_failed_share: float) -> bool:
+        """Whether the calls that were due mostly did not get an answer."""
+        due = self.attempted + self.not_attempted
+        if due == 0:
+            return False
+        return (self.counts["failed"] + self.not_attempted) / due > max_failed_share
+
+
+def backoff_delay(attempt: int, policy: RetryPolicy, retry_after_s: float | None) -> float:
+    """Seconds to wait before attempt `attempt + 1`: full jitter, never below Retry-After."""
+    ceiling = min(policy.backoff_max_s, policy.backoff_base_s * 2 ** (attempt - 1))
+    delay = random.uniform(0, ceiling)
+    if retry_after_s is not None:
+        delay = max(delay, retry_after_s + random.uniform(0, 0.1 * ceiling))
+    return delay
+
+
+class _ProviderQueue:
+    def __init__(self, config: ProviderConfig, retry: RetryPolicy) -> None:
+        self.config = config
+        self.retry = retry
+        self.calls: deque[PlannedCall] = deque()
+        self.requests = make_limiter(config.requests_per_minute)
+        self.tokens = make_limiter(config.tokens_per_minute)
+        self.paused_until = 0.0
+        self.stopped: str | None = None
+        self.stopped_models: dict[str, str] = {}
+        self.consecutive_permanent: Counter[str] = Counter()
+        self.provider: Provider | None = None
+
+    async def wait_turn(self, call: PlannedCall) -> None:
+        pause = self.paused_until - time.monotonic()
+        if pause > 0:
+            await asyncio.sleep(pause)
+        if self.requests is not None:
+            await self.requests.acquire()
+        if self.tokens is not None:
+            await self.tokens.acquire(call.estimated_input_tokens + call.request.max_tokens)
+
+
+class Runner:
+    def __init__(
+        self,
+        study: Study,
+        store: Store,
+        make_provider: ProviderFactory,
+        observer: RunObserver | None = None,
+        grace_s: float = 10.0,
+    ) -> None:
+        self.study = study
+        self.store = store
+        self.make_provider = make_provider
+        self.observer = observer or RunObserver()
+        self.grace_s = grace_s
+        self.stop_requested = asyncio.Event()
+        self.abandon_requested = asyncio.Event()
+        self.run_id = 0
+
+    def request_stop(self) -> None:
+        """Make no new call; let calls in flight finish for the grace period."""
+        self.stop_requested.set()
+
+    def request_abandon(self) -> None:
+        """Stop at once, abandoning calls in flight."""
+        self.stop_requested.set()
+        self.abandon_requested.set()
+
+    async def run(self, planned: list[PlannedCall]) -> RunReport:
+        pending = self.store.pending(planned)
+        report = RunReport(planned=len(planned), pending_at_start=len(pending))
+        self._announce(planned, pending)
+        if not pending:
+            return report
+        self.run_id = self.store.start_run(self.study.name, len(planned), len(pending))
+        queues = self._queues(pending)
+        workers: list[asyncio.Task[None]] = []
+        for name, queue in queues.items():
+            if not await self._open(queue, report):
+                continue
+            for index in range(min(queue.config.max_concurrency, len(queue.calls))):
+                workers.append(
+                    asyncio.create_task(self._work(queue, report), name=f"{name}-{index}")
+                )
+        try:
+            await self._wait(workers)
+        finally:
+            for queue in queues.values():
+                report.not_attempted += len(queue.calls)
+                if queue.provider is not None:
+                    await queue.provider.aclose()
+            report.interrupted = self.stop_requested.is_set()
+            report.stopped_models = {
+                model: reason for q in queues.values() for model, reason in q.stopped_models.items()
+            }
+            outcome = "interrupted" if report.interrupted else "completed"
+            self.store.finish_run(self.run_id, outcome)
+        return report
+
+    def _announce(self, planned: list[PlannedCall], pending: list[PlannedCall]) -> None:
+        total = Counter(call.key.model for call in planned)
+        left = Counter(call.key.model for call in pending)
+        for model, n in total.items():
+            self.observer.planned(model, n, n - left[model])
+
+    def _queues(self, pending: Iterable[PlannedCall]) -> dict[str, _ProviderQueue]:
+        queues: dict[str, _ProviderQueue] = {}
+        for call in pending:
+            if call.provider not in queues:
+                spec = self.study.providers[call.provider]
+                queues[call.provider] = _ProviderQueue(spec.config, spec.retry)
+            queues[call.provider].calls.append(call)
+        return queues
+
+    async def _open(self, queue: _ProviderQueue, report: RunReport) -> bool:
+        try:
+            queue.provider = self.make_provider(queue.config)
+        except PermanentError as err:
+            self._stop_provider(queue, str(err), report)
+            return False
+        return True
+
+    def _stop_provider(self, queue: _ProviderQueue, reason: str, report: RunReport) -> None:
+        if queue.stopped is None:
+            queue.stopped = reason
+            report.stopped_providers[queue.config.name] = reason
+            self.observer.message(
+                f"provider {queue.config.name!r} stopped: {reason}; its remaining "
+                f"{len(queue.calls)} queued calls are left for the next run"
+            )
+
+    async def _wait(self, workers: list[asyncio.Task[None]]) -> None:
+        if not workers:
+            return
+        everything = asyncio.gather(*workers)
+        stop = asyncio.create_task(self.stop_requested.wait())
+        abandon = asyncio.create_task(self.abandon_requested.wait())
+        try:
+            done, _ = await asyncio.wait({everything, stop}, return_when=asyncio.FIRST_COMPLETED)
+            if everything not in done:
+                self.observer.message(
+                    f"stopping: no new calls; waiting up to {self.grace_s:g} s for calls in flight"
+                )
+                done, _ = await asyncio.wait(
+                    {everything, abandon}, timeout=self.grace_s,
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+                if everything not in done:
+                    everything.cancel()
+            (outcome,) = await asyncio.gather(everything, return_exceptions=True)
+            # A cancelled gather reports CancelledError as its exception: that is the abandonment.
+            if isinstance(outcome, BaseException) and not isinstance(
+                outcome, asyncio.CancelledError
+            ):
+                raise outcome
+        finally:
+            stop.cancel()
+            abandon.cancel()
+
+    async def _work(self, queue: _ProviderQueue, report: RunReport) -> None:
+        while queue.calls and queue.stopped is None and not self.stop_requested.is_set():
+            call = queue.calls.popleft()
+            if call.key.model in queue.stopped_models:
+                report.not_attempted += 1
+                continue
+            record = await self._attempt(queue, call, report)
+            if record is None:  # abandoned because of a stop request: still pending
+                report.not_attempted += 1
+                continue
+            self.store.record(call, record, self.run_id)
+            kind = _kind(record)
+            report.count(call.key.model, kind)
+            self.observer.call_done(call.key.model, kind)
+
+    async def _attempt(
+        self, queue: _ProviderQueue, call: PlannedCall, report: RunReport
+    ) -> CallRecord | None:
+        assert queue.provider is not None
+        started_at = utc_now()
+        attempt = 0
+        while True:
+            attempt += 1
+            await queue.wait_turn(call)
+            if self.stop_requested.is_set() or queue.stopped is not None:
+                return None
+            try:
+                result = await queue.provider.complete(call.request)
+            except TransientError as err:
+                if attempt >= queue.config.max_attempts:
+                    return _failed(err, attempt, started_at)
+                report.retries += 1
+                self.observer.retrying(call.key.model)
+                delay = backoff_delay(attempt, queue.retry, err.retry_after_s)
+                if err.retry_after_s is not None:
+                    queue.paused_until = max(queue.paused_until, time.monotonic() + delay)
+                if await self._interrupted_during(delay):
+                    return None
+                continue
+            except PermanentError as err:
+                self._after_permanent(queue, call, err, report)
+                return _failed(err, attempt, started_at)
+            except Exception as err:  # a provider bug: keep the run going, record it
+                return _failed(
+                    ProviderError("client_exception", f"{type(err).__name__} in the provider"),
+                    attempt,
+                    started_at,
+                )
+            queue.consecutive_permanent[call.key.model] = 0
+            return self._answered(call, result, attempt, started_at)
+
+    async def _interrupted_during(self, delay: float) -> bool:
+        try:
+            await asyncio.wait_for(self.stop_requested.wait(), timeout=delay)
+        except TimeoutError:
+            return False
+        return True
+
+    def _after_permanent(
+        self, queue: _ProviderQueue, call: PlannedCall, err: PermanentError, report: RunReport
+    ) -> None:
+        model = call.key.model
+        queue.consecutive_permanent[model] += 1
+        if err.error_class in STOPS_PROVIDER:
+            self._stop_provider(queue, str(err), report)
+        elif (
+            err.error_class in STOPS_MODEL
+            or queue.consecutive_permanent[model] >= MAX_CONSECUTIVE_PERMANENT
+        ) and model not in queue.stopped_models:
+            queue.stopped_models[model] = str(err)
+            self.observer.message(f"model {model!r} stopped: {err}")
+
+    def _answered(
+        self, call: PlannedCall, result: ChatResult, attempts: int, started_at: str
+    ) -> CallRecord:
+        instrument = self.study.instruments[call.key.instrument]
+        blocked = result.outcome == "refused"
+        parsed = parse_answer(result.text, instrument.scale_min, instrument.scale_max)
+        if blocked:
+            rating, reason = None, "blocked"
+        else:
+            rating, reason = parsed.rating, parsed.reason
+        return CallRecord(
+            status="blocked" if blocked else "answered",
+            attempts=attempts,
+            started_at=started_at,
+            finished_at=utc_now(),
+            raw_text=result.text,
+            rating=rating,
+            valid=rating is not None,
+            refusal=blocked or parsed.refusal,
+            parse_reason=reason,
+            vendor_code=result.vendor_code,
+            returned_model=result.returned_model,
+            request_id=result.request_id,
+            input_tokens=result.input_tokens,
+            output_tokens=result.output_tokens,
+            finish_reason=result.finish_reason,
+            latency_s=result.latency_s,
+        )
+
+
+def _failed(err: ProviderError, attempts: int, started_at: str) -> CallRecord:
+    return CallRecord(
+        status="failed",
+        attempts=attempts,
+        started_at=started_at,
+        finished_at=utc_now(),
+        error_class=err.error_class,
+        error_message=str(err),
+    )
+
+
+def _kind(record: CallRecord) -> str:
+    if record.status == "failed":
+        return "failed"
+    if record.refusal:
+        return "refused"
+    return "valid" if record.valid else "invalid"

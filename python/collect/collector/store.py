@@ -1,0 +1,218 @@
+"""The collection database: SQLite in WAL mode, one row per call key, committed call by call.
+
+A key is (study, model, instrument, language, persona, item, iteration). A finished row (the
+provider answered, or blocked the request) is never overwritten, so a rerun skips it; a failed row
+(errors after the last attempt) is replaced when a later run gets through. Each result is
+committed on its own (one autocommitted statement), so killing the process loses at most the
+calls in flight. Text from providers is redacted of the API keys before it is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+
+from collect.collector.design import CallKey, PlannedCall
+from collect.collector.providers.failures import redact
+
+Status = Literal["answered", "blocked", "failed"]
+FINISHED: tuple[Status, ...] = ("answered", "blocked")
+SCHEMA_VERSION = "1"
+
+KEY_COLUMNS = ("study", "model", "instrument", "language", "persona", "item", "iteration")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS prompts (
+    sha TEXT PRIMARY KEY,
+    system TEXT NOT NULL,
+    user TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id INTEGER PRIMARY KEY,
+    study TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    planned INTEGER NOT NULL,
+    pending INTEGER NOT NULL,
+    outcome TEXT
+);
+CREATE TABLE IF NOT EXISTS calls (
+    study TEXT NOT NULL,
+    model TEXT NOT NULL,
+    instrument TEXT NOT NULL,
+    language TEXT NOT NULL,
+    persona TEXT NOT NULL,
+    item INTEGER NOT NULL,
+    iteration INTEGER NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('answered', 'blocked', 'failed')),
+    provider TEXT NOT NULL,
+    api_model TEXT NOT NULL,
+    temperature REAL,
+    prompt_sha TEXT NOT NULL REFERENCES prompts (sha),
+    raw_text TEXT,
+    rating INTEGER,
+    valid INTEGER NOT NULL,
+    refusal INTEGER NOT NULL,
+    parse_reason TEXT,
+    vendor_code TEXT,
+    error_class TEXT,
+    error_message TEXT,
+    attempts INTEGER NOT NULL,
+    returned_model TEXT,
+    request_id TEXT,
+    input_tokens INTEGER,
+    output_tokens INTEGER,
+    finish_reason TEXT,
+    latency_s REAL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT NOT NULL,
+    run_id INTEGER NOT NULL REFERENCES runs (run_id),
+    PRIMARY KEY (study, model, instrument, language, persona, item, iteration)
+) WITHOUT ROWID;
+"""
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def prompt_sha(system: str, user: str) -> str:
+    return hashlib.sha256(f"{system}\x00{user}".encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """What is stored for one call; the key and request come from the planned call."""
+
+    status: Status
+    attempts: int
+    started_at: str
+    finished_at: str
+    raw_text: str | None = None
+    rating: int | None = None
+    valid: bool = False
+    refusal: bool = False
+    parse_reason: str | None = None
+    vendor_code: str | None = None
+    error_class: str | None = None
+    error_message: str | None = None
+    returned_model: str | None = None
+    request_id: str | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    finish_reason: str | None = None
+    latency_s: float | None = None
+
+
+_RECORD_FIELDS = tuple(CallRecord.__dataclass_fields__)
+_TEXT_FIELDS = ("raw_text", "error_message", "vendor_code", "returned_model", "request_id")
+_TEXT_INDEXES = tuple(_RECORD_FIELDS.index(name) for name in _TEXT_FIELDS)
+_INSERT_COLUMNS = (*KEY_COLUMNS, "provider", "api_model", "temperature", "prompt_sha",
+                   *_RECORD_FIELDS, "run_id")
+_UPSERT = (
+    f"INSERT INTO calls ({', '.join(_INSERT_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in _INSERT_COLUMNS)}) "
+    "ON CONFLICT DO UPDATE SET "
+    + ", ".join(
+        f"{c} = excluded.{c}" for c in _INSERT_COLUMNS if c not in KEY_COLUMNS and c != "attempts"
+    )
+    + ", attempts = calls.attempts + excluded.attempts WHERE calls.status = 'failed'"
+)
+
+
+class Store:
+    def __init__(self, path: str | Path, secrets: Iterable[str] = ()) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._secrets = tuple(s for s in secrets if s)
+        self.db = sqlite3.connect(self.path, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode = WAL")
+        self.db.execute("PRAGMA synchronous = NORMAL")
+        self.db.execute("PRAGMA foreign_keys = ON")
+        self.db.executescript(_SCHEMA)
+        self.db.execute(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
+            (SCHEMA_VERSION,),
+        )
+        self._known_prompts: set[str] = set()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start_run(self, study: str, planned: int, pending: int) -> int:
+        cursor = self.db.execute(
+            "INSERT INTO runs (study, started_at, planned, pending) VALUES (?, ?, ?, ?)",
+            (study, utc_now(), planned, pending),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def finish_run(self, run_id: int, outcome: str) -> None:
+        self.db.execute(
+            "UPDATE runs SET finished_at = ?, outcome = ? WHERE run_id = ?",
+            (utc_now(), outcome, run_id),
+        )
+
+    def finished_keys(self, study: str) -> set[CallKey]:
+        rows = self.db.execute(
+            f"SELECT {', '.join(KEY_COLUMNS)} FROM calls WHERE study = ? AND status IN (?, ?)",
+            (study, *FINISHED),
+        )
+        return {CallKey(*row) for row in rows}
+
+    def pending(self, planned: list[PlannedCall]) -> list[PlannedCall]:
+        """The planned calls without a finished row."""
+        if not planned:
+            return []
+        done = self.finished_keys(planned[0].key.study)
+        return [call for call in planned if call.key not in done]
+
+    def record(self, call: PlannedCall, record: CallRecord, run_id: int) -> None:
+        """Store one call's outcome; committed when this returns."""
+        values = [getattr(record, name) for name in _RECORD_FIELDS]
+        if self._secrets:
+            for index in _TEXT_INDEXES:
+                if values[index] is not None:
+                    for secret in self._secrets:
+                        values[index] = redact(values[index], secret)
+        request = call.request
+        sha = prompt_sha(request.system, request.user)
+        if sha not in self._known_prompts:
+            # Autocommitted on its own: a prompt row without its call is harmless.
+            self.db.execute(
+                "INSERT OR IGNORE INTO prompts (sha, system, user) VALUES (?, ?, ?)",
+                (sha, request.system, request.user),
+            )
+            self._known_prompts.add(sha)
+        key = call.key
+        self.db.execute(
+            _UPSERT,
+            (
+                key.study, key.model, key.instrument, key.language, key.persona, key.item,
+                key.iteration, call.provider, request.api_model, request.temperature, sha,
+                *values, run_id,
+            ),
+        )
+
+    def frame(self, study: str) -> pd.DataFrame:
+        """Every stored call of `study`, with its prompts, in key order."""
+        return pd.read_sql_query(
+            "SELECT calls.*, prompts.system, prompts.user FROM calls "
+            "JOIN prompts ON prompts.sha = calls.prompt_sha WHERE study = ? "
+            f"ORDER BY {', '.join(KEY_COLUMNS)}",
+            self.db,
+            params=(study,),
+        )

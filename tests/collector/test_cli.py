@@ -1,0 +1,228 @@
+"""`moralign collect run/status/export` end to end, as users run them, against scripted servers."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.collector.cli_runs import run_collect, start_collect, stored_rows, wait_for_rows
+from tests.collector.studyfiles import TEST_KEY, calls_per_model, write_study
+from tests.servers.openai_chat import OpenAIChat
+from tests.servers.scripted import Fault, ScriptedServer
+
+PLANNED = 2 * calls_per_model()
+RELEASE_COLUMNS = ["survey", "LLM", "language", "persona", "item", "iteration", "response",
+                   "model_fullname", "date", "model_nation", "API", "temperature",
+                   "llm_response", "valid_response", "prop_na", "valid_item", "valid_llm"]
+
+
+def _server(**options: object) -> ScriptedServer:
+    return ScriptedServer(OpenAIChat(), api_key=TEST_KEY, **options)  # type: ignore[arg-type]
+
+
+def _varied(call: object) -> str:
+    return str(1 + call.index % 5)  # type: ignore[attr-defined]
+
+
+def test_run_status_export_rerun(tmp_path: Path) -> None:
+    db, out = tmp_path / "calls.sqlite", tmp_path / "export"
+    with _server(answer=_varied, script=[Fault.rate_limit(0.05)]) as server:
+        study = str(write_study(tmp_path, server.api_base))
+        first = run_collect("run", "--study", study, "--db", str(db))
+        assert first.returncode == 0, first.stderr
+        assert server.request_count == PLANNED + 1
+        assert f"planned {PLANNED}, already stored 0, made now {PLANNED}" in first.stderr
+        assert "retries 1" in first.stderr and "quality gates: all passed" in first.stderr
+
+        status = run_collect("status", "--study", study, "--db", str(db))
+        assert status.returncode == 0, status.stderr
+        assert f"total: {PLANNED} planned, {PLANNED} finished" in status.stdout
+        assert "0 pending" in status.stdout
+
+        export = run_collect("export", "--study", study, "--db", str(db), "--out", str(out))
+        assert export.returncode == 0, export.stderr
+
+        again = run_collect("run", "--study", study, "--db", str(db))
+        assert again.returncode == 0, again.stderr
+        assert server.request_count == PLANNED + 1  # nothing asked twice
+        assert f"already stored {PLANNED}, made now 0" in again.stderr
+
+    means = pd.read_csv(out / "llm_mfq_responses.csv", keep_default_na=False)
+    assert list(means.columns) == RELEASE_COLUMNS
+    assert len(means) == 2 * 3 * 2 * 2  # models x items x languages x personas
+    per_call = pd.read_csv(out / "llm_mfq_calls.csv")
+    assert list(per_call.columns) == RELEASE_COLUMNS and len(per_call) == PLANNED
+    canonical = pd.read_csv(out / "llm_calls.csv")
+    assert len(canonical) == PLANNED and canonical["valid"].all()
+
+
+def test_dry_run_makes_no_call(tmp_path: Path) -> None:
+    with _server() as server:
+        study = str(write_study(tmp_path, server.api_base))
+        result = run_collect("run", "--study", study, "--db", str(tmp_path / "d.sqlite"),
+                             "--dry-run")
+        assert server.request_count == 0
+    assert result.returncode == 0, result.stderr
+    assert f"{PLANNED} calls, {PLANNED} not stored yet" in result.stdout
+    for condition in ("mini / English / persona none", "mini / Chinese / persona USA"):
+        assert condition in result.stdout
+    assert "您来自美国。\n请仅回复1到5之间的数字。" in result.stdout
+    assert not (tmp_path / "d.sqlite").exists()
+
+
+def test_selected_models_only(tmp_path: Path) -> None:
+    with _server(answer=_varied) as server:
+        study = str(write_study(tmp_path, server.api_base))
+        result = run_collect("run", "--study", study, "--db", str(tmp_path / "d.sqlite"),
+                             "--models", "beta")
+        assert server.request_count == calls_per_model()
+    assert result.returncode == 0, result.stderr
+
+
+def test_gate_failure_gives_exit_status_1(tmp_path: Path) -> None:
+    with _server(answer=lambda call: "3") as server:  # the same answer to everything
+        study = str(write_study(tmp_path, server.api_base))
+        result = run_collect("run", "--study", study, "--db", str(tmp_path / "d.sqlite"))
+    assert result.returncode == 1
+    assert "degenerate output" in result.stderr
+
+
+def test_unparseable_answers_fail_the_parse_gate(tmp_path: Path) -> None:
+    with _server(answer=lambda call: "Strongly agree") as server:
+        study = str(write_study(tmp_path, server.api_base))
+        result = run_collect("run", "--study", study, "--db", str(tmp_path / "d.sqlite"))
+    assert result.returncode == 1
+    assert "parse failures 100.0% is above 20.0%" in result.stderr
+
+
+def test_mostly_failed_run_gives_exit_status_3(tmp_path: Path) -> None:
+    with _server(script=lambda index: Fault("quota")) as server:
+        study = str(write_study(tmp_path, server.api_base))
+        result = run_collect("run", "--study", study, "--db", str(tmp_path / "d.sqlite"))
+    assert result.returncode == 3
+    assert "provider scripted stopped" in result.stderr and "quota_exhausted" in result.stderr
+
+
+def test_bad_study_is_reported_without_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(
+        write_study(tmp_path, "http://127.0.0.1:9/v1").read_text().replace("{item_text}",
+                                                                           "{itemtext}"),
+        encoding="utf-8",
+    )
+    result = run_collect("run", "--study", str(path), "--db", str(tmp_path / "d.sqlite"))
+    assert result.returncode == 2
+    assert "bad template placeholder {itemtext}" in result.stderr and str(path) in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_api_key_is_never_stored_or_printed(tmp_path: Path) -> None:
+    db, out = tmp_path / "calls.sqlite", tmp_path / "export"
+
+    def echo_key(call: object) -> str:  # a provider that echoes the key back
+        return f"3 {TEST_KEY}"
+
+    outputs = []
+    with _server(answer=echo_key, script=[Fault("server_error"), Fault("unauthorized")]) as s:
+        study = str(write_study(tmp_path, s.api_base))
+        outputs.append(run_collect("run", "--study", study, "--db", str(db)))
+    with _server(answer=echo_key) as s:
+        study = str(write_study(tmp_path, s.api_base))
+        for args in (("run",), ("status",), ("export", "--out", str(out))):
+            outputs.append(run_collect(*args, "--study", study, "--db", str(db)))
+    assert stored_rows(db) == PLANNED
+    for result in outputs:
+        assert TEST_KEY not in result.stdout + result.stderr
+    for path in [*tmp_path.rglob("*")]:
+        if path.is_file():
+            assert TEST_KEY.encode() not in path.read_bytes(), path
+    with sqlite3.connect(db) as conn:
+        texts = {row[0] for row in conn.execute("SELECT raw_text FROM calls")}
+    assert texts == {"3 [redacted]"}
+
+
+def test_kill_9_mid_run_loses_nothing_stored_and_duplicates_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "calls.sqlite"
+    with _server(answer=_varied, latency_s=0.25) as server:
+        study = str(write_study(tmp_path, server.api_base, repetitions=4))
+        planned = 2 * calls_per_model(4)
+        process = start_collect("run", "--study", study, "--db", str(db), log=tmp_path / "log")
+        wait_for_rows(db, 10, process)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        sent_before = server.request_count
+        stored = stored_rows(db)
+        assert 10 <= stored < planned
+        assert sent_before - stored <= 4  # at most the calls in flight (max_concurrency 4)
+
+        rerun = run_collect("run", "--study", study, "--db", str(db))
+        assert rerun.returncode == 0, rerun.stderr
+        assert server.request_count - sent_before == planned - stored
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            "SELECT count(*), count(DISTINCT model || language || persona || item || '/' || "
+            "iteration), min(attempts), max(attempts) FROM calls"
+        ).fetchone()
+        first_run_rows = conn.execute("SELECT count(*) FROM calls WHERE run_id = 1").fetchone()
+    assert rows == (planned, planned, 1, 1)
+    assert first_run_rows[0] == stored  # rows of the killed run were kept, not redone
+
+
+def test_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
+    db = tmp_path / "calls.sqlite"
+    with _server(answer=_varied, latency_s=0.25) as server:
+        study = str(write_study(tmp_path, server.api_base, repetitions=4))
+        planned = 2 * calls_per_model(4)
+        log = tmp_path / "log"
+        process = start_collect("run", "--study", study, "--db", str(db), log=log)
+        wait_for_rows(db, 10, process)
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=60) == 130
+        sent = server.request_count
+        stored = stored_rows(db)
+        assert stored == sent < planned  # calls in flight finished and were stored
+        text = log.read_text()
+        assert "interrupted" in text and "Traceback" not in text
+
+        rerun = run_collect("run", "--study", study, "--db", str(db))
+        assert rerun.returncode == 0, rerun.stderr
+        assert server.request_count - sent == planned - stored
+    with sqlite3.connect(db) as conn:
+        outcomes = [r[0] for r in conn.execute("SELECT outcome FROM runs ORDER BY run_id")]
+    assert outcomes == ["interrupted", "completed"]
+    assert stored_rows(db) == planned
+
+
+@pytest.mark.parametrize("command", ["run", "status", "export"])
+def test_help_is_the_manual(command: str) -> None:
+    result = run_collect(command, "--help")
+    assert result.returncode == 0
+    assert "--study" in result.stdout
+
+
+def test_second_ctrl_c_abandons_calls_in_flight(tmp_path: Path) -> None:
+    db = tmp_path / "calls.sqlite"
+    with _server(answer=_varied, latency_s=lambda index: 30.0 if index < 4 else 0.0) as server:
+        study = str(write_study(tmp_path, server.api_base))
+        log = tmp_path / "log"
+        process = start_collect("run", "--study", study, "--db", str(db), "--grace", "600",
+                                log=log)
+        while server.request_count < 4:  # four calls in flight, each answered after 30 s
+            assert process.poll() is None, log.read_text()
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        time.sleep(0.5)
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=25) == 130  # well before the 30 s answers or the grace
+        assert stored_rows(db) == 0
+        assert "abandoning the calls in flight" in log.read_text()
+
+        rerun = run_collect("run", "--study", study, "--db", str(db))
+        assert rerun.returncode == 0, rerun.stderr
+        assert server.request_count == 4 + PLANNED
+    assert stored_rows(db) == PLANNED

@@ -1,0 +1,124 @@
+"""Export: the release's columns and semantics, and the canonical llm_calls table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from collect.collector.design import PlannedCall, plan_calls
+from collect.collector.export import export_study, r_value
+from collect.collector.store import CallRecord, Store
+from collect.collector.study import Study, load_study
+from collect.data.schema import LLM_CALLS, read_table
+
+from tests.collector.studyfiles import calls_per_model, write_study
+
+
+def _record(call: PlannedCall, text: str | None, rating: int | None, status: str = "answered",
+            day: str = "2026-03-0") -> CallRecord:
+    stamp = f"{day}{1 + call.key.iteration}T10:00:00.000+00:00"
+    return CallRecord(
+        status=status, attempts=1, started_at=stamp, finished_at=stamp,  # type: ignore[arg-type]
+        raw_text=text, rating=rating, valid=rating is not None,
+        parse_reason="ok" if rating is not None else "no_number",
+        error_class="server_error" if status == "failed" else None,
+        returned_model=f"{call.key.model}-2026" if status != "failed" else None,
+    )
+
+
+def _answer(call: PlannedCall) -> tuple[str | None, int | None, str]:
+    """A known pattern: alpha answers (item + iteration) % 5 + 1, except that item 2 in
+    English/none never gets a valid answer, and beta's iteration 1 of item 3 fails."""
+    key = call.key
+    if key.model == "alpha" and key.item == 2 and (key.language, key.persona) == ("English",
+                                                                                   "none"):
+        return "no idea", None, "answered"
+    if key.model == "beta" and key.item == 3 and key.iteration == 1:
+        return None, None, "failed"
+    value = (key.item + key.iteration) % 5 + 1
+    return f"{value}\n", value, "answered"
+
+
+@pytest.fixture
+def exported(tmp_path: Path) -> tuple[Study, pd.DataFrame, Path]:
+    study = load_study(write_study(tmp_path, "http://127.0.0.1:9/v1"))
+    with Store(tmp_path / "db.sqlite") as store:
+        run_id = store.start_run(study.name, 0, 0)
+        for call in plan_calls(study):
+            text, rating, status = _answer(call)
+            store.record(call, _record(call, text, rating, status), run_id)  # type: ignore[arg-type]
+        calls = store.frame(study.name)
+    out = tmp_path / "out"
+    export_study(study, calls, out)
+    return study, calls, out
+
+
+def test_item_means_follow_the_release_semantics(
+    exported: tuple[Study, pd.DataFrame, Path],
+) -> None:
+    _, _, out = exported
+    means = pd.read_csv(out / "llm_mfq_responses.csv", keep_default_na=False, dtype=str)
+    assert len(means) == 2 * 3 * 2 * 2
+    means["item"] = means["item"].astype(int)
+    alpha = means.loc[means["LLM"] == "alpha"].set_index(["language", "persona", "item"])
+    # mean over valid answers of the 2 iterations
+    assert alpha.loc[("Chinese", "USA", 1), "llm_response"] == "2.5"  # (2 + 3) / 2
+    assert alpha.loc[("English", "none", 2), "llm_response"] == "NA"
+    assert alpha.loc[("English", "none", 2), "valid_response"] == "FALSE"
+    assert alpha.loc[("English", "none", 1), "valid_response"] == "TRUE"
+    # prop_na: invalid share over the condition's 3 items x 2 iterations
+    assert alpha.loc[("English", "none", 1), "prop_na"] == repr(2 / 6)
+    assert alpha.loc[("English", "USA", 1), "prop_na"] == "0"
+    assert alpha.loc[("English", "none", 3), "valid_item"] == "2"
+    assert alpha.loc[("Chinese", "none", 3), "valid_item"] == "3"
+    assert set(alpha["valid_llm"]) == {"11"}  # 12 cells, one without a valid answer
+    # the example answer is that of the lowest iteration, raw
+    assert alpha.loc[("Chinese", "none", 1), "response"] == "2\n"
+    assert set(alpha["iteration"]) == {"0"}
+    assert set(alpha["model_fullname"]) == {"alpha-2026"}
+    assert set(alpha["date"]) == {"2026-03-01"}
+    assert set(alpha["API"]) == {"scripted"} and set(alpha["temperature"]) == {"0.7"}
+    assert set(alpha["model_nation"]) == {"China"} and set(alpha["survey"]) == {"mfq"}
+
+    beta = means.loc[means["LLM"] == "beta"].set_index(["language", "persona", "item"])
+    assert beta.loc[("English", "none", 3), "llm_response"] == "4"  # only iteration 0 counts
+    assert beta.loc[("English", "none", 3), "prop_na"] == repr(1 / 6)
+    assert set(beta["valid_llm"]) == {"12"}
+
+
+def test_per_call_table(exported: tuple[Study, pd.DataFrame, Path]) -> None:
+    _, _, out = exported
+    per_call = pd.read_csv(out / "llm_mfq_calls.csv", keep_default_na=False, dtype=str)
+    assert len(per_call) == 2 * calls_per_model()
+    failed = per_call.loc[per_call["response"] == "NA"]
+    assert len(failed) == 4 and set(failed["LLM"]) == {"beta"}  # one per condition
+    assert set(failed["model_fullname"]) == {"beta-api"}  # no answer: the model asked for
+    assert set(failed["valid_response"]) == {"FALSE"}
+
+
+def test_same_columns_and_value_style_as_the_release(
+    exported: tuple[Study, pd.DataFrame, Path], release_mirror: Path
+) -> None:
+    _, _, out = exported
+    release = release_mirror / "Data" / "MFQ2" / "llm_mfq_responses.csv"
+    ours = (out / "llm_mfq_responses.csv").read_text(encoding="utf-8").splitlines()
+    theirs = release.read_text(encoding="utf-8-sig").splitlines()
+    assert ours[0] == theirs[0]
+    release_frame = pd.read_csv(release, keep_default_na=False, dtype=str)
+    assert set(release_frame["valid_response"]) == {"TRUE"}
+    assert "1" in set(release_frame["temperature"])  # integers without ".0", as we write them
+    assert r_value(1.0) == "1" and r_value(True) == "TRUE" and r_value(None) == "NA"
+    assert r_value(float("nan")) == "NA" and r_value(2 / 7) == repr(2 / 7)
+
+
+def test_canonical_llm_calls(exported: tuple[Study, pd.DataFrame, Path]) -> None:
+    _, calls, out = exported
+    table = read_table(LLM_CALLS, out)
+    assert len(table) == len(calls) == 2 * calls_per_model()
+    assert set(table["instrument"]) == {"mini"} and set(table["study"]) == {"mini"}
+    assert int(table["valid"].sum()) == int(calls["valid"].sum())
+    row = table.loc[(table["model"] == "alpha") & (table["item"] == 1)
+                    & (table["iteration"] == 1) & (table["language"] == "English")
+                    & (table["persona"] == "none")]
+    assert row["raw_text"].tolist() == ["3\n"] and row["rating"].tolist() == [3.0]

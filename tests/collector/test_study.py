@@ -1,0 +1,139 @@
+"""Study files: the shipped ones load and expand; bad ones fail naming the file and the field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from collect.collector.design import plan_calls
+from collect.collector.study import load_study
+from collect.errors import InputError, MissingDataError
+
+from tests.collector.conftest import STUDIES
+from tests.collector.studyfiles import calls_per_model, study_toml
+
+
+def test_made_in_china_matches_the_release(external_items: Path, release_mirror: Path) -> None:
+    study = load_study(STUDIES / "made_in_china.toml")
+    info = pd.read_csv(release_mirror / "Data" / "llm_info.csv", encoding="utf-8-sig")
+    llms = info.loc[info["group"] == "LLM"]
+    assert [m.id for m in study.models] == list(llms["LLM"])
+    assert {m.id: m.origin for m in study.models} == dict(zip(llms["LLM"], llms["llm_nation"],
+                                                              strict=True))
+    release = pd.read_csv(release_mirror / "Data" / "MFQ2" / "llm_mfq_responses.csv")
+    recorded = release.drop_duplicates("LLM").set_index("LLM")
+    for model in study.models:
+        assert model.temperature_for("mfq2") == recorded.loc[model.id, "temperature"], model.id
+        api = recorded.loc[model.id, "API"]
+        assert model.provider == api, model.id
+        assert model.max_tokens == 10
+    assert study.repetitions == 20
+    assert study.instruments["mfq2"].items == tuple(range(1, 37))
+    assert study.instruments["wvs7"].items == tuple(range(177, 196))
+    planned = plan_calls(study)
+    assert len(planned) == 20 * (36 + 19) * 2 * 3 * 20
+    assert len({call.key for call in planned}) == len(planned)
+
+
+def test_thinking_is_switched_off_where_models_have_it(external_items: Path) -> None:
+    study = load_study(STUDIES / "made_in_china.toml")
+    thinking_off = {m.id for m in study.models if m.disable_thinking}
+    assert {"qwen3-235b-a22b", "claude-3-7-sonnet-20250219", "claude-opus-4-20250514",
+            "gemini-2.5-flash"} <= thinking_off
+
+
+@pytest.mark.parametrize("name", ["demo_local.toml", "example_new_persona.toml"])
+def test_other_shipped_studies_load(external_items: Path, name: str) -> None:
+    study = load_study(STUDIES / name)
+    assert plan_calls(study)
+
+
+def test_example_adds_a_persona_and_an_instrument(external_items: Path) -> None:
+    study = load_study(STUDIES / "example_new_persona.toml")
+    assert "Japan" in study.personas
+    assert study.instruments["helping"].scale_max == 7
+    keys = {(c.key.instrument, c.key.persona) for c in plan_calls(study)}
+    assert ("helping", "Japan") in keys and ("mfq2", "Japan") in keys
+
+
+def test_missing_item_tables_say_how_to_get_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MORALIGN_EXTERNAL_DIR", str(tmp_path / "nothing-here"))
+    with pytest.raises(MissingDataError, match="moralign data fetch"):
+        load_study(STUDIES / "made_in_china.toml")
+
+
+def test_inline_study_expands_to_every_key(tmp_path: Path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text(study_toml({"p": "http://127.0.0.1:9/v1"}), encoding="utf-8")
+    study = load_study(path)
+    planned = plan_calls(study)
+    assert len(planned) == 2 * calls_per_model()
+    assert len({c.key for c in planned}) == len(planned)
+    iterations = {c.key.iteration for c in planned}
+    assert iterations == {0, 1}
+
+
+def _bad(tmp_path: Path, text: str) -> InputError:
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_study(path)
+    assert str(path) in str(caught.value)
+    return caught.value
+
+
+GOOD = study_toml({"p": "http://127.0.0.1:9/v1"})
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "words"),
+    [
+        (lambda s: s.replace('provider = "p"\napi_model = "beta-api"',
+                             'provider = "nowhere"\napi_model = "beta-api"'),
+         "models[1] (beta).provider", "unknown provider 'nowhere'"),
+        (lambda s: s.replace('api_key_env = "MORALIGN_TEST_API_KEY"\n', ""),
+         "providers.p.api_key_env", "required field is missing"),
+        (lambda s: s.replace("Statement: {item_text}", "Statement: {item}"),
+         "templates.mini.English.user", "bad template placeholder {item}"),
+        (lambda s: s.replace('id = "beta"', 'id = "alpha"'),
+         "models[1] (alpha).id", "duplicate model id 'alpha'"),
+        (lambda s: s.replace('languages = ["English", "Chinese"]',
+                             'languages = ["English", "Japanese"]'),
+         "instruments.mini.items", "unknown language 'Japanese'"),
+        (lambda s: s.replace('personas = ["none", "USA"]', 'personas = ["none", "Japan"]'),
+         "templates.mini.English.persona_lines", "unknown persona 'Japan'"),
+        (lambda s: s.replace('kind = "openai"', 'kind = "telepathy"'),
+         "providers.p.kind", "unknown provider kind 'telepathy'"),
+        (lambda s: s.replace("repetitions = 2", "repetitions = 0"),
+         "study.repetitions", "must be at least 1"),
+        (lambda s: s.replace("repetitions = 2", 'repetitions = "twenty"'),
+         "study.repetitions", "expected an integer"),
+        (lambda s: s.replace("scale_max = 5", "scale_max = 1"),
+         "instruments.mini.scale_max", "must exceed scale_min"),
+        (lambda s: s.replace('origin = "USA"', 'origin = "Mars"'),
+         "models[1] (beta).origin", "expected one of"),
+        (lambda s: s.replace("temperature = 0.7", "temprature = 0.7", 1),
+         "models[0] (alpha).temprature", "unknown field"),
+    ],
+)
+def test_validation_errors_name_file_and_field(
+    tmp_path: Path, change, field: str, words: str
+) -> None:
+    assert change(GOOD) != GOOD
+    error = _bad(tmp_path, change(GOOD))
+    assert error.column == field
+    assert words in str(error)
+
+
+def test_not_toml(tmp_path: Path) -> None:
+    assert "not valid TOML" in str(_bad(tmp_path, "[study\nname = 1"))
+
+
+def test_unknown_model_selection(tmp_path: Path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text(GOOD, encoding="utf-8")
+    with pytest.raises(InputError, match="unknown model"):
+        load_study(path).select_models(["gamma"])
