@@ -59,6 +59,29 @@ def test_run_status_export_rerun(tmp_path: Path) -> None:
     assert list(per_call.columns) == RELEASE_COLUMNS and len(per_call) == PLANNED
     canonical = pd.read_csv(out / "llm_calls.csv")
     assert len(canonical) == PLANNED and canonical["valid"].all()
+    _imports_into_canonical_tables(tmp_path, Path(study), out / "llm_mfq_responses.csv", means)
+
+
+def _imports_into_canonical_tables(
+    tmp_path: Path, study: Path, export: Path, means: pd.DataFrame
+) -> None:
+    """What `collect export` writes is what `data import --llm-responses` reads."""
+    from collect.data.canonical import build_canonical, load
+    from collect.data.sources import fetch_all
+    from tests.conftest import RELEASE_MIRROR
+
+    external = tmp_path / "external"
+    fetch_all(mirror=RELEASE_MIRROR, external=external)
+    folder = tmp_path / "canonical"
+    build_canonical(external=external, out=folder, wvs7_file=tmp_path / "absent.csv",
+                    llm_files=[export], study_file=study)
+    ratings = load("llm_ratings", folder)
+    assert len(ratings) == len(means)
+    merged = ratings.merge(means.rename(columns={"LLM": "model"}),
+                           on=["model", "language", "persona", "item"])
+    assert len(merged) == len(means)
+    assert (merged["mean"] - merged["llm_response"].astype(float)).abs().max() < 1e-12
+    assert set(load("models", folder)["model"]) >= set(means["LLM"])
 
 
 def test_dry_run_makes_no_call(tmp_path: Path) -> None:

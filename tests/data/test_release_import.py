@@ -129,14 +129,14 @@ def test_duplicated_llm_key_names_both_lines(release_copy: Path) -> None:
     path.write_text("\n".join(lines) + "\n")
     models = release.read_models(release_copy)
     with pytest.raises(InputError, match=r"duplicated key .* on lines \[2, 3\]"):
-        release.read_llm_files(release_copy, models)
+        release.read_llm_files(release.release_llm_files(release_copy), models)
 
 
 def test_unknown_model_and_persona_are_named(release_copy: Path) -> None:
     models = release.read_models(release_copy)
     _edit(release_copy / LLM_MFQ, "mfq,yi-34b-chat,Chinese,none", "mfq,yi-35b,Chinese,none")
     with pytest.raises(InputError, match=r"line 2, column 'LLM': value 'yi-35b'"):
-        release.read_llm_files(release_copy, models)
+        release.read_llm_files(release.release_llm_files(release_copy), models)
 
 
 def test_conflicting_wvs_overlap_is_refused(release_copy: Path) -> None:
@@ -148,7 +148,7 @@ def test_conflicting_wvs_overlap_is_refused(release_copy: Path) -> None:
     )
     models = release.read_models(release_copy)
     with pytest.raises(InputError, match="disagree on the item mean"):
-        release.read_llm_files(release_copy, models)
+        release.read_llm_files(release.release_llm_files(release_copy), models)
 
 
 def test_wrong_foundation_label_is_refused(release_copy: Path) -> None:

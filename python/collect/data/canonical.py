@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from collect.collector.study import Study, load_study
 from collect.data import release, schema, wvs7
 from collect.data.sources import dataset_dir, load_sources, sha256_of
 from collect.errors import InputError, MissingDataError
@@ -26,9 +27,18 @@ class ImportReport:
 
 
 def build_canonical(
-    external: Path | None = None, out: Path | None = None, wvs7_file: Path | None = None
+    external: Path | None = None,
+    out: Path | None = None,
+    wvs7_file: Path | None = None,
+    llm_files: list[Path] | None = None,
+    study_file: Path | None = None,
 ) -> ImportReport:
-    """Import every source into canonical tables under `out`; WVS humans only if present."""
+    """Import every source into canonical tables under `out`; WVS humans only if present.
+
+    By default the LLM answers are the release's. `llm_files` replaces them with files in the
+    release's format (what `moralign collect export` writes); their models are described by
+    `study_file` when they are not the release's.
+    """
     external = external or PATHS.external
     out = out or PATHS.canonical
     wvs7_file = wvs7_file or PATHS.wvs7_file
@@ -37,11 +47,18 @@ def build_canonical(
         raise MissingDataError(f"{folder} does not exist: run `moralign data fetch` first")
 
     models = release.read_models(folder)
+    study_name = release.STUDY
+    if study_file is not None:
+        study = load_study(study_file)
+        study_name = study.name
+        models = pd.concat([models[models["kind"] == "human_mean"], study_models(study)])
     tables = {
         "items": release.read_items(folder),
         "models": models,
         "human_responses": release.read_human_mfq(folder),
-        **release.read_llm_files(folder, models),
+        **release.read_llm_files(
+            llm_files or release.release_llm_files(folder), models, study=study_name
+        ),
     }
     report = ImportReport(
         inputs={s.local: s.sha256 for s in load_sources() if s.dataset == release.STUDY}
@@ -59,6 +76,17 @@ def build_canonical(
         report.tables[name] = len(frame)
     (out / REPORT_FILE).write_text(json.dumps(report.__dict__, indent=2) + "\n")
     return report
+
+
+def study_models(study: Study) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "model": [m.id for m in study.models],
+            "display_name": [m.display_name for m in study.models],
+            "origin": [m.origin for m in study.models],
+            "kind": "llm",
+        }
+    )
 
 
 def load(name: str, folder: Path | None = None) -> pd.DataFrame:

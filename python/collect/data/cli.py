@@ -46,9 +46,27 @@ def import_(
     wvs7_file: Annotated[
         Path | None, typer.Option("--wvs7", help="The WVS wave 7 cross-national CSV.")
     ] = None,
+    llm_responses: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--llm-responses",
+            help="Use these item-mean files (the release's format, as `moralign collect export` "
+            "writes them) instead of the release's LLM answers. Repeat for several files.",
+        ),
+    ] = None,
+    study: Annotated[
+        Path | None,
+        typer.Option(help="Study file describing the models of --llm-responses."),
+    ] = None,
 ) -> None:
     """Build the canonical tables (data/canonical/*.csv) from the fetched sources."""
-    report = build_canonical(external=external, out=out, wvs7_file=wvs7_file)
+    report = build_canonical(
+        external=external,
+        out=out,
+        wvs7_file=wvs7_file,
+        llm_files=llm_responses,
+        study_file=study,
+    )
     for name, rows in report.tables.items():
         typer.echo(f"{name:16} {rows:>8} rows")
     if report.wvs7 is not None:

@@ -22,6 +22,7 @@ from collect.vocab import (
     NATIONS,
     PERSONAS,
     WVS7,
+    Instrument,
     mfq2_foundation,
 )
 
@@ -155,11 +156,18 @@ def read_human_mfq(folder: Path) -> pd.DataFrame:
     return schema.conform(humans, schema.HUMAN_RESPONSES, name)
 
 
-def read_llm_files(folder: Path, models: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Item means, call metadata and example raw answers from the release's LLM files.
+def release_llm_files(folder: Path) -> list[Path]:
+    return [folder / local for local in LLM_FILES]
 
-    The WVS files overlap (the no-persona file also holds persona rows of its 14 LLMs); a key
-    present in both must carry the same numbers, and is kept once.
+
+def read_llm_files(
+    files: list[Path], models: pd.DataFrame, *, study: str = STUDY
+) -> dict[str, pd.DataFrame]:
+    """Item means, call metadata and example raw answers from files in the release's format.
+
+    These are the release's LLM files, or what `moralign collect export` writes. The release's
+    WVS files overlap (the no-persona file also holds persona rows of its 14 LLMs); a key present
+    in two files must carry the same numbers, and is kept once.
     """
     columns = [
         "survey",
@@ -176,63 +184,64 @@ def read_llm_files(folder: Path, models: pd.DataFrame) -> dict[str, pd.DataFrame
         "llm_response",
         "prop_na",
     ]
+    llms = models.loc[models["kind"] == "llm", "model"]
     frames = []
-    for local, instrument_name in LLM_FILES.items():
-        name = _name(folder, local)
-        raw = read_records(folder / local, columns, label=name)
-        instrument = INSTRUMENTS[instrument_name]
-        survey = one_of(
-            raw, "survey", [k for k, v in SURVEY_NAMES.items() if v == instrument.name], name
-        )
-        raw["instrument"] = survey.map(SURVEY_NAMES)
-        raw["model"] = one_of(raw, "LLM", models.loc[models["kind"] == "llm", "model"], name)
+    for path in files:
+        name = str(path)
+        raw = read_records(path, columns, label=name)
+        raw["instrument"] = one_of(raw, "survey", SURVEY_NAMES, name).map(SURVEY_NAMES)
+        raw["model"] = one_of(raw, "LLM", llms, name)
         raw["language"] = one_of(raw, "language", LANGUAGES, name)
         raw["persona"] = one_of(raw, "persona", PERSONAS, name)
-        raw["item"] = numbers(
-            raw, "item", name, integer=True, low=instrument.items[0], high=instrument.items[-1]
-        )
-        raw["iteration"] = numbers(
-            raw, "iteration", name, integer=True, low=0, high=CALLS_PER_ITEM - 1
-        )
-        raw["mean"] = numbers(
-            raw,
-            "llm_response",
-            name,
-            low=instrument.scale_min,
-            high=instrument.scale_max,
-            allow_empty=True,
-        )
         raw["condition_prop_invalid"] = numbers(raw, "prop_na", name, low=0, high=1)
-        raw["temperature"] = numbers(raw, "temperature", name, low=0, high=2)
-        refuse_duplicates(raw, ["model", "language", "persona", "item"], name)
-        raw["file"] = name
-        frames.append(raw)
+        raw["temperature"] = numbers(raw, "temperature", name, low=0, high=2, allow_empty=True)
+        for instrument_name, part in raw.groupby("instrument"):
+            frames.append(_checked_ratings(part, INSTRUMENTS[str(instrument_name)], name))
     rows = pd.concat(frames, ignore_index=True)
     key = ["instrument", "model", "language", "persona", "item"]
+    for name, part in rows.groupby("file"):
+        refuse_duplicates(part, key, str(name))
     _refuse_conflicting_overlap(rows, key)
 
     ratings = rows.drop_duplicates(key).assign(n_valid=pd.NA, n_calls=CALLS_PER_ITEM)
-    calls = _parsed_examples(rows.drop_duplicates([*key, "iteration", "response"]))
+    calls = _parsed_examples(rows.drop_duplicates([*key, "iteration", "response"]), study)
     model_calls = rows.rename(
         columns={"API": "provider", "model_fullname": "api_model", "date": "collected_on"}
     ).drop_duplicates(
         ["instrument", "model", "provider", "api_model", "temperature", "collected_on"]
     )
     return {
-        "llm_ratings": schema.conform(ratings, schema.LLM_RATINGS, folder),
-        "llm_calls": schema.conform(calls, schema.LLM_CALLS, folder),
-        "model_calls": schema.conform(model_calls, schema.MODEL_CALLS, folder),
+        "llm_ratings": schema.conform(ratings, schema.LLM_RATINGS, "LLM files"),
+        "llm_calls": schema.conform(calls, schema.LLM_CALLS, "LLM files"),
+        "model_calls": schema.conform(model_calls, schema.MODEL_CALLS, "LLM files"),
     }
 
 
-def _parsed_examples(rows: pd.DataFrame) -> pd.DataFrame:
+def _checked_ratings(raw: pd.DataFrame, instrument: Instrument, name: str) -> pd.DataFrame:
+    items = (instrument.items[0], instrument.items[-1])
+    return raw.assign(
+        item=numbers(raw, "item", name, integer=True, low=items[0], high=items[1]),
+        iteration=numbers(raw, "iteration", name, integer=True, low=0, high=CALLS_PER_ITEM - 1),
+        mean=numbers(
+            raw,
+            "llm_response",
+            name,
+            low=instrument.scale_min,
+            high=instrument.scale_max,
+            allow_empty=True,
+        ),
+        file=name,
+    )
+
+
+def _parsed_examples(rows: pd.DataFrame, study: str) -> pd.DataFrame:
     """The release keeps one raw answer per item and condition; parse it like any call."""
     parsed = [
         parse_answer(text, INSTRUMENTS[instrument].scale_min, INSTRUMENTS[instrument].scale_max)
         for text, instrument in zip(rows["response"], rows["instrument"], strict=True)
     ]
     return rows.assign(
-        study=STUDY,
+        study=study,
         raw_text=rows["response"],
         rating=[answer.rating for answer in parsed],
         valid=[answer.valid for answer in parsed],
