@@ -68,6 +68,7 @@ def _imports_into_canonical_tables(
     """What `collect export` writes is what `data import --llm-responses` reads."""
     from collect.data.canonical import build_canonical, load
     from collect.data.sources import fetch_all
+
     from tests.conftest import RELEASE_MIRROR
 
     external = tmp_path / "external"
