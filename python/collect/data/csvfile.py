@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -76,6 +77,15 @@ def _check_header(header: list[str], required: list[str], delimiter: str, name: 
     )
 
 
+def refuse_rows(
+    frame: pd.DataFrame, bad: pd.Series, column: str, name: str, message: Callable[[Any], str]
+) -> None:
+    """Raise for the first row flagged `bad`, naming its line and `column`."""
+    if bad.any():
+        row = frame.loc[bad].iloc[0]
+        raise InputError(message(row), file=name, line=int(row[LINE]), column=column)
+
+
 def numbers(
     frame: pd.DataFrame,
     column: str,
@@ -93,44 +103,30 @@ def numbers(
     bad = values.isna() & ~empty
     if integer:
         bad |= values.notna() & (values != np.floor(values))
-    if bad.any():
-        row = frame.loc[bad].iloc[0]
-        kind = "an integer" if integer else "a number"
-        raise InputError(
-            f"value {row[column]!r} is not {kind}", file=name, line=int(row[LINE]), column=column
-        )
-    if empty.any() and not allow_empty:
-        row = frame.loc[empty].iloc[0]
-        raise InputError(
-            "value is empty; expected a number", file=name, line=int(row[LINE]), column=column
-        )
+    kind = "an integer" if integer else "a number"
+    refuse_rows(frame, bad, column, name, lambda row: f"value {row[column]!r} is not {kind}")
+    if not allow_empty:
+        refuse_rows(frame, empty, column, name, lambda row: "value is empty; expected a number")
     outside = values.notna() & (
         (values < low if low is not None else False)
         | (values > high if high is not None else False)
     )
-    if outside.any():
-        row = frame.loc[outside].iloc[0]
-        raise InputError(
-            f"value {row[column]} is outside {low}..{high}",
-            file=name,
-            line=int(row[LINE]),
-            column=column,
-        )
+    refuse_rows(
+        frame, outside, column, name, lambda row: f"value {row[column]} is outside {low}..{high}"
+    )
     return values.astype("Int64" if integer else "float64")
 
 
 def one_of(frame: pd.DataFrame, column: str, allowed: Iterable[str], name: str) -> pd.Series:
     allowed = list(allowed)
     values = frame[column].astype("string").str.strip()
-    bad = ~values.isin(allowed)
-    if bad.any():
-        row = frame.loc[bad].iloc[0]
-        raise InputError(
-            f"value {row[column]!r} is not one of {allowed}",
-            file=name,
-            line=int(row[LINE]),
-            column=column,
-        )
+    refuse_rows(
+        frame,
+        ~values.isin(allowed),
+        column,
+        name,
+        lambda row: f"value {row[column]!r} is not one of {allowed}",
+    )
     return values
 
 

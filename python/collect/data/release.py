@@ -12,7 +12,14 @@ import pandas as pd
 
 from collect.collector.parse import parse_answer
 from collect.data import schema
-from collect.data.csvfile import LINE, numbers, one_of, read_records, refuse_duplicates
+from collect.data.csvfile import (
+    LINE,
+    numbers,
+    one_of,
+    read_records,
+    refuse_duplicates,
+    refuse_rows,
+)
 from collect.errors import InputError
 from collect.vocab import (
     INSTRUMENTS,
@@ -47,16 +54,7 @@ def read_items(folder: Path) -> pd.DataFrame:
     )
     mfq["item"] = numbers(mfq, "item", mfq_name, integer=True, low=1, high=36)
     mfq["language"] = one_of(mfq, "language", LANGUAGES, mfq_name)
-    expected = mfq["item"].map(lambda i: mfq2_foundation(int(i)))
-    wrong = mfq["dimension"].str.strip() != expected
-    if wrong.any():
-        row = mfq.loc[wrong].iloc[0]
-        raise InputError(
-            f"item {row['item']} belongs to {expected[wrong].iloc[0]}, not {row['dimension']!r}",
-            file=mfq_name,
-            line=int(row[LINE]),
-            column="dimension",
-        )
+    _refuse_wrong_foundation(mfq, "dimension", mfq_name)
     mfq["instrument"] = MFQ2.name
 
     wvs_name = _name(folder, "items/wvs_items.csv")
@@ -82,6 +80,20 @@ def _require_all_items(frame: pd.DataFrame, items: tuple[int, ...], name: str) -
         absent = sorted(set(items) - set(rows["item"].astype(int)))
         if absent:
             raise InputError(f"{language} items {absent} are missing", file=name)
+
+
+def _refuse_wrong_foundation(frame: pd.DataFrame, column: str, name: str) -> None:
+    expected = frame["item"].map(lambda item: mfq2_foundation(int(item)))
+    refuse_rows(
+        frame,
+        frame[column].str.strip() != expected,
+        column,
+        name,
+        lambda row: (
+            f"item {row['item']} belongs to {mfq2_foundation(int(row['item']))}, "
+            f"not {row[column]!r}"
+        ),
+    )
 
 
 def read_models(folder: Path) -> pd.DataFrame:
@@ -142,15 +154,7 @@ def read_human_mfq(folder: Path) -> pd.DataFrame:
         refuse_duplicates(rows, ["paper_id", "item"], name)
         parts.append(rows)
     humans = pd.concat(parts)
-    wrong = humans["Dimension"].str.strip() != humans["item"].map(lambda i: mfq2_foundation(int(i)))
-    if wrong.any():
-        row = humans.loc[wrong].iloc[0]
-        raise InputError(
-            f"item {row['item']} is not of foundation {row['Dimension']!r}",
-            file=name,
-            line=int(row[LINE]),
-            column="Dimension",
-        )
+    _refuse_wrong_foundation(humans, "Dimension", name)
     humans["instrument"] = MFQ2.name
     humans["language"] = humans["nationality"].map(LANGUAGE_OF_NATION)
     return schema.conform(humans, schema.HUMAN_RESPONSES, name)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from collect.data import schema
-from collect.data.csvfile import LINE, numbers, read_records, refuse_duplicates
+from collect.data.csvfile import numbers, read_records, refuse_duplicates, refuse_rows
 from collect.errors import InputError, MissingDataError
 from collect.vocab import LANGUAGE_OF_NATION, WVS7
 
@@ -48,15 +48,13 @@ def read_wvs7(path: Path) -> tuple[pd.DataFrame, dict[str, dict[str, int]]]:
     raw["Q254"] = numbers(raw, "Q254", name, integer=True, allow_empty=True)
     for column in ITEM_COLUMNS:
         value = numbers(raw, column, name, integer=True, allow_empty=True)
-        too_high = value > WVS7.scale_max
-        if too_high.any():
-            row = raw.loc[too_high].iloc[0]
-            raise InputError(
-                f"value {row[column]} is above the scale's {WVS7.scale_max}",
-                file=name,
-                line=int(row[LINE]),
-                column=column,
-            )
+        refuse_rows(
+            raw,
+            value > WVS7.scale_max,
+            column,
+            name,
+            lambda row, column=column: f"value {row[column]} is above the scale's {WVS7.scale_max}",
+        )
         raw[column] = value.where(value >= WVS7.scale_min)  # negative codes mean missing
     refuse_duplicates(raw, ["nationality", "respondent"], name)
 
