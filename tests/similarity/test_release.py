@@ -99,3 +99,22 @@ def test_release_wvs_llm_exclusion_keeps_14_without_and_17_with_persona(
     assert set(rq1["llm"]) - {"Human mean, China", "Human mean, USA"} == set(
         tables["rq1"]["kept_llms"])
     assert not rq1["cosine"].isna().any()
+
+
+@pytest.mark.parametrize("ids", ["paper", "respondent"])
+def test_zscores_table_holds_the_vectors_rq1_compares(derived: Path, ids: str) -> None:
+    folder = derived / ids / "mfq2"
+    z = pyreadr.read_r(folder / "zscores.rds")[None]
+    rq1 = pyreadr.read_r(folder / "rq1.rds")[None]
+    vectors = z.pivot_table(index=["who", "id", "language"], columns="item", values="z")
+    assert vectors.shape[1] == 36
+    assert np.allclose(vectors.mean(axis=1), 0, atol=1e-12)
+    respondents = rq1.loc[~rq1["is_human_mean"], ["nationality", "respondent"]].drop_duplicates()
+    humans = z[z["who"] == "human"][["group", "id"]].drop_duplicates()
+    assert len(humans) == len(respondents)
+    # one cosine of the rq1 table, recomputed from the two z-vectors it compared
+    row = rq1[(~rq1["is_human_mean"]) & (rq1["nationality"] == "USA")].iloc[123]
+    person = vectors.loc[("human", str(int(row["respondent"])), "English")].to_numpy()
+    model = vectors.loc[("llm", row["llm"], "English")].to_numpy()
+    cosine = person @ model / np.linalg.norm(person) / np.linalg.norm(model)
+    assert cosine == pytest.approx(row["cosine"], abs=1e-12)

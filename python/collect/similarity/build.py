@@ -148,3 +148,43 @@ def build_analysis(inputs: InstrumentInputs, groups: tuple[StandardisedGroup, ..
                 add_cosines(table, analysis, side, group, keep, block, language)
     return AnalysisOutcome(analysis, table.frame(), [llms.models[m] for m in kept_codes],
                            dropped, respondents_dropped)
+
+
+def zscores_frame(inputs: InstrumentInputs, groups: tuple[StandardisedGroup, ...],
+                  analysis: Analysis) -> pd.DataFrame:
+    """Every z-scored vector `analysis` compares, one row per vector and item (figure 2).
+
+    Respondents without the straight-liners; the kept LLMs in each persona of the analysis, in
+    both languages.
+    """
+    items = np.asarray(inputs.items)
+    parts = [
+        _long_z(g.z, items, who="human", group=g.nationality, ids=g.ids.astype(str),
+                language=g.language, persona="none")
+        for g in groups
+    ]
+    z, kept, _ = llm_z_vectors(inputs, analysis)
+    codes = np.flatnonzero(kept)
+    models = np.asarray(inputs.llms.models)[codes]
+    origins = np.asarray(inputs.llms.origins)[codes]
+    for p, persona in enumerate(analysis.scaled_personas):
+        if persona not in analysis.personas:
+            continue
+        for lang, language in enumerate(LANGUAGES):
+            parts.append(_long_z(z[codes, lang, p], items, who="llm", group=origins, ids=models,
+                                 language=language, persona=persona))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _long_z(z: np.ndarray, items: np.ndarray, *, who: str, group: object, ids: np.ndarray,
+            language: str, persona: str) -> pd.DataFrame:
+    rows, cols = z.shape
+    return pd.DataFrame({
+        "who": who,
+        "group": np.repeat(group, cols) if isinstance(group, np.ndarray) else group,
+        "id": np.repeat(ids, cols),
+        "language": language,
+        "persona": persona,
+        "item": np.tile(items, rows),
+        "z": z.ravel(),
+    })

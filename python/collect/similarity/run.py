@@ -7,13 +7,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from collect import __version__
 from collect.errors import MissingDataError
 from collect.similarity.analyses import WvsNoPersona, analyses_for
-from collect.similarity.build import AnalysisOutcome, build_analysis, standardise
+from collect.similarity.build import (
+    AnalysisOutcome,
+    build_analysis,
+    standardise,
+    zscores_frame,
+)
 from collect.similarity.derived import table_path, update_manifest, write_rds
 from collect.similarity.inputs import CanonicalFrames, instrument_inputs, read_canonical
 from collect.vocab import INSTRUMENTS, WVS7, Instrument, RespondentIds
+
+ZSCORES = "zscores"
 
 
 @dataclass(frozen=True)
@@ -22,19 +31,21 @@ class InstrumentBuild:
     outcomes: tuple[AnalysisOutcome, ...]
     straight_liners: dict[str, list[int]]
     respondents: dict[str, int]
+    zscores: pd.DataFrame  # the vectors rq1 compares, for figure 2
 
 
 def build_instrument(frames: CanonicalFrames, instrument: Instrument, ids: RespondentIds,
                      wvs_no_persona: WvsNoPersona = WvsNoPersona.NONE_ONLY) -> InstrumentBuild:
     inputs = instrument_inputs(frames, instrument, ids)
     groups = tuple(standardise(g) for g in inputs.humans)
-    outcomes = tuple(build_analysis(inputs, groups, a)
-                     for a in analyses_for(instrument, wvs_no_persona))
+    analyses = analyses_for(instrument, wvs_no_persona)
+    outcomes = tuple(build_analysis(inputs, groups, a) for a in analyses)
     return InstrumentBuild(
         instrument,
         outcomes,
         {g.nationality: [int(i) for i in g.straight_liners] for g in groups},
         {g.nationality: len(g.ids) + len(g.straight_liners) for g in groups},
+        zscores_frame(inputs, groups, analyses[0]),
     )
 
 
@@ -77,6 +88,7 @@ def manifest_entry(build: InstrumentBuild, out: Path, ids: str, sha256: dict[str
             "zero_variance": build.straight_liners,
         },
         "tables": tables,
+        "zscores": {"file": f"{build.instrument.name}/{ZSCORES}.rds", "rows": len(build.zscores)},
     }
 
 
@@ -109,6 +121,7 @@ def run_similarity(canonical: Path, out: Path, ids: RespondentIds, instruments: 
             dropped = ", ".join(d.model for d in outcome.dropped_llms) or "none"
             say(f"{path}: {len(outcome.table):,} rows; {len(outcome.kept_llms)} LLMs kept, "
                 f"dropped: {dropped}")
+        write_rds(build.zscores, table_path(out, ids, name, ZSCORES))
         for nation, straight in build.straight_liners.items():
             say(f"{name} {nation}: {build.respondents[nation]:,} respondents, {len(straight)} "
                 "dropped for zero variance")
