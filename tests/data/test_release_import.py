@@ -155,3 +155,10 @@ def test_wrong_foundation_label_is_refused(release_copy: Path) -> None:
     _edit(release_copy / "items/mfq_items.csv", "1,Care,Chinese", "1,Purity,Chinese")
     with pytest.raises(InputError, match="belongs to Care"):
         release.read_items(release_copy)
+
+
+def test_every_llm_of_the_release_has_a_maker(canonical_dir: Path) -> None:
+    models = load("models", canonical_dir)
+    llms = models[models["kind"] == "llm"]
+    assert llms["maker"].notna().all(), llms.loc[llms["maker"].isna(), "model"].tolist()
+    assert models.loc[models["model"] == "qwen3-235b-a22b", "maker"].item() == "Alibaba Cloud"

@@ -10,12 +10,14 @@ import pandas as pd
 
 from collect.collector.study import Study, load_study
 from collect.data import release, schema, wvs7
+from collect.data.csvfile import read_records, refuse_duplicates
 from collect.data.sources import dataset_dir, load_sources, sha256_of
 from collect.errors import InputError, MissingDataError
 from collect.paths import PATHS
 from collect.vocab import RESPONDENT_ID_MODES, RespondentIds
 
 REPORT_FILE = "import_report.json"
+MAKERS = PATHS.root / "data" / "model_makers.csv"
 
 
 @dataclass
@@ -52,6 +54,7 @@ def build_canonical(
         study = load_study(study_file)
         study_name = study.name
         models = pd.concat([models[models["kind"] == "human_mean"], study_models(study)])
+    models = with_makers(models, MAKERS)
     tables = {
         "items": release.read_items(folder),
         "models": models,
@@ -78,11 +81,20 @@ def build_canonical(
     return report
 
 
+def with_makers(models: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """Fill `maker` from the project's small table of who made each model (data/)."""
+    makers = read_records(path, ["model", "maker"])
+    refuse_duplicates(makers, ["model"], str(path))
+    known = dict(zip(makers["model"].str.strip(), makers["maker"].str.strip(), strict=True))
+    return models.assign(maker=models["model"].map(known).astype("string"))
+
+
 def study_models(study: Study) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "model": [m.id for m in study.models],
             "display_name": [m.display_name for m in study.models],
+            "maker": pd.NA,
             "origin": [m.origin for m in study.models],
             "kind": "llm",
         }

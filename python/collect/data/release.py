@@ -108,6 +108,7 @@ def read_models(folder: Path) -> pd.DataFrame:
         {
             "model": info["LLM"].str.strip(),
             "display_name": info["llm_name"].str.strip(),
+            "maker": pd.NA,
             "origin": info["origin"],
             "kind": kinds.map({"LLM": "llm", "Human": "human_mean"}),
         }

@@ -37,7 +37,13 @@ ITEMS = TableSpec(
 )
 MODELS = TableSpec(
     "models",
-    {"model": "string", "display_name": "string", "origin": "string", "kind": "string"},
+    {
+        "model": "string",
+        "display_name": "string",
+        "maker": "string",
+        "origin": "string",
+        "kind": "string",
+    },
     ("model",),
 )
 MODEL_CALLS = TableSpec(
