@@ -1,0 +1,283 @@
+# Helpers shared by the book's chapters: where the pipeline's outputs live, reading them, and
+# formatting numbers. Chapters only read files the pipeline wrote; nothing here fits a model.
+
+suppressPackageStartupMessages({
+  library(knitr)
+})
+
+knitr::opts_chunk$set(
+  echo = FALSE, message = FALSE, fig.align = "center", out.width = "100%",
+  fig.width = 9, fig.height = 5, dpi = 110
+)
+options(knitr.kable.NA = "", dplyr.summarise.inform = FALSE)
+
+# ---- where things are -------------------------------------------------------------------------
+
+find_project_root <- function(start = getwd()) {
+  dir <- normalizePath(start, mustWork = FALSE)
+  repeat {
+    if (file.exists(file.path(dir, "pyproject.toml")) && dir.exists(file.path(dir, "data"))) {
+      return(dir)
+    }
+    parent <- dirname(dir)
+    if (parent == dir) {
+      stop("cannot find the project root (a folder with pyproject.toml and data/) above ", start)
+    }
+    dir <- parent
+  }
+}
+
+PROJECT_ROOT <- if (nzchar(Sys.getenv("MORALIGN_ROOT"))) {
+  normalizePath(Sys.getenv("MORALIGN_ROOT"))
+} else {
+  find_project_root()
+}
+
+folder_from_env <- function(variable, default) {
+  normalizePath(Sys.getenv(variable, unset = default), mustWork = FALSE)
+}
+
+RESULTS_DIR <- folder_from_env("MORALIGN_RESULTS_DIR", file.path(PROJECT_ROOT, "results"))
+CANONICAL_DIR <- folder_from_env("MORALIGN_CANONICAL_DIR",
+                                 file.path(PROJECT_ROOT, "data", "canonical"))
+DERIVED_DIR <- folder_from_env("MORALIGN_DERIVED_DIR", file.path(PROJECT_ROOT, "data", "derived"))
+
+# A path as the reader should see it: relative to the project root when it lies inside it.
+shown_path <- function(path) {
+  path <- normalizePath(path, mustWork = FALSE)
+  prefix <- paste0(PROJECT_ROOT, "/")
+  ifelse(startsWith(path, prefix), substring(path, nchar(prefix) + 1), path)
+}
+
+result_path <- function(...) file.path(RESULTS_DIR, ...)
+
+# ---- reading ----------------------------------------------------------------------------------
+
+read_csv_file <- function(path) {
+  if (!file.exists(path)) return(NULL)
+  utils::read.csv(path, stringsAsFactors = FALSE, check.names = FALSE, encoding = "UTF-8",
+                  na.strings = c("", "NA"))
+}
+
+read_result <- function(...) read_csv_file(result_path(...))
+
+read_canonical <- function(name) read_csv_file(file.path(CANONICAL_DIR, paste0(name, ".csv")))
+
+# Stop with the file, the missing columns and the command that writes them (a stale table).
+require_columns <- function(table, columns, path, producer) {
+  missing <- setdiff(columns, names(table))
+  if (length(missing) > 0) {
+    stop(shown_path(path), " has no column ", paste0("'", missing, "'", collapse = ", "),
+         "; it was written by an older version of `", producer, "`: run it again", call. = FALSE)
+  }
+  invisible(table)
+}
+
+# Display names of model ids, from the canonical models table (the id when it has none).
+model_names <- function(ids) {
+  models <- read_canonical("models")
+  if (is.null(models)) return(ids)
+  names <- models$display_name[match(ids, models$model)]
+  ifelse(is.na(names), ids, names)
+}
+
+read_json_file <- function(path) {
+  if (!file.exists(path)) return(NULL)
+  jsonlite::read_json(path, simplifyVector = TRUE)
+}
+
+# The note a page shows in place of a table or figure the pipeline did not produce.
+missing_note <- function(path, producer = "Rscript R/analysis/run.R") {
+  sprintf(
+    paste0('\n<p class="missing-result"><strong>Not available:</strong> <code>%s</code> was not ',
+           "produced. It is written by <code>%s</code>.</p>\n"),
+    shown_path(path), producer
+  )
+}
+
+# ---- formatting numbers -----------------------------------------------------------------------
+
+fmt_num <- function(x, digits = 3) {
+  rounded <- round(x, digits) + 0 # adding zero turns a negative zero into zero
+  ifelse(is.na(x), "", formatC(rounded, format = "f", digits = digits))
+}
+
+# Values bounded by 1 (p values, cosines) without the leading zero, as in the paper.
+drop_leading_zero <- function(text) sub("^(-?)0\\.", "\\1.", text)
+
+fmt_cos <- function(x, digits = 3) drop_leading_zero(fmt_num(x, digits))
+
+fmt_p <- function(p, digits = 3) {
+  out <- drop_leading_zero(fmt_num(p, digits))
+  out[!is.na(p) & p < 10^-digits] <- paste0("< ", drop_leading_zero(fmt_num(10^-digits, digits)))
+  out
+}
+
+# "p = .012" or "p < .001", for prose.
+p_text <- function(p) {
+  formatted <- fmt_p(p)
+  ifelse(startsWith(formatted, "<"), paste("p", formatted), paste("p =", formatted))
+}
+
+fmt_int <- function(x) formatC(round(x), format = "d", big.mark = ",")
+
+# Degrees of freedom: whole numbers with thousands marks; Satterthwaite's small df to one decimal.
+fmt_df <- function(df) {
+  out <- rep("", length(df))
+  finite <- is.finite(df)
+  whole <- finite & (df >= 100 | abs(df - round(df)) < 1e-9)
+  out[whole] <- fmt_int(round(df[whole]))
+  out[finite & !whole] <- fmt_num(df[finite & !whole], 1)
+  out[is.infinite(df)] <- "∞"
+  out
+}
+
+INSTRUMENT_LABELS <- c(mfq2 = "MFQ-2", wvs7 = "WVS-7")
+
+# The instruments whose results the pipeline produced (WVS-7 needs a user-supplied file).
+present_instruments <- function() {
+  names(INSTRUMENT_LABELS)[file.exists(result_path(names(INSTRUMENT_LABELS), "rq1_ols.csv"))]
+}
+
+# ---- model terms ------------------------------------------------------------------------------
+
+TERM_LABELS <- c(
+  "(Intercept)" = "Intercept",
+  chinese_participant = "Chinese participant",
+  chinese_origin = "Chinese LLM",
+  is_human_mean = "Human mean (vs LLM)",
+  congruent_language = "Congruent language",
+  congruent_persona = "Congruent persona",
+  congruent_origin = "Congruent origin"
+)
+
+term_label <- function(term) {
+  one <- function(part) {
+    if (part %in% names(TERM_LABELS)) return(TERM_LABELS[[part]])
+    if (grepl("^removed", part)) return(paste0("Removed: ", sub("^removed", "", part)))
+    gsub("_", " ", part)
+  }
+  vapply(strsplit(term, ":", fixed = TRUE),
+         function(parts) paste(vapply(parts, one, ""), collapse = " × "), "")
+}
+
+# One coefficient row, looked up by its term; NULL-safe so prose never breaks a build.
+coef_row <- function(table, term) {
+  if (is.null(table)) return(NULL)
+  row <- table[table$term == term, , drop = FALSE]
+  if (nrow(row) != 1) stop("term '", term, "' appears ", nrow(row), " times in a coefficient table")
+  row
+}
+
+# "b = -0.179, SE = 0.002, p < .001" for prose.
+coef_text <- function(table, term, digits = 3) {
+  row <- coef_row(table, term)
+  if (is.null(row)) return("(not available)")
+  sprintf("b = %s, SE = %s, %s", fmt_num(row$estimate, digits), fmt_num(row$std_error, digits),
+          p_text(row$p_value))
+}
+
+# "larger than" or "smaller than", comparing sizes (absolute values) for prose.
+compare_sizes <- function(a, b) {
+  if (is.na(a) || is.na(b)) return("(not comparable with)")
+  if (abs(a) > abs(b)) "larger than" else if (abs(a) < abs(b)) "smaller than" else "as large as"
+}
+
+# ---- tables -----------------------------------------------------------------------------------
+
+# An HTML table with its caption. The caption is written into the table here rather than by
+# kable, so that neither bookdown nor Quarto numbers it (they would number differently).
+html_table <- function(table, caption = NULL, escape = TRUE, align = NULL, class = "result-table") {
+  if (is.null(align)) align <- ifelse(vapply(table, looks_numeric, logical(1)), "r", "l")
+  html <- knitr::kable(table, format = "html", escape = escape, align = align, row.names = FALSE,
+                       table.attr = sprintf('class="table table-sm %s"', class))
+  if (!is.null(caption)) {
+    html <- sub("(<table[^>]*>)", paste0("\\1\n<caption>", caption, "</caption>"), html)
+  }
+  html
+}
+
+# Numbers, p values and intervals as formatted above ("0.207", "< .001", "[-0.2, 0.1]", "1,032").
+looks_numeric <- function(column) {
+  values <- as.character(column[!is.na(column) & column != ""])
+  length(values) > 0 && all(grepl("^[-<∞\\[(.,0-9 ]+[])]?$", values))
+}
+
+# Print a coefficient table (term, estimate, std_error, statistic, df, p_value).
+coef_kable <- function(table, caption, digits = 3) {
+  shown <- data.frame(
+    Term = term_label(table$term),
+    Estimate = fmt_num(table$estimate, digits),
+    SE = fmt_num(table$std_error, digits),
+    Statistic = fmt_num(table$statistic, 2),
+    df = fmt_df(table$df),
+    p = fmt_p(table$p_value),
+    check.names = FALSE
+  )
+  html_table(shown, caption, align = "lrrrrr", class = "result-table numbers")
+}
+
+# For chunks with `results: asis`: the coefficient table of `file`, or a note that it is missing.
+show_coef_table <- function(instrument, file, caption) {
+  path <- result_path(instrument, file)
+  table <- read_csv_file(path)
+  if (is.null(table)) return(cat(missing_note(path)))
+  cat(coef_kable(table, caption), sep = "\n")
+}
+
+# For chunks with `results: asis`: any tidy table with readable column names.
+show_table <- function(table, caption, digits = 3, path = NULL, class = "result-table numbers") {
+  if (is.null(table)) return(cat(missing_note(path)))
+  numeric <- vapply(table, is.numeric, logical(1))
+  is_whole <- function(col) is.numeric(col) && all(is.na(col) | col == round(col))
+  whole <- vapply(table, is_whole, logical(1))
+  table[numeric & !whole] <- lapply(table[numeric & !whole], fmt_num, digits = digits)
+  table[whole] <- lapply(table[whole], function(col) ifelse(is.na(col), "", fmt_int(col)))
+  cat(html_table(table, caption, class = class), sep = "\n")
+}
+
+# ---- figures ----------------------------------------------------------------------------------
+
+# Show a PNG the pipeline drew. The file is copied into knitr's figure folder so that Quarto and
+# bookdown both treat it as the chunk's own figure (caption from the chunk's `fig-cap`). Chunks run
+# in the project root, while the figure folder is relative to the page being written (knitr's
+# output.dir).
+show_result_figure <- function(file) {
+  path <- result_path("figures", file)
+  if (!file.exists(path)) return(knitr::asis_output(missing_note(path)))
+  copy <- paste0(knitr::opts_current$get("fig.path"), file)
+  target <- if (xfun::is_abs_path(copy)) copy else
+    file.path(knitr::opts_knit$get("output.dir") %||% ".", copy)
+  dir.create(dirname(target), recursive = TRUE, showWarnings = FALSE)
+  if (!file.copy(path, target, overwrite = TRUE)) stop("cannot copy ", path, " to ", target)
+  knitr::include_graphics(copy, error = FALSE)
+}
+
+# ---- the project's Python definitions (prompts, data sources) ---------------------------------
+
+# The venv's Python, so that chapters read prompts and sources from the project's own code.
+use_project_python <- function() {
+  venv_python <- file.path(PROJECT_ROOT, ".venv", "bin", "python")
+  if (!nzchar(Sys.getenv("RETICULATE_PYTHON")) && file.exists(venv_python)) {
+    Sys.setenv(RETICULATE_PYTHON = venv_python)
+  }
+  invisible(Sys.getenv("RETICULATE_PYTHON"))
+}
+
+import_project_module <- function(module) {
+  use_project_python()
+  reticulate::import(module, convert = TRUE)
+}
+
+read_toml <- function(path) {
+  tomllib <- import_project_module("tomllib")
+  tomllib$loads(paste(readLines(path, encoding = "UTF-8", warn = FALSE), collapse = "\n"))
+}
+
+html_escape <- function(text) {
+  text <- gsub("&", "&amp;", text, fixed = TRUE)
+  text <- gsub("<", "&lt;", text, fixed = TRUE)
+  gsub(">", "&gt;", text, fixed = TRUE)
+}
+
+`%||%` <- function(x, y) if (is.null(x)) y else x

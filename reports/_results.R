@@ -1,0 +1,107 @@
+# Helpers of the results chapters: which figure is which, and readable versions of the result
+# tables (columns chosen and renamed; no statistic is computed here).
+
+# The PNGs R/analysis/run.R draws into results/figures/; figure 1 has one panel per instrument.
+FIGURE_FILES <- c(
+  "1" = "fig1_origin_by_nationality", "2" = "fig2_zscores", "3" = "fig3_per_llm",
+  "4" = "fig4_language_persona", "5" = "fig5_removal_change"
+)
+
+figure_file <- function(instrument, number) {
+  name <- FIGURE_FILES[[as.character(number)]]
+  if (number == 1) paste0(name, ".png") else sprintf("%s_%s.png", instrument, name)
+}
+
+origin_cells <- function(cells) {
+  if (is.null(cells)) return(NULL)
+  rows <- cells[cells$level == "origin", , drop = FALSE]
+  data.frame(
+    `LLM origin` = rows$llm_origin, `Respondents` = rows$nationality,
+    `Mean cosine` = fmt_cos(rows$mean), SD = fmt_cos(rows$sd),
+    `95% CI` = sprintf("[%s, %s]", fmt_cos(rows$conf_low), fmt_cos(rows$conf_high)),
+    n = rows$n, check.names = FALSE
+  )
+}
+
+welch_table <- function(welch) {
+  if (is.null(welch)) return(NULL)
+  data.frame(
+    LLM = model_names(welch$llm), Origin = welch$llm_origin,
+    `Mean (Chinese resp.)` = fmt_cos(welch$mean_china),
+    `Mean (American resp.)` = fmt_cos(welch$mean_usa),
+    Difference = fmt_num(welch$estimate),
+    `95% CI` = sprintf("[%s, %s]", fmt_num(welch$conf_low), fmt_num(welch$conf_high)),
+    t = fmt_num(welch$statistic, 2), df = fmt_df(welch$df), p = fmt_p(welch$p_value),
+    `p (Holm)` = fmt_p(welch$p_holm), d = fmt_num(welch$cohens_d, 2), check.names = FALSE
+  )
+}
+
+followup_table <- function(followup) {
+  if (is.null(followup)) return(NULL)
+  rows <- followup[followup$term == "chinese_participant:is_human_mean", , drop = FALSE]
+  data.frame(
+    LLM = model_names(rows$llm), Origin = rows$llm_origin, Estimate = fmt_num(rows$estimate),
+    SE = fmt_num(rows$std_error), t = fmt_num(rows$statistic, 2), df = fmt_df(rows$df),
+    p = fmt_p(rows$p_value), check.names = FALSE
+  )
+}
+
+change_table <- function(change) {
+  if (is.null(change)) return(NULL)
+  data.frame(
+    Removed = change$removed, `LLM origin` = change$llm_origin, Respondents = change$nationality,
+    `Mean change` = fmt_num(change$mean_change),
+    `95% CI` = sprintf("[%s, %s]", fmt_num(change$conf_low), fmt_num(change$conf_high)),
+    check.names = FALSE
+  )
+}
+
+# The body of an instrument's results chapter, or what to do when its results are absent.
+instrument_chapter <- function(instrument) {
+  if (!file.exists(result_path(instrument, "rq1_ols.csv"))) {
+    return(absent_instrument_text(instrument))
+  }
+  env <- new.env(parent = globalenv())
+  env$instrument <- instrument
+  child <- normalizePath("reports/_instrument-results.qmd")
+  # knitr leaves a child in the page's folder; the chapter's code runs in the project root.
+  working_dir <- setwd(getwd())
+  on.exit(setwd(working_dir), add = TRUE)
+  knitr::knit_child(child, envir = env, quiet = TRUE)
+}
+
+absent_instrument_text <- function(instrument) {
+  manifest <- read_json_file(file.path(DERIVED_DIR, "paper", "manifest.json"))
+  reason <- manifest$instruments[[instrument]]$reason
+  lines <- c(
+    sprintf('<p class="missing-result"><strong>No %s results in this build.</strong> %s</p>',
+            INSTRUMENT_LABELS[[instrument]],
+            sprintf("The folder <code>%s</code> holds no <code>rq1_ols.csv</code>.",
+                    shown_path(result_path(instrument)))),
+    ""
+  )
+  if (!is.null(reason)) lines <- c(lines, sprintf("The similarity step reported: %s", reason), "")
+  c(lines, add_instrument_steps(instrument)) |> paste(collapse = "\n")
+}
+
+# How to add an instrument whose human data users fetch themselves (from data/sources.toml).
+add_instrument_steps <- function(instrument) {
+  sources <- read_toml(file.path(PROJECT_ROOT, "data", "sources.toml"))
+  manual <- sources$manual[[instrument]]
+  fetch <- if (is.null(manual)) {
+    "1. Fetch the data: `moralign data fetch`."
+  } else {
+    c(sprintf("1. Download %s from <%s> (%s).", manual$title, manual$url, manual$terms),
+      sprintf("2. Put the file at `%s`, or set `%s` to its path.", manual$expected_path,
+              manual$environment_variable))
+  }
+  c("To add it:", "", fetch,
+    sprintf(paste(
+      "%d. Rebuild the results and this book: `make report` (or step by step:",
+      "`moralign data import`, `moralign similarity --respondent-ids paper`,",
+      "`moralign similarity --respondent-ids respondent`,",
+      "`Rscript R/analysis/run.R --derived data/derived/paper --results results`,",
+      "`Rscript R/analysis/run.R --derived data/derived/respondent --results results/respondent`,",
+      "`Rscript reports/render.R`)."
+    ), length(fetch) + 1))
+}
