@@ -26,9 +26,8 @@ similarity: data
 	$(MORALIGN) similarity --respondent-ids paper
 	$(MORALIGN) similarity --respondent-ids respondent
 
-analysis: similarity
-	Rscript R/analysis/run.R --derived data/derived/paper --results results
-	Rscript R/analysis/run.R --derived data/derived/respondent --results results/respondent
+analysis: data ## similarity tables, then the R models, in both respondent-id modes
+	$(MORALIGN) analyze --respondent-ids both
 
 book: setup
 	Rscript reports/render.R

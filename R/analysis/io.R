@@ -1,0 +1,71 @@
+# Reading the derived similarity tables and writing result tables.
+
+derived_columns <- c(
+  "respondent", "nationality", "llm", "llm_origin", "is_human_mean", "language",
+  "persona", "cosine", "removed", "congruent_language", "congruent_persona",
+  "congruent_origin"
+)
+
+derived_path <- function(derived_dir, instrument, analysis) {
+  file.path(derived_dir, instrument, paste0(analysis, ".rds"))
+}
+
+has_derived <- function(derived_dir, instrument, analysis) {
+  file.exists(derived_path(derived_dir, instrument, analysis))
+}
+
+# Reads one derived table and checks it against the contract, naming the
+# file and the offending column when it does not match.
+read_derived <- function(derived_dir, instrument, analysis) {
+  path <- derived_path(derived_dir, instrument, analysis)
+  if (!file.exists(path)) {
+    stop(sprintf("derived table not found: %s (run `moralign similarity` first)", path),
+         call. = FALSE)
+  }
+  data <- tibble::as_tibble(readRDS(path))
+  validate_derived(data, path)
+}
+
+validate_derived <- function(data, path = "<data>") {
+  missing <- setdiff(derived_columns, names(data))
+  if (length(missing) > 0) {
+    stop(sprintf("%s: missing column(s) %s; expected columns %s", path,
+                 paste(missing, collapse = ", "), paste(derived_columns, collapse = ", ")),
+         call. = FALSE)
+  }
+  check_values <- function(column, allowed) {
+    bad <- setdiff(unique(data[[column]]), allowed)
+    if (length(bad) > 0) {
+      row <- match(bad[1], data[[column]])
+      stop(sprintf("%s: row %d, column `%s`: value %s not in {%s}", path, row, column,
+                   encodeString(as.character(bad[1]), quote = "\""),
+                   paste(allowed, collapse = ", ")), call. = FALSE)
+    }
+  }
+  check_values("nationality", c("China", "USA"))
+  check_values("llm_origin", c("China", "USA"))
+  check_values("language", c("English", "Chinese"))
+  check_values("persona", c("none", "China", "USA", "both", "all"))
+  if (!is.numeric(data$cosine) || anyNA(data$cosine)) {
+    row <- which(is.na(suppressWarnings(as.numeric(data$cosine))))[1]
+    stop(sprintf("%s: row %d, column `cosine`: expected a number, found %s", path, row,
+                 as.character(data$cosine[row])), call. = FALSE)
+  }
+  if (anyNA(data$respondent)) {
+    stop(sprintf("%s: row %d, column `respondent`: missing respondent id", path,
+                 which(is.na(data$respondent))[1]), call. = FALSE)
+  }
+  data$is_human_mean <- as.logical(data$is_human_mean)
+  data$removed <- as.character(data$removed)
+  # Respondent ids restart within each nationality, so the key combines both.
+  data$respondent_key <- paste(data$nationality, data$respondent, sep = ":")
+  data
+}
+
+write_result <- function(table, results_dir, instrument, name) {
+  folder <- file.path(results_dir, instrument)
+  dir.create(folder, recursive = TRUE, showWarnings = FALSE)
+  path <- file.path(folder, paste0(name, ".csv"))
+  readr::write_csv(table, path, na = "")
+  invisible(path)
+}

@@ -1,0 +1,149 @@
+# One instrument from derived tables to result tables and figures.
+
+analyses <- c("rq1", "rq2", "rq3", "rq3_persona")
+
+analyse_instrument <- function(derived_dir, results_dir, instrument, mixed = TRUE) {
+  if (!has_derived(derived_dir, instrument, "rq1")) {
+    message(sprintf("skipping %s: no derived tables at %s (run `moralign similarity`%s)",
+                    instrument, file.path(derived_dir, instrument),
+                    if (instrument == "wvs7") " with the WVS wave 7 file" else ""))
+    return(invisible(NULL))
+  }
+  write <- function(table, name) write_result(table, results_dir, instrument, name)
+  figure <- function(plot, name, ...) {
+    save_figure(plot, results_dir, paste0(instrument, "_", name), ...)
+  }
+  lmm <- list(diagnostics = list(), selection = list(), variance_components = list())
+  # Writes a mixed model's coefficients and the side-by-side table; keeps its diagnostics.
+  write_lmm <- function(selected, ols, name) {
+    lmm$diagnostics[[name]] <<- lmm_diagnostics(selected, name)
+    lmm$selection[[name]] <<- selected$selection
+    lmm$variance_components[[name]] <<- lmm_variance_components(selected$model, name)
+    table <- tidy_lmm(selected$model, name)
+    write(table, name)
+    write(ols_vs_lmm(ols, table), sub("_lmm$", "_ols_vs_lmm", name))
+  }
+  message(sprintf("%s: RQ1", instrument))
+  rq1 <- read_derived(derived_dir, instrument, "rq1")
+  rq1_rows <- rq1_data(rq1)
+  rq1_fit <- NULL
+  ols <- rq1_ols(rq1_rows)
+  write(ols, "rq1_ols")
+  write(welch_per_llm(rq1), "welch_per_llm")
+  cells <- rq1_cells(rq1)
+  write(cells, "rq1_cells")
+  figure(plot_per_llm(cells, instrument), "fig3_per_llm", height = 7)
+  if (any(rq1$llm == followup_reference)) {
+    write(rq1_followup_ols(rq1), "rq1_followup_ols")
+  } else {
+    message(sprintf("%s: no \"%s\" rows, RQ1 follow-up skipped", instrument, followup_reference))
+  }
+  if (mixed) {
+    rq1_fit <- rq1_lmm(rq1_rows)
+    write_lmm(rq1_fit, ols, "rq1_lmm")
+    purrr::iwalk(rq1_emmeans(rq1_fit$model, rq1_rows), write)
+    write(rq1_per_llm_lmm(rq1_rows), "emmeans_rq1_nationality_within_llm")
+  }
+
+  if (has_derived(derived_dir, instrument, "rq2")) {
+    message(sprintf("%s: RQ2", instrument))
+    rq2 <- read_derived(derived_dir, instrument, "rq2")
+    rq2_rows <- rq2_data(rq2)
+    ols <- rq2_ols(rq2_rows)
+    write(ols, "rq2_ols")
+    rq2_cell_table <- rq2_cells(rq2)
+    write(rq2_cell_table, "rq2_cells")
+    figure(plot_language_persona(rq2_cell_table, instrument), "fig4_language_persona",
+           width = 11, height = 7)
+    if (mixed) {
+      fit <- rq2_lmm(rq2_rows)
+      write_lmm(fit, ols, "rq2_lmm")
+      purrr::iwalk(rq2_emmeans(fit$model, rq2_rows), write)
+    }
+  } else {
+    message(sprintf("%s: no rq2 table, RQ2 skipped", instrument))
+  }
+
+  if (has_derived(derived_dir, instrument, "rq3")) {
+    message(sprintf("%s: RQ3", instrument))
+    rq3_rows <- rq3_data(read_derived(derived_dir, instrument, "rq3"))
+    ols <- rq3_ols(rq3_rows)
+    write(ols, "rq3_ols")
+    changes <- rq3_mean_change(rq3_rows)
+    write(changes, "rq3_mean_change")
+    figure(plot_removal_change(changes, instrument), "fig5_removal_change", width = 10)
+    if (mixed) {
+      none_fit <- if (same_cosines(rq1_rows, dplyr::filter(rq3_rows, .data$removed == "none"))) {
+        rq1_fit
+      }
+      fit <- rq3_lmm(rq3_rows, none_fit)
+      lmm$diagnostics$rq3_lmm <- fit$diagnostics
+      lmm$selection$rq3_lmm <- fit$selection
+      lmm$variance_components$rq3_lmm <- fit$variance_components
+      write(fit$coefficients, "rq3_lmm")
+      write(ols_vs_lmm(ols, fit$coefficients), "rq3_ols_vs_lmm")
+    }
+  } else {
+    message(sprintf("%s: no rq3 table, RQ3 skipped", instrument))
+  }
+
+  if (has_derived(derived_dir, instrument, "rq3_persona")) {
+    message(sprintf("%s: RQ3 with personas", instrument))
+    rows <- rq3_data(read_derived(derived_dir, instrument, "rq3_persona"))
+    write(rq3_ols(rows, "rq3_persona_ols"), "rq3_persona_ols")
+    write(rq3_mean_change(rows), "rq3_persona_mean_change")
+  } else {
+    message(sprintf("%s: no rq3_persona table, RQ3 with personas skipped", instrument))
+  }
+
+  zscores_file <- derived_path(derived_dir, instrument, "zscores")
+  if (file.exists(zscores_file)) {
+    means <- zscore_means(tibble::as_tibble(readRDS(zscores_file)), instrument)
+    write(means, "zscore_means")
+    figure(plot_zscore_means(means, instrument), "fig2_zscores", width = 9)
+  } else {
+    message(sprintf("%s: no %s, figure 2 (z-scored ratings) skipped", instrument, zscores_file))
+  }
+
+  if (mixed) {
+    write(dplyr::bind_rows(lmm$diagnostics), "lmm_diagnostics")
+    write(dplyr::bind_rows(lmm$selection), "lmm_selection")
+    write(dplyr::bind_rows(lmm$variance_components), "lmm_variance_components")
+  }
+  invisible(cells)
+}
+
+same_cosines <- function(a, b) {
+  nrow(a) == nrow(b) && isTRUE(all.equal(sort(a$cosine), sort(b$cosine)))
+}
+
+# Runs every instrument found, then the figure that spans instruments.
+analyse_all <- function(derived_dir, results_dir, instruments = c("mfq2", "wvs7"),
+                        mixed = TRUE) {
+  if (!dir.exists(derived_dir)) {
+    stop(sprintf("derived folder not found: %s (run `moralign similarity` first)", derived_dir),
+         call. = FALSE)
+  }
+  cells <- list()
+  for (instrument in instruments) {
+    result <- analyse_instrument(derived_dir, results_dir, instrument, mixed)
+    if (!is.null(result)) cells[[instrument]] <- result
+  }
+  if (length(cells) == 0) {
+    stop(sprintf("no derived tables for %s under %s", paste(instruments, collapse = ", "),
+                 derived_dir), call. = FALSE)
+  }
+  all_cells <- dplyr::bind_rows(cells, .id = "instrument")
+  save_figure(plot_origin_by_nationality(all_cells), results_dir, "fig1_origin_by_nationality")
+  readr::write_csv(package_versions(), file.path(results_dir, "package_versions.csv"))
+  invisible(names(cells))
+}
+
+package_versions <- function() {
+  packages <- c("lme4", "lmerTest", "emmeans", "pbkrtest", "performance", "dplyr", "ggplot2")
+  tibble::tibble(
+    package = c("R", packages),
+    version = c(paste(R.version$major, R.version$minor, sep = "."),
+                vapply(packages, function(p) as.character(utils::packageVersion(p)), ""))
+  )
+}

@@ -1,0 +1,89 @@
+"""`moralign analyze`: build the similarity tables, then run the R models and figures."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from collect.errors import MissingDataError
+from collect.paths import PATHS, ROOT
+from collect.similarity.run import run_similarity
+from collect.vocab import INSTRUMENTS
+
+R_ENTRY = ROOT / "R" / "analysis" / "run.R"
+
+
+class IdsChoice(StrEnum):
+    paper = "paper"
+    respondent = "respondent"
+    both = "both"
+
+
+def results_folder(results: Path, ids: str) -> Path:
+    """Paper mode writes to RESULTS/, the respondent-mode robustness run to RESULTS/respondent/."""
+    return results if ids == "paper" else results / "respondent"
+
+
+def r_command(derived: Path, results: Path, instruments: list[str], mixed: bool) -> list[str]:
+    rscript = shutil.which("Rscript")
+    if rscript is None:
+        raise MissingDataError("Rscript not found on PATH; install R (see the project README)")
+    command = [rscript, str(R_ENTRY), "--derived", str(derived), "--results", str(results),
+               "--instruments", ",".join(instruments)]
+    return command if mixed else [*command, "--no-mixed"]
+
+
+def analyze(
+    respondent_ids: Annotated[IdsChoice, typer.Option(
+        "--respondent-ids",
+        help="paper (published numbers, results/), respondent (robustness run, "
+             "results/respondent/) or both.",
+    )] = IdsChoice.paper,
+    instrument: Annotated[list[str] | None, typer.Option(
+        help="mfq2 and/or wvs7 (repeat the option); default both. WVS-7 is skipped with a "
+             "message when its human file has not been imported.",
+    )] = None,
+    canonical: Annotated[Path | None, typer.Option(
+        help="Folder of the canonical tables (default: data/canonical).",
+    )] = None,
+    derived: Annotated[Path | None, typer.Option(
+        help="Folder of the derived tables (default: data/derived).",
+    )] = None,
+    results: Annotated[Path | None, typer.Option(
+        help="Folder of the result tables and figures (default: results).",
+    )] = None,
+    mixed: Annotated[bool, typer.Option(
+        "--mixed/--no-mixed", help="Fit the mixed-effects reanalysis as well as the OLS models.",
+    )] = True,
+    similarity: Annotated[bool, typer.Option(
+        "--similarity/--no-similarity",
+        help="Rebuild the similarity tables first (--no-similarity uses the existing ones).",
+    )] = True,
+) -> None:
+    """Run the similarity step, then the R models (OLS as published, mixed models, emmeans
+    contrasts) and figures. Tables go to RESULTS/<instrument>/*.csv, figures to
+    RESULTS/figures/; see results/README.md for every file and column."""
+    instruments = instrument or list(INSTRUMENTS)
+    unknown = sorted(set(instruments) - set(INSTRUMENTS))
+    if unknown:
+        raise typer.BadParameter(f"unknown instrument(s) {unknown}; expected mfq2 or wvs7")
+    derived_root = derived or PATHS.derived
+    results_root = results or PATHS.results
+    modes = ["paper", "respondent"] if respondent_ids is IdsChoice.both else [respondent_ids.value]
+    for ids in modes:
+        if similarity:
+            run_similarity(canonical or PATHS.canonical, derived_root, ids,  # type: ignore[arg-type]
+                           instruments, PATHS.wvs7_file, say=typer.echo)
+        command = r_command(derived_root / ids, results_folder(results_root, ids), instruments,
+                            mixed)
+        typer.echo(f"running {' '.join(command)}")
+        completed = subprocess.run(command, cwd=ROOT, check=False)
+        if completed.returncode != 0:
+            typer.secho(f"the R analysis failed (exit status {completed.returncode})",
+                        fg=typer.colors.RED, err=True)
+            raise typer.Exit(completed.returncode)

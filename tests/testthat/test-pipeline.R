@@ -1,0 +1,70 @@
+write_simulated_derived <- function(root) {
+  folder <- file.path(root, "mfq2")
+  dir.create(folder, recursive = TRUE)
+  rq1 <- simulate_rq1(30, 30, 6, seed = 31)
+  human <- dplyr::bind_rows(lapply(c("China", "USA"), function(nation) {
+    rows <- rq1[rq1$llm == "llm-01", ]
+    rows$llm <- paste("Human mean,", nation)
+    rows$llm_origin <- nation
+    rows$is_human_mean <- TRUE
+    rows
+  }))
+  saveRDS(dplyr::bind_rows(rq1, human), file.path(folder, "rq1.rds"))
+  saveRDS(simulate_rq2(30, 30, 6, seed = 32), file.path(folder, "rq2.rds"))
+  rq3 <- simulate_rq3(30, 30, 6, seed = 31, removed = c("Care", "Loyalty"))
+  saveRDS(rq3, file.path(folder, "rq3.rds"))
+  saveRDS(dplyr::mutate(rq3, persona = "both"), file.path(folder, "rq3_persona.rds"))
+}
+
+coefficient_columns <- c("term", "estimate", "std_error", "statistic", "df", "p_value")
+
+test_that("analyse_all writes every table of the results contract and skips WVS", {
+  root <- file.path(tempfile("derived"), "paper")
+  results <- tempfile("results")
+  write_simulated_derived(root)
+  expect_message(analyse_all(root, results), "skipping wvs7")
+  tables <- c("rq1_ols", "rq1_lmm", "rq2_ols", "rq2_lmm", "rq3_ols", "rq3_lmm",
+              "rq3_persona_ols", "rq1_followup_ols", "welch_per_llm", "rq1_cells",
+              "rq1_ols_vs_lmm", "rq2_ols_vs_lmm", "rq3_ols_vs_lmm", "rq3_mean_change",
+              "rq3_persona_mean_change", "rq2_cells", "lmm_diagnostics", "lmm_selection",
+              "lmm_variance_components", "emmeans_rq1_cells",
+              "emmeans_rq1_nationality_within_origin", "emmeans_rq1_origin_within_nationality",
+              "emmeans_rq1_nationality_within_llm", "emmeans_rq2_congruence",
+              "emmeans_rq2_simple_congruence", "emmeans_rq2_cells")
+  for (name in tables) {
+    path <- file.path(results, "mfq2", paste0(name, ".csv"))
+    expect_true(file.exists(path), label = path)
+  }
+  for (name in c("rq1_ols", "rq1_lmm", "rq2_ols", "rq2_lmm", "rq3_ols", "rq3_lmm",
+                 "rq3_persona_ols", "rq1_followup_ols", "welch_per_llm")) {
+    table <- readr::read_csv(file.path(results, "mfq2", paste0(name, ".csv")),
+                             show_col_types = FALSE)
+    expect_true(all(coefficient_columns %in% names(table)), label = name)
+    expect_false(anyNA(table$df), label = name)
+    expect_true(all(is.finite(table$df)), label = name)
+  }
+  figures <- c("fig1_origin_by_nationality", "mfq2_fig3_per_llm",
+               "mfq2_fig4_language_persona", "mfq2_fig5_removal_change")
+  for (name in figures) {
+    expect_gt(file.size(file.path(results, "figures", paste0(name, ".png"))), 10000)
+  }
+  expect_false(dir.exists(file.path(results, "wvs7")))
+})
+
+test_that("analyse_all fails clearly when nothing is there", {
+  expect_error(analyse_all(file.path(tempdir(), "nowhere"), tempfile()), "moralign similarity")
+  empty <- tempfile("derived")
+  dir.create(empty)
+  expect_error(suppressMessages(analyse_all(empty, tempfile())), "no derived tables")
+})
+
+test_that("figure 2 is drawn from item-level z-scores when they are there", {
+  zscores <- tidyr::crossing(who = c("human", "llm"), group = c("China", "USA"), id = 1:3,
+                             item = 1:36) |>
+    dplyr::mutate(language = "English", persona = "none", z = stats::rnorm(dplyr::n()))
+  means <- zscore_means(zscores, "mfq2")
+  expect_equal(nrow(means), 2 * 2 * 6)
+  expect_equal(levels(means$unit)[4], "Authority")
+  path <- save_figure(plot_zscore_means(means, "mfq2"), tempfile(), "z")
+  expect_gt(file.size(path), 10000)
+})
