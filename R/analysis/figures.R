@@ -71,16 +71,22 @@ plot_zscore_means <- function(means, instrument) {
     ggplot2::theme(axis.text.x = ggplot2::element_text(angle = 45, hjust = 1))
 }
 
-# Mean cosine (x) per LLM (y) with 95% CIs, coloured by respondent nationality.
-plot_llm_pointranges <- function(rows, title, size = 0.5) {
+# Mean cosine (x) per LLM (y) with 95% CIs, coloured by respondent nationality. `names` maps
+# model ids to display names (ids without one are shown as they are).
+plot_llm_pointranges <- function(rows, title, size = 0.5, names = character()) {
   ggplot2::ggplot(rows, ggplot2::aes(x = .data$mean, y = .data$llm,
                                      colour = .data$nationality)) +
     ggplot2::geom_pointrange(ggplot2::aes(xmin = .data$conf_low, xmax = .data$conf_high),
                              position = ggplot2::position_dodge(width = 0.5), size = size) +
+    ggplot2::scale_y_discrete(labels = function(ids) display_name(ids, names)) +
     ggplot2::scale_colour_manual(values = nation_colours) +
     ggplot2::labs(title = title, x = "Mean cosine similarity (95% CI)", y = NULL,
                   colour = "Respondents from") +
     theme_moralign()
+}
+
+display_name <- function(ids, names) {
+  ifelse(ids %in% names(names), names[ids], ids)
 }
 
 # Chinese LLMs first, alphabetically, then American LLMs, then the human means.
@@ -91,16 +97,16 @@ llm_display_order <- function(cells) {
 }
 
 # Figure 3: per-LLM mean cosine to Chinese vs American respondents, with the human means.
-plot_per_llm <- function(cells, instrument) {
+plot_per_llm <- function(cells, instrument, names = character()) {
   rows <- dplyr::filter(cells, .data$level == "llm")
   rows |>
     dplyr::mutate(llm = factor(.data$llm, levels = rev(llm_display_order(rows)))) |>
     plot_llm_pointranges(sprintf("%s: similarity of each LLM to each nationality",
-                                 instrument_labels[[instrument]]))
+                                 instrument_labels[[instrument]]), names = names)
 }
 
 # Figure 4: per-LLM cosine by prompt language x persona, by respondent nationality.
-plot_language_persona <- function(cells, instrument) {
+plot_language_persona <- function(cells, instrument, names = character()) {
   rows <- cells |>
     dplyr::mutate(llm = ifelse(.data$level == "origin",
                                paste("All LLMs from", .data$llm_origin), .data$llm),
@@ -111,7 +117,7 @@ plot_language_persona <- function(cells, instrument) {
   rows |>
     dplyr::mutate(llm = factor(.data$llm, levels = rev(order))) |>
     plot_llm_pointranges(sprintf("%s: similarity by prompt language and persona",
-                                 instrument_labels[[instrument]]), size = 0.2) +
+                                 instrument_labels[[instrument]]), size = 0.2, names = names) +
     ggplot2::facet_wrap(~condition, nrow = 1)
 }
 

@@ -10,6 +10,13 @@ derived_path <- function(derived_dir, instrument, analysis) {
   file.path(derived_dir, instrument, paste0(analysis, ".rds"))
 }
 
+# Display names of the models, from the manifest the similarity step writes beside the tables.
+model_display_names <- function(derived_dir) {
+  path <- file.path(derived_dir, "manifest.json")
+  if (!file.exists(path)) return(character())
+  unlist(jsonlite::read_json(path)$options$display_names)
+}
+
 has_derived <- function(derived_dir, instrument, analysis) {
   file.exists(derived_path(derived_dir, instrument, analysis))
 }

@@ -32,7 +32,8 @@ analyse_instrument <- function(derived_dir, results_dir, instrument, mixed = TRU
   write(welch_per_llm(rq1), "welch_per_llm")
   cells <- rq1_cells(rq1)
   write(cells, "rq1_cells")
-  figure(plot_per_llm(cells, instrument), "fig3_per_llm", height = 7)
+  names <- model_display_names(derived_dir)
+  figure(plot_per_llm(cells, instrument, names), "fig3_per_llm", height = 7)
   if (any(rq1$llm == followup_reference)) {
     write(rq1_followup_ols(rq1), "rq1_followup_ols")
   } else {
@@ -53,7 +54,7 @@ analyse_instrument <- function(derived_dir, results_dir, instrument, mixed = TRU
     write(ols, "rq2_ols")
     rq2_cell_table <- rq2_cells(rq2)
     write(rq2_cell_table, "rq2_cells")
-    figure(plot_language_persona(rq2_cell_table, instrument), "fig4_language_persona",
+    figure(plot_language_persona(rq2_cell_table, instrument, names), "fig4_language_persona",
            width = 11, height = 7)
     if (mixed) {
       fit <- rq2_lmm(rq2_rows)

@@ -118,3 +118,9 @@ def test_zscores_table_holds_the_vectors_rq1_compares(derived: Path, ids: str) -
     model = vectors.loc[("llm", row["llm"], "English")].to_numpy()
     cosine = person @ model / np.linalg.norm(person) / np.linalg.norm(model)
     assert cosine == pytest.approx(row["cosine"], abs=1e-12)
+
+
+def test_manifest_names_every_model_for_the_figures(derived: Path) -> None:
+    options = json.loads((derived / "paper" / "manifest.json").read_text())["options"]
+    assert options["display_names"]["qwen3-235b-a22b"] == "Qwen3"
+    assert len(options["display_names"]) == 22

@@ -68,3 +68,14 @@ test_that("figure 2 is drawn from item-level z-scores when they are there", {
   path <- save_figure(plot_zscore_means(means, "mfq2"), tempfile(), "z")
   expect_gt(file.size(path), 10000)
 })
+
+test_that("model display names come from the similarity manifest", {
+  dir <- tempfile("derived")
+  dir.create(dir)
+  expect_identical(model_display_names(dir), character())
+  jsonlite::write_json(list(options = list(display_names = list(`gpt-4o` = "GPT-4o"))),
+                       file.path(dir, "manifest.json"), auto_unbox = TRUE)
+  names <- model_display_names(dir)
+  expect_identical(display_name(c("gpt-4o", "Human mean, USA"), names),
+                   c("GPT-4o", "Human mean, USA"))
+})

@@ -126,7 +126,9 @@ def run_similarity(canonical: Path, out: Path, ids: RespondentIds, instruments: 
             say(f"{name} {nation}: {build.respondents[nation]:,} respondents, {len(straight)} "
                 "dropped for zero variance")
         entries[name] = manifest_entry(build, out, ids, frames.sha256, options)
-    update_manifest(out / ids, options, entries)
+    models = frames.models.set_index("model")
+    display_names = dict(zip(models.index, models["display_name"], strict=True))
+    update_manifest(out / ids, {**options, "display_names": display_names}, entries)
     return entries
 
 
