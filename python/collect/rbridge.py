@@ -7,6 +7,7 @@ mixed models and their contrasts. R errors (bad derived tables, for instance) co
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -23,14 +24,27 @@ SITE_LIBRARY = "/usr/lib/R/site-library"
 @cache
 def _r() -> Any:
     """Start R once, load the analysis functions, and return rpy2's `robjects`."""
+    library_path = os.environ.get("LD_LIBRARY_PATH")
     from rpy2 import robjects
     from rpy2.robjects.packages import importr
+
+    # Starting R puts R's library folders (and the system's) on LD_LIBRARY_PATH. This process
+    # has its libraries loaded already; child processes would inherit the path and could load
+    # the system's libpython instead of their own interpreter's.
+    _restore("LD_LIBRARY_PATH", library_path)
 
     for package in ("dplyr", "lme4", "lmerTest", "emmeans"):
         importr(package, lib_loc=SITE_LIBRARY)
     robjects.r["source"](str(R_ANALYSIS / "load.R"), chdir=True)
     robjects.r("options(moralign.cores = 1)")
     return robjects
+
+
+def _restore(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
 
 
 def _to_pandas(value: Any) -> pd.DataFrame:

@@ -81,3 +81,12 @@ def test_bad_derived_table_raises_input_error_naming_file_and_column(tmp_path: P
 def test_missing_derived_table_says_how_to_build_it(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="moralign similarity"):
         rbridge.rq1_ols(tmp_path)
+
+
+def test_child_processes_still_start_after_r_is_embedded() -> None:
+    import subprocess
+    import sys
+
+    rbridge.call("identity", 1)
+    done = subprocess.run([sys.executable, "-c", "import ssl"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

@@ -12,6 +12,12 @@ from collect.data.sources import ChecksumError, SourceFile, fetch_all, load_sour
 from collect.errors import MoralignError
 
 
+@pytest.fixture(autouse=True)
+def no_mirror_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """CI sets MORALIGN_DATA_MIRROR; these tests choose their source themselves."""
+    monkeypatch.delenv("MORALIGN_DATA_MIRROR", raising=False)
+
+
 def test_sources_pin_the_release_commit_and_the_published_hashes(release_mirror: Path) -> None:
     sources = load_sources()
     table = (release_mirror / "SOURCE.md").read_text()

@@ -25,7 +25,8 @@ def for_r(frame: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def write_rds(frame: pd.DataFrame, path: Path, compress: bool = True) -> None:
+def write_rds(frame: pd.DataFrame, path: Path, compress: bool = False) -> None:
+    """Uncompressed by default: gzip makes writing the large WVS tables ten times slower."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".rds.tmp")
     pyreadr.write_rds(tmp, for_r(frame), compress="gzip" if compress else None)
