@@ -17,6 +17,14 @@ model_display_names <- function(derived_dir) {
   unlist(jsonlite::read_json(path)$options$display_names)
 }
 
+# A derived .rds as a tibble. Text columns arrive as factors (quicker to write from Python);
+# the analysis works with character vectors.
+read_rds_table <- function(path) {
+  data <- readRDS(path)
+  data[] <- lapply(data, function(column) if (is.factor(column)) as.character(column) else column)
+  tibble::as_tibble(data)
+}
+
 has_derived <- function(derived_dir, instrument, analysis) {
   file.exists(derived_path(derived_dir, instrument, analysis))
 }
@@ -29,8 +37,7 @@ read_derived <- function(derived_dir, instrument, analysis) {
     stop(sprintf("derived table not found: %s (run `moralign similarity` first)", path),
          call. = FALSE)
   }
-  data <- tibble::as_tibble(readRDS(path))
-  validate_derived(data, path)
+  validate_derived(read_rds_table(path), path)
 }
 
 validate_derived <- function(data, path = "<data>") {

@@ -99,7 +99,7 @@ analyse_instrument <- function(derived_dir, results_dir, instrument, mixed = TRU
 
   zscores_file <- derived_path(derived_dir, instrument, "zscores")
   if (file.exists(zscores_file)) {
-    means <- zscore_means(tibble::as_tibble(readRDS(zscores_file)), instrument)
+    means <- zscore_means(read_rds_table(zscores_file), instrument)
     write(means, "zscore_means")
     figure(plot_zscore_means(means, instrument), "fig2_zscores", width = 9)
   } else {

@@ -79,3 +79,11 @@ test_that("model display names come from the similarity manifest", {
   expect_identical(display_name(c("gpt-4o", "Human mean, USA"), names),
                    c("GPT-4o", "Human mean, USA"))
 })
+
+test_that("derived tables written with factors are read as character", {
+  path <- tempfile(fileext = ".rds")
+  saveRDS(data.frame(llm = factor(c("a", "b")), cosine = c(0.1, 0.2)), path)
+  data <- read_rds_table(path)
+  expect_type(data$llm, "character")
+  expect_identical(data$llm, c("a", "b"))
+})
