@@ -13,9 +13,12 @@ from collect.collector.store import Store
 from collect.collector.study import load_study
 
 
-def run_study(study_file: Path, db: Path) -> tuple[RunReport, pd.DataFrame]:
+def run_study(
+    study_file: Path, db: Path, replace_changed: bool = False
+) -> tuple[RunReport, pd.DataFrame]:
     study = load_study(study_file)
     planned = plan_calls(study)
     with Store(db) as store:
-        report = asyncio.run(Runner(study, store, make_provider).run(planned))
+        runner = Runner(study, store, make_provider)
+        report = asyncio.run(runner.run(planned, replace_changed=replace_changed))
         return report, store.frame(study.name)

@@ -56,7 +56,7 @@ def test_run_status_export_rerun(tmp_path: Path) -> None:
     assert list(means.columns) == RELEASE_COLUMNS
     assert len(means) == 2 * 3 * 2 * 2  # models x items x languages x personas
     per_call = pd.read_csv(out / "llm_mfq_calls.csv")
-    assert list(per_call.columns) == RELEASE_COLUMNS and len(per_call) == PLANNED
+    assert list(per_call.columns) == [*RELEASE_COLUMNS, "status"] and len(per_call) == PLANNED
     canonical = pd.read_csv(out / "llm_calls.csv")
     assert len(canonical) == PLANNED and canonical["valid"].all()
     _imports_into_canonical_tables(tmp_path, Path(study), out / "llm_mfq_responses.csv", means)
@@ -250,3 +250,46 @@ def test_second_ctrl_c_abandons_calls_in_flight(tmp_path: Path) -> None:
         assert rerun.returncode == 0, rerun.stderr
         assert server.request_count == 4 + PLANNED
     assert stored_rows(db) == PLANNED
+
+
+def test_changed_settings_stop_the_run_until_replaced(tmp_path: Path) -> None:
+    db = tmp_path / "calls.sqlite"
+    with _server(answer=_varied) as server:
+        study = write_study(tmp_path, server.api_base)
+        assert run_collect("run", "--study", str(study), "--db", str(db)).returncode == 0
+        text = study.read_text(encoding="utf-8")
+        study.write_text(text.replace('api_model = "alpha-api"', 'api_model = "alpha-v2"'),
+                         encoding="utf-8")
+        refused = run_collect("run", "--study", str(study), "--db", str(db))
+        assert refused.returncode != 0
+        assert server.request_count == PLANNED
+        assert f"{calls_per_model()} stored answers were asked with other settings" in (
+            refused.stderr)
+        assert "alpha mini English/none: 6 rows differ in api_model" in refused.stderr
+        assert "--replace-changed" in refused.stderr and "Traceback" not in refused.stderr
+
+        replaced = run_collect("run", "--study", str(study), "--db", str(db), "--replace-changed")
+        assert replaced.returncode == 0, replaced.stderr
+        assert server.request_count == PLANNED + calls_per_model()
+    with sqlite3.connect(db) as conn:
+        models = dict(conn.execute("SELECT model, group_concat(DISTINCT api_model) FROM calls "
+                                   "GROUP BY model").fetchall())
+        assert conn.execute("SELECT count(*) FROM calls").fetchone()[0] == PLANNED
+    assert models == {"alpha": "alpha-v2", "beta": "beta-api"}
+
+
+def test_export_and_gates_leave_out_rows_no_longer_planned(tmp_path: Path) -> None:
+    db, out = tmp_path / "calls.sqlite", tmp_path / "export"
+    with _server(answer=_varied) as server:
+        study = write_study(tmp_path, server.api_base, repetitions=2)
+        assert run_collect("run", "--study", str(study), "--db", str(db)).returncode == 0
+    # The same study with one repetition: iteration 1 is no longer planned.
+    write_study(tmp_path, server.api_base, repetitions=1)
+    status = run_collect("status", "--study", str(study), "--db", str(db))
+    assert f"total: {PLANNED // 2} planned, {PLANNED // 2} finished" in status.stdout
+    export = run_collect("export", "--study", str(study), "--db", str(db), "--out", str(out))
+    assert export.returncode == 0, export.stderr
+    assert f"{PLANNED // 2} stored calls are no longer planned" in export.stderr
+    per_call = pd.read_csv(out / "llm_mfq_calls.csv")
+    assert len(per_call) == PLANNED // 2 and set(per_call["iteration"]) == {0}
+    assert len(pd.read_csv(out / "llm_calls.csv")) == PLANNED // 2

@@ -83,8 +83,10 @@ def test_item_means_follow_the_release_semantics(
 
     beta = means.loc[means["LLM"] == "beta"].set_index(["language", "persona", "item"])
     assert beta.loc[("English", "none", 3), "llm_response"] == "4"  # only iteration 0 counts
-    assert beta.loc[("English", "none", 3), "prop_na"] == repr(1 / 6)
+    # the failed call is no answer: left out of the mean and of prop_na's denominator
+    assert beta.loc[("English", "none", 3), "prop_na"] == "0"
     assert set(beta["valid_llm"]) == {"12"}
+    assert "status" not in means.columns  # the release's columns, exactly
 
 
 def test_per_call_table(exported: tuple[Study, pd.DataFrame, Path]) -> None:
@@ -95,6 +97,33 @@ def test_per_call_table(exported: tuple[Study, pd.DataFrame, Path]) -> None:
     assert len(failed) == 4 and set(failed["LLM"]) == {"beta"}  # one per condition
     assert set(failed["model_fullname"]) == {"beta-api"}  # no answer: the model asked for
     assert set(failed["valid_response"]) == {"FALSE"}
+    # a failed call is told apart from an unparseable answer
+    assert set(failed["status"]) == {"failed"}
+    unparseable = per_call.loc[per_call["response"] == "no idea"]
+    assert len(unparseable) == 2 and set(unparseable["status"]) == {"ok"}
+    assert set(unparseable["valid_response"]) == {"FALSE"}
+    assert set(per_call["status"]) == {"ok", "failed"}
+    # prop_na of the per-call rows also runs over answered calls only
+    assert set(per_call.loc[per_call["LLM"] == "beta", "prop_na"]) == {"0"}
+
+
+def test_condition_of_only_failed_calls_has_no_item_means(tmp_path: Path) -> None:
+    study = load_study(write_study(tmp_path, "http://127.0.0.1:9/v1"))
+    with Store(tmp_path / "db.sqlite") as store:
+        run_id = store.start_run(study.name, 0, 0)
+        for call in plan_calls(study):
+            failed = call.key.model == "beta" and call.key.persona == "USA"
+            rating = None if failed else 3
+            status = "failed" if failed else "answered"
+            store.record(call, _record(call, "3" if rating else None, rating, status), run_id)  # type: ignore[arg-type]
+        calls = store.frame(study.name)
+    export_study(study, calls, tmp_path / "out")
+    means = pd.read_csv(tmp_path / "out" / "llm_mfq_responses.csv")
+    beta = means.loc[means["LLM"] == "beta"]
+    assert set(beta["persona"]) == {"none"} and len(beta) == 3 * 2
+    assert beta["prop_na"].eq(0).all() and means["llm_response"].eq(3).all()
+    table = read_table(LLM_CALLS, tmp_path / "out")
+    assert int(table["status"].eq("failed").sum()) == calls_per_model() // 2
 
 
 def test_same_columns_and_value_style_as_the_release(
@@ -122,3 +151,5 @@ def test_canonical_llm_calls(exported: tuple[Study, pd.DataFrame, Path]) -> None
                     & (table["iteration"] == 1) & (table["language"] == "English")
                     & (table["persona"] == "none")]
     assert row["raw_text"].tolist() == ["3\n"] and row["rating"].tolist() == [3.0]
+    assert row["status"].tolist() == ["ok"]
+    assert int(table["status"].eq("failed").sum()) == int(calls["status"].eq("failed").sum()) == 4

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from collect.collector.runner import ChangedSettingsError
 
 from tests.collector.runs import run_study
 from tests.collector.studyfiles import TEST_KEY, TEST_KEY_ENV, calls_per_model, write_study
@@ -183,3 +184,67 @@ def test_unknown_model_stops_that_model(tmp_path: Path) -> None:
         assert server.request_count == 1
     assert list(report.stopped_models) == ["alpha"]
     assert report.counts["failed"] == 1 and report.not_attempted == calls_per_model() - 1
+
+
+@pytest.mark.parametrize("vendor", ["deepseek", "moonshot"])
+def test_vendor_quota_answers_stop_the_provider(tmp_path: Path, vendor: str) -> None:
+    with _server(script=lambda i: Fault("quota", vendor=vendor)) as server:
+        study = write_study(tmp_path, server.api_base, models={"alpha": "scripted"},
+                            provider_options={"max_concurrency": 1})
+        report, calls = run_study(study, tmp_path / "db.sqlite")
+        assert server.request_count == 1
+    assert list(report.stopped_providers) == ["scripted"]
+    assert calls["error_class"].tolist() == ["quota_exhausted"]
+
+
+def test_retry_after_above_the_cap_stops_the_provider(tmp_path: Path) -> None:
+    with _server(script=lambda i: Fault.rate_limit(86400)) as slow, _server() as alive:
+        study = write_study(
+            tmp_path, {"slow": slow.api_base, "alive": alive.api_base},
+            models={"alpha": "slow", "beta": "alive"},
+            provider_options={"max_concurrency": 1, "max_retry_after_s": 30},
+        )
+        report, calls = run_study(study, tmp_path / "db.sqlite")
+        assert slow.request_count == 1  # not retried: nobody waits a day
+        assert alive.request_count == calls_per_model()
+    reason = report.stopped_providers["slow"]
+    assert "86400" in reason and "max_retry_after_s = 30" in reason
+    failed = calls.loc[calls["status"] == "failed"]
+    assert failed["error_class"].tolist() == ["retry_after_too_long"]
+    assert report.not_attempted == calls_per_model() - 1
+
+
+def test_retry_after_within_the_cap_is_waited(tmp_path: Path) -> None:
+    with _server(script=[Fault.rate_limit(0.05)]) as server:
+        study = write_study(tmp_path, server.api_base, provider_options={"max_retry_after_s": 1})
+        report, calls = run_study(study, tmp_path / "db.sqlite")
+    assert report.retries == 1 and not report.stopped_providers
+    assert calls["status"].eq("answered").all() and len(calls) == PLANNED
+
+
+def test_changed_temperature_is_refused_then_replaced(tmp_path: Path,
+                                                      healthy: ScriptedServer) -> None:
+    study = write_study(tmp_path, healthy.api_base)
+    run_study(study, tmp_path / "db.sqlite")
+    text = study.read_text(encoding="utf-8")
+    study.write_text(text.replace("temperature = 0.7", "temperature = 0.2", 1), encoding="utf-8")
+    with pytest.raises(ChangedSettingsError) as raised:
+        run_study(study, tmp_path / "db.sqlite")
+    assert len(raised.value.changed) == calls_per_model()
+    assert {item.call.key.model for item in raised.value.changed} == {"alpha"}
+    assert "alpha mini Chinese/USA: 6 rows differ in temperature" in str(raised.value)
+    assert healthy.request_count == PLANNED
+    report, calls = run_study(study, tmp_path / "db.sqlite", replace_changed=True)
+    assert healthy.request_count == PLANNED + calls_per_model()
+    assert report.counts["valid"] == calls_per_model()
+    by_model = calls.groupby("model")["temperature"].agg(set).to_dict()
+    assert by_model == {"alpha": {0.2}, "beta": {0.7}} and len(calls) == PLANNED
+
+
+def test_changed_prompt_is_refused(tmp_path: Path, healthy: ScriptedServer) -> None:
+    study = write_study(tmp_path, healthy.api_base)
+    run_study(study, tmp_path / "db.sqlite")
+    text = study.read_text(encoding="utf-8")
+    study.write_text(text.replace('user = "Statement: ', 'user = "Claim: '), encoding="utf-8")
+    with pytest.raises(ChangedSettingsError, match="prompt_sha"):
+        run_study(study, tmp_path / "db.sqlite")

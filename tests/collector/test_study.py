@@ -117,6 +117,8 @@ GOOD = study_toml({"p": "http://127.0.0.1:9/v1"})
          "models[1] (beta).origin", "expected one of"),
         (lambda s: s.replace("temperature = 0.7", "temprature = 0.7", 1),
          "models[0] (alpha).temprature", "unknown field"),
+        (lambda s: s.replace('kind = "openai"', 'kind = "openai"\nmax_retry_after_s = 0'),
+         "providers.p.max_retry_after_s", "must be a positive number of seconds"),
     ],
 )
 def test_validation_errors_name_file_and_field(

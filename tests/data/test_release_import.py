@@ -5,9 +5,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from collect.collector.parse import parse_answer
 from collect.data import release
 from collect.data.canonical import load, with_respondent_ids
 from collect.errors import InputError
+from collect.vocab import INSTRUMENTS
 
 HUMANS = "Data/MFQ2/human_mfq_responses.csv"
 LLM_MFQ = "Data/MFQ2/llm_mfq_responses.csv"
@@ -162,3 +164,15 @@ def test_every_llm_of_the_release_has_a_maker(canonical_dir: Path) -> None:
     llms = models[models["kind"] == "llm"]
     assert llms["maker"].notna().all(), llms.loc[llms["maker"].isna(), "model"].tolist()
     assert models.loc[models["model"] == "qwen3-235b-a22b", "maker"].item() == "Alibaba Cloud"
+
+
+
+def test_release_answers_are_ok_or_refused_as_the_parser_says(canonical_dir: Path) -> None:
+    calls = load("llm_calls", canonical_dir)
+    assert set(calls["status"]) <= {"ok", "refused"}  # the release holds no failed call
+    refused = [
+        parse_answer(text, INSTRUMENTS[name].scale_min, INSTRUMENTS[name].scale_max).refusal
+        for text, name in zip(calls["raw_text"].fillna(""), calls["instrument"], strict=True)
+    ]
+    assert calls["status"].eq("refused").tolist() == refused
+    assert not calls.loc[calls["status"] == "refused", "valid"].any()

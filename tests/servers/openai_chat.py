@@ -41,6 +41,21 @@ def _error(status: int, message: str, code: str | None, kind: str) -> dict[str, 
     return {"error": {"message": message, "type": kind, "param": None, "code": code}}
 
 
+# How OpenAI-compatible vendors say the account cannot pay (Fault("quota", vendor=...)).
+QUOTA_REPLIES = {
+    "openai": Reply(429, _error(
+        429, "You exceeded your current quota, please check your plan and billing details.",
+        "insufficient_quota", "insufficient_quota",
+    )),
+    "deepseek": Reply(402, _error(402, "Insufficient Balance", "invalid_request_error",
+                                  "unknown_error")),
+    "moonshot": Reply(429, {"error": {
+        "message": "Your account is suspended because it exceeded the current quota.",
+        "type": "exceeded_current_quota_error",
+    }}),
+}
+
+
 class OpenAIChat(Protocol):
     name = "openai"
     routes = ("/v1/chat/completions",)
@@ -94,8 +109,7 @@ class OpenAIChat(Protocol):
             body = _error(429, "Rate limit reached for requests", "rate_limit_exceeded", "requests")
             return Reply(429, body, {**request_id, **retry_after_headers(fault)})
         if kind == "quota":
-            message = "You exceeded your current quota, please check your plan and billing details."
-            return Reply(429, _error(429, message, "insufficient_quota", "insufficient_quota"))
+            return QUOTA_REPLIES[fault.vendor or "openai"]
         if kind == "unauthorized":
             message = "Incorrect API key provided."
             return Reply(401, _error(401, message, "invalid_api_key", "invalid_request_error"))

@@ -48,7 +48,7 @@ class Fault:
     kind: FaultKind
     retry_after: float | None = None  # Retry-After header value (rate_limit, unavailable)
     delay_s: float = 0.0  # for "slow"
-    vendor: str | None = None  # which vendor's moderation shape (content_filter), e.g. "zhipu"
+    vendor: str | None = None  # which vendor's shape (content_filter, quota), e.g. "zhipu"
 
     @classmethod
     def rate_limit(cls, retry_after: float | None = 1.0) -> Fault:

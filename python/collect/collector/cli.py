@@ -34,7 +34,7 @@ from collect.collector.export import export_study
 from collect.collector.gates import GateFailure, cell_summary, check_gates
 from collect.collector.prompts import render_prompts
 from collect.collector.runner import Runner, RunObserver, RunReport
-from collect.collector.store import Store
+from collect.collector.store import Store, in_plan
 from collect.collector.study import Study, load_study
 from collect.paths import PATHS
 
@@ -104,11 +104,20 @@ def run(
         typer.Option(help="On Ctrl-C, seconds to let calls in flight finish before abandoning "
                           "them (a second Ctrl-C abandons at once)."),
     ] = 10.0,
+    replace_changed: Annotated[
+        bool,
+        typer.Option("--replace-changed",
+                     help="Ask again the stored calls whose settings (api_model, temperature, "
+                          "prompt) differ from the study file, replacing their old rows. "
+                          "Without it such rows stop the run with an error."),
+    ] = False,
 ) -> None:
     """Make every call of the study that is not stored yet, then check the quality gates.
 
     Every call is planned (with a stable key: model, instrument, language, persona, item,
     iteration) before any is made; calls already answered are skipped, failed ones are retried.
+    Stored answers asked with other settings than the study file now gives (api_model,
+    temperature, prompt) stop the run, unless --replace-changed asks them again.
     Results are committed one by one, so an interrupted or killed run loses at most the calls in
     flight. API keys are read from the environment variables the study names, never stored.
 
@@ -125,7 +134,7 @@ def run(
     if study.description:
         console.print(study.description)
     with _local_servers(study) as study, _open_store(study, db) as store:
-        report = _run_with_progress(study, store, planned, grace)
+        report = _run_with_progress(study, store, planned, grace, replace_changed)
         summary = cell_summary(planned, store.frame(study.name))
     _print_report(report)
     failures = check_gates(summary, study.gates)
@@ -203,7 +212,7 @@ class _ProgressObserver(RunObserver):
 
 
 def _run_with_progress(study: Study, store: Store, planned: list[PlannedCall],
-                       grace: float) -> RunReport:
+                       grace: float, replace_changed: bool) -> RunReport:
     from collect.collector.providers.registry import make_provider
 
     progress = Progress(
@@ -217,10 +226,11 @@ def _run_with_progress(study: Study, store: Store, planned: list[PlannedCall],
     )
     runner = Runner(study, store, make_provider, _ProgressObserver(progress), grace_s=grace)
     with progress:
-        return asyncio.run(_run_interruptibly(runner, planned))
+        return asyncio.run(_run_interruptibly(runner, planned, replace_changed))
 
 
-async def _run_interruptibly(runner: Runner, planned: list[PlannedCall]) -> RunReport:
+async def _run_interruptibly(runner: Runner, planned: list[PlannedCall],
+                             replace_changed: bool) -> RunReport:
     loop = asyncio.get_running_loop()
     presses = 0
 
@@ -236,7 +246,7 @@ async def _run_interruptibly(runner: Runner, planned: list[PlannedCall]) -> RunR
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, on_signal)
     try:
-        return await runner.run(planned)
+        return await runner.run(planned, replace_changed)
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
@@ -372,15 +382,30 @@ def export(
     if not path.exists():
         raise typer.BadParameter(f"no database at {path}; run `moralign collect run` first",
                                  param_hint="--db")
+    planned = plan_calls(study)
     with _open_store(study, db) as store:
-        calls = store.frame(study.name)
-        pending = len(store.pending(plan_calls(study)))
+        stored = store.frame(study.name)
+        pending = len(store.pending(planned))
+        changed = len(store.changed(planned))
+    calls = in_plan(stored, planned)
     if calls.empty:
-        raise typer.BadParameter(f"{path} holds no call of study {study.name!r}",
+        raise typer.BadParameter(f"{path} holds no planned call of study {study.name!r}",
                                  param_hint="--db")
+    if len(stored) > len(calls):
+        console.print(f"[yellow]note: {len(stored) - len(calls)} stored calls are no longer "
+                      "planned by the study file and are left out of the export[/yellow]")
     if pending:
         console.print(f"[yellow]note: {pending} planned calls are not stored yet; the export "
                       "covers the stored ones[/yellow]")
+    if changed:
+        console.print(f"[yellow]note: {changed} stored answers were asked with other settings "
+                      "than the study file now gives; `collect run --replace-changed` asks them "
+                      "again[/yellow]")
+    failed = int(calls["status"].eq("failed").sum())
+    if failed:
+        console.print(f"[yellow]note: {failed} calls failed (no answer from the provider); they "
+                      "are left out of the item means and prop_na, and marked status=failed in "
+                      "the per-call tables[/yellow]")
     for written in export_study(study, calls, out):
         typer.echo(f"wrote {written}")
 

@@ -11,7 +11,9 @@ Release format (the public data of the original study, one file per instrument):
   `valid_response` being that call's rating and validity.
 Unlike the release, no LLM is dropped here: exclusion belongs to each analysis (method.md,
 section 1).
-Calls that failed after all attempts are counted as calls without a valid answer.
+Calls that failed after all attempts (no answer from the provider) are not answers: they are left
+out of the item means, `prop_na`, `valid_item` and `valid_llm`. The per-call tables keep them, with
+a `status` column (ok, refused, failed) that tells them apart from unparseable answers.
 Values are written as R writes them: TRUE/FALSE, NA, 4 rather than 4.0.
 """
 
@@ -33,15 +35,16 @@ RELEASE_COLUMNS = (
     "date", "model_nation", "API", "temperature", "llm_response", "valid_response", "prop_na",
     "valid_item", "valid_llm",
 )
+CALL_COLUMNS = (*RELEASE_COLUMNS, "status")
 CONDITION = ["LLM", "language", "persona"]
 CELL = [*CONDITION, "item"]
 
 
 def release_calls(study: Study, calls: pd.DataFrame, instrument: str) -> pd.DataFrame:
-    """One row per stored call of `instrument`, in the release's columns."""
+    """One row per stored call of `instrument`, in the release's columns and `status`."""
     rows = calls.loc[calls["instrument"] == instrument]
     if rows.empty:
-        return pd.DataFrame(columns=list(RELEASE_COLUMNS))
+        return pd.DataFrame(columns=list(CALL_COLUMNS))
     spec = study.instruments[instrument]
     origins = {model.id: model.origin for model in study.models}
     out = pd.DataFrame(
@@ -60,6 +63,7 @@ def release_calls(study: Study, calls: pd.DataFrame, instrument: str) -> pd.Data
             "temperature": rows["temperature"],
             "llm_response": rows["rating"].astype("float64"),
             "valid_response": rows["valid"].astype(bool),
+            "status": call_status(rows),
         }
     )
     cell_valid = out.groupby(CELL)["valid_response"].transform("any")
@@ -67,11 +71,20 @@ def release_calls(study: Study, calls: pd.DataFrame, instrument: str) -> pd.Data
     return _in_study_order(study, out)
 
 
+def call_status(calls: pd.DataFrame) -> pd.Series:
+    """ok, refused (moderation block or refusal text) or failed (no answer after all attempts)."""
+    status = pd.Series("ok", index=calls.index, dtype="string")
+    status[calls["refusal"].astype(bool)] = "refused"
+    status[calls["status"].eq("failed")] = "failed"
+    return status
+
+
 def release_item_means(study: Study, calls: pd.DataFrame, instrument: str) -> pd.DataFrame:
     """One row per LLM x language x persona x item of `instrument`: the release's item means."""
     per_call = release_calls(study, calls, instrument)
+    per_call = per_call.loc[per_call["status"] != "failed"]
     if per_call.empty:
-        return per_call
+        return pd.DataFrame(columns=list(RELEASE_COLUMNS))
     ordered = per_call.sort_values([*CELL, "iteration"], kind="stable")
     cells = ordered.groupby(CELL, sort=False)
     first = cells.head(1).set_index(CELL)
@@ -91,7 +104,9 @@ def release_item_means(study: Study, calls: pd.DataFrame, instrument: str) -> pd
 def _with_condition_counts(frame: pd.DataFrame, cell_valid: pd.Series) -> pd.DataFrame:
     """Adds prop_na, valid_item and valid_llm, computed over cells and conditions."""
     frame = frame.copy()
-    frame["prop_na"] = (~frame["valid_response"]).groupby(
+    answered = frame["status"] != "failed"
+    # Failed calls are NaN here, so the mean runs over the condition's answered calls only.
+    frame["prop_na"] = (~frame["valid_response"]).astype("float64").where(answered).groupby(
         [frame[c] for c in CONDITION]
     ).transform("mean")
     cells = frame.assign(cell_valid=cell_valid).drop_duplicates(CELL)
@@ -100,7 +115,7 @@ def _with_condition_counts(frame: pd.DataFrame, cell_valid: pd.Series) -> pd.Dat
     frame = frame.join(valid_item, on=CONDITION).join(valid_llm, on="LLM")
     frame["valid_item"] = frame["valid_item"].astype("int64")
     frame["valid_llm"] = frame["valid_llm"].astype("int64")
-    return frame.loc[:, list(RELEASE_COLUMNS)]
+    return frame.loc[:, list(CALL_COLUMNS)]
 
 
 def _most_common(values: pd.Series) -> Any:
@@ -139,6 +154,7 @@ def canonical_calls(calls: pd.DataFrame) -> pd.DataFrame:
             "raw_text": calls["raw_text"],
             "rating": calls["rating"].astype("float64"),
             "valid": calls["valid"].astype(bool),
+            "status": call_status(calls),
         }
     )
 

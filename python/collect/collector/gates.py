@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from collect.collector.design import PlannedCall
+from collect.collector.store import in_plan
 from collect.collector.study import GateThresholds
 
 CELL = ["model", "instrument", "language", "persona"]
@@ -38,7 +39,11 @@ class GateFailure:
 
 
 def cell_summary(planned: list[PlannedCall], calls: pd.DataFrame) -> pd.DataFrame:
-    """Per model x instrument x condition: planned, finished, valid, invalid, refused, failed."""
+    """Per model x instrument x condition: planned, finished, valid, invalid, refused, failed.
+
+    Only stored rows of planned calls count: rows the study no longer plans are ignored.
+    """
+    calls = in_plan(calls, planned)
     plan = pd.DataFrame(
         [(c.key.model, c.key.instrument, c.key.language, c.key.persona) for c in planned],
         columns=CELL,

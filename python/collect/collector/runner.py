@@ -3,8 +3,9 @@
 Each provider has its own queue and workers, its own request and token limits and its own
 "paused until" time (set by a Retry-After), so a slow or exhausted provider never holds up the
 others. Transient errors are retried with exponential backoff and full jitter, at least as long as
-the server's Retry-After, up to the provider's attempt cap; the last failure is stored as a failed
-row, which the next run retries. A moderation block is stored as a refusal and never retried.
+the server's Retry-After, up to the provider's attempt cap; a Retry-After above the study's
+`max_retry_after_s` stops the provider like an exhausted quota; the last failure is stored as a
+failed row, which the next run retries. A moderation block is stored as a refusal and never retried.
 A missing key, an exhausted quota or a rejected key stops that provider's queue; an unknown model
 stops that model's calls. A stop request (Ctrl-C) lets calls in flight finish for a grace period,
 then abandons them unstored: they are simply still pending next time.
@@ -30,8 +31,9 @@ from collect.collector.providers.base import (
     TransientError,
 )
 from collect.collector.ratelimit import make_limiter
-from collect.collector.store import CallRecord, Store, utc_now
+from collect.collector.store import CallRecord, ChangedCall, Store, utc_now
 from collect.collector.study import RetryPolicy, Study
+from collect.errors import MoralignError
 
 # Permanent errors that mean no call of this provider can succeed.
 STOPS_PROVIDER = frozenset(
@@ -44,6 +46,29 @@ STOPS_MODEL = frozenset({"not_found", "model_not_found", "unknown_model"})
 MAX_CONSECUTIVE_PERMANENT = 10
 
 ProviderFactory = Callable[[ProviderConfig], Provider]
+
+
+class ChangedSettingsError(MoralignError):
+    """Stored answers were asked with other settings than the study file now plans."""
+
+    def __init__(self, changed: list[ChangedCall]) -> None:
+        self.changed = changed
+        groups = Counter(
+            (item.call.key.model, item.call.key.instrument, item.call.key.language,
+             item.call.key.persona, ", ".join(item.fields))
+            for item in changed
+        )
+        lines = [
+            f"  {model} {instrument} {language}/{persona}: {n} rows differ in {fields}"
+            for (model, instrument, language, persona, fields), n in groups.items()
+        ]
+        super().__init__(
+            f"{len(changed)} stored answers were asked with other settings (api_model, "
+            "temperature or prompt) than the study file now plans:\n"
+            + "\n".join(lines)
+            + "\nRun with --replace-changed to ask these calls again and replace the old rows, "
+            "or use another --db."
+        )
 
 
 class RunObserver:
@@ -99,6 +124,11 @@ def backoff_delay(attempt: int, policy: RetryPolicy, retry_after_s: float | None
     return delay
 
 
+def too_long_to_wait(err: TransientError, policy: RetryPolicy) -> bool:
+    """Whether the server's Retry-After exceeds what the study is willing to wait."""
+    return err.retry_after_s is not None and err.retry_after_s > policy.max_retry_after_s
+
+
 class _ProviderQueue:
     def __init__(self, config: ProviderConfig, retry: RetryPolicy) -> None:
         self.config = config
@@ -149,7 +179,21 @@ class Runner:
         self.stop_requested.set()
         self.abandon_requested.set()
 
-    async def run(self, planned: list[PlannedCall]) -> RunReport:
+    async def run(self, planned: list[PlannedCall], replace_changed: bool = False) -> RunReport:
+        """Make the planned calls without a finished row.
+
+        Finished rows asked with other settings than planned now (api_model, temperature,
+        prompt) stop the run with a `ChangedSettingsError`, unless `replace_changed`: then they
+        are deleted and asked again, so old and new answers are never mixed.
+        """
+        changed = self.store.changed(planned)
+        if changed and not replace_changed:
+            raise ChangedSettingsError(changed)
+        if changed:
+            self.store.forget(item.call.key for item in changed)
+            self.observer.message(
+                f"{len(changed)} stored answers were asked with other settings: asking again"
+            )
         pending = self.store.pending(planned)
         report = RunReport(planned=len(planned), pending_at_start=len(pending))
         self._announce(planned, pending)
@@ -269,6 +313,15 @@ class Runner:
             try:
                 result = await queue.provider.complete(call.request)
             except TransientError as err:
+                if too_long_to_wait(err, queue.retry):
+                    stop = ProviderError(
+                        "retry_after_too_long",
+                        f"{err}; the server asks to wait {err.retry_after_s:g} s (Retry-After), "
+                        f"more than max_retry_after_s = {queue.retry.max_retry_after_s:g} s: "
+                        "treated as an exhausted quota",
+                    )
+                    self._stop_provider(queue, str(stop), report)
+                    return _failed(stop, attempt, started_at)
                 if attempt >= queue.config.max_attempts:
                     return _failed(err, attempt, started_at)
                 report.retries += 1

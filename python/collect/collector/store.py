@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
@@ -128,6 +128,33 @@ _UPSERT = (
 )
 
 
+# The request settings stored with each row; a finished row asked with other settings is stale.
+SETTING_COLUMNS = ("api_model", "temperature", "prompt_sha")
+
+
+def _settings(call: PlannedCall) -> tuple[str, float | None, str]:
+    request = call.request
+    return request.api_model, request.temperature, prompt_sha(request.system, request.user)
+
+
+@dataclass(frozen=True)
+class ChangedCall:
+    """A planned call whose finished row differs from the plan in `fields`."""
+
+    call: PlannedCall
+    fields: tuple[str, ...]
+
+
+def in_plan(calls: pd.DataFrame, planned: Iterable[PlannedCall]) -> pd.DataFrame:
+    """The stored rows whose key is one of the planned calls."""
+    keys = pd.DataFrame([astuple(call.key) for call in planned], columns=list(KEY_COLUMNS))
+    if calls.empty or keys.empty:
+        return calls.iloc[0:0]
+    keys = keys.astype({c: calls[c].dtype for c in KEY_COLUMNS})
+    marked = calls.merge(keys.assign(_planned=True), on=list(KEY_COLUMNS), how="left")
+    return calls.loc[marked["_planned"].fillna(False).astype(bool).to_numpy()]
+
+
 class Store:
     def __init__(self, path: str | Path, secrets: Iterable[str] = ()) -> None:
         self.path = Path(path)
@@ -172,6 +199,40 @@ class Store:
             (study, *FINISHED),
         )
         return {CallKey(*row) for row in rows}
+
+    def changed(self, planned: list[PlannedCall]) -> list[ChangedCall]:
+        """Planned calls whose finished row was asked with other settings than planned now."""
+        if not planned:
+            return []
+        stored = {
+            CallKey(*row[: len(KEY_COLUMNS)]): row[len(KEY_COLUMNS):]
+            for row in self.db.execute(
+                f"SELECT {', '.join(KEY_COLUMNS)}, {', '.join(SETTING_COLUMNS)} FROM calls "
+                "WHERE study = ? AND status IN (?, ?)",
+                (planned[0].key.study, *FINISHED),
+            )
+        }
+        out: list[ChangedCall] = []
+        for call in planned:
+            row = stored.get(call.key)
+            if row is None:
+                continue
+            now = _settings(call)
+            fields = tuple(
+                name for name, old, new in zip(SETTING_COLUMNS, row, now, strict=True)
+                if old != new
+            )
+            if fields:
+                out.append(ChangedCall(call, fields))
+        return out
+
+    def forget(self, keys: Iterable[CallKey]) -> int:
+        """Delete the rows of `keys`, so that their calls are pending again."""
+        cursor = self.db.executemany(
+            f"DELETE FROM calls WHERE {' AND '.join(f'{c} = ?' for c in KEY_COLUMNS)}",
+            [tuple(getattr(key, c) for c in KEY_COLUMNS) for key in keys],
+        )
+        return int(cursor.rowcount)
 
     def pending(self, planned: list[PlannedCall]) -> list[PlannedCall]:
         """The planned calls without a finished row."""

@@ -28,6 +28,8 @@ ORIGINS = ("China", "USA")
 class RetryPolicy:
     backoff_base_s: float = 1.0
     backoff_max_s: float = 60.0
+    # A Retry-After longer than this is treated like an exhausted quota: the provider is stopped.
+    max_retry_after_s: float = 300.0
 
 
 @dataclass(frozen=True)
@@ -237,7 +239,8 @@ def _load_providers(table: Mapping[str, Any], path: Path) -> dict[str, ProviderS
         fields = _Fields(entry, f"providers.{name}", path)
         fields.reject_unknown({"kind", "base_url", "api_key_env", "timeout_s", "max_concurrency",
                                "requests_per_minute", "tokens_per_minute", "max_attempts",
-                               "backoff_base_s", "backoff_max_s", "local_server", "note"})
+                               "backoff_base_s", "backoff_max_s", "max_retry_after_s",
+                               "local_server", "note"})
         kind = fields.get("kind", str)
         if kind not in PROVIDER_KINDS:
             raise fields.error("kind", f"unknown provider kind {kind!r}; expected one of "
@@ -262,7 +265,10 @@ def _load_providers(table: Mapping[str, Any], path: Path) -> dict[str, ProviderS
         retry = RetryPolicy(
             backoff_base_s=fields.number("backoff_base_s", 1.0),
             backoff_max_s=fields.number("backoff_max_s", 60.0),
+            max_retry_after_s=fields.number("max_retry_after_s", 300.0),
         )
+        if retry.max_retry_after_s <= 0:
+            raise fields.error("max_retry_after_s", "must be a positive number of seconds")
         local_server = fields.get("local_server", str, None)
         if local_server is not None and local_server not in LOCAL_SERVERS:
             raise fields.error("local_server", f"expected one of {list(LOCAL_SERVERS)}, got "

@@ -250,6 +250,7 @@ def _parsed_examples(rows: pd.DataFrame, study: str) -> pd.DataFrame:
         raw_text=rows["response"],
         rating=[answer.rating for answer in parsed],
         valid=[answer.valid for answer in parsed],
+        status=["refused" if answer.refusal else "ok" for answer in parsed],
     )
 
 

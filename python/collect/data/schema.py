@@ -99,6 +99,7 @@ LLM_CALLS = TableSpec(
         "raw_text": "string",
         "rating": "float64",
         "valid": "bool",
+        "status": "string",  # ok, refused or failed (no answer from the provider)
     },
     ("study", "instrument", "model", "language", "persona", "item", "iteration"),
 )

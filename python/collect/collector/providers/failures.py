@@ -26,8 +26,18 @@ MODERATION_CODES = frozenset(
     }
 )
 
-# Codes that mean the account cannot pay: retrying only burns the attempt budget.
-QUOTA_CODES = frozenset({"insufficient_quota", "arrearage", "1113", "billing_hard_limit_reached"})
+# Codes that mean the account cannot pay: retrying only burns the attempt budget. Moonshot says
+# `exceeded_current_quota_error`; DeepSeek's "Insufficient Balance" comes as HTTP 402.
+QUOTA_CODES = frozenset(
+    {
+        "insufficient_quota",
+        "arrearage",
+        "1113",
+        "billing_hard_limit_reached",
+        "exceeded_current_quota_error",
+    }
+)
+PAYMENT_REQUIRED = 402
 
 REDACTED = "[redacted]"
 _MAX_MESSAGE_CHARS = 300
@@ -110,7 +120,7 @@ def status_error(
     detail = vendor_message(body)
     code_text = f" [{', '.join(codes)}]" if codes else ""
     message = redact(f"HTTP {status} from {provider}{code_text}: {detail}".rstrip(": "), secret)
-    if any(code.lower() in QUOTA_CODES for code in codes):
+    if status == PAYMENT_REQUIRED or any(code.lower() in QUOTA_CODES for code in codes):
         return PermanentError("quota_exhausted", message, http_status=status)
     if status == 429:
         return TransientError(
