@@ -90,9 +90,13 @@ lmm_candidates <- list(
     llm_and_respondent_slopes =
       "(1 + chinese_origin | respondent_key) + (1 + chinese_participant | llm)"
   ),
+  # Language and persona vary within every LLM, so their by-LLM slopes are part of the design.
   rq2 = c(
     intercepts = "(1 | respondent_key) + (1 | llm) + (1 | respondent_key:llm)",
-    llm_slope = "(1 | respondent_key) + (1 + congruent_origin | llm) + (1 | respondent_key:llm)"
+    llm_slope = "(1 | respondent_key) + (1 + congruent_origin | llm) + (1 | respondent_key:llm)",
+    llm_slopes = paste("(1 | respondent_key) +",
+                       "(1 + congruent_language + congruent_persona + congruent_origin | llm) +",
+                       "(1 | respondent_key:llm)")
   ),
   # RQ3 is fitted as one model per removed unit on the change scores (see rq3.R).
   rq3_change = c(

@@ -49,17 +49,19 @@ rq2_codes <- function(data) {
 
 congruent_minus_incongruent <- list("congruent - incongruent" = c(1, -1))
 
-# Each congruence effect averaged over the other two factors, and within each combination of
-# them (Holm within each family).
+# Each congruence effect averaged over the other two factors (one Holm family of three), and
+# within each combination of them (a Holm family per effect).
 rq2_emmeans <- function(model, data) {
   codes <- rq2_codes(data)
   variables <- names(codes)
   main <- purrr::map_dfr(variables, function(variable) {
     grid <- emm_grid(model, stats::as.formula(paste("~", variable)), codes)
     emm_table(model, emmeans::contrast(grid, congruent_minus_incongruent),
-              "congruence effects", adjust = "holm") |>
+              "congruence effects", adjust = "none") |>
       dplyr::mutate(factor = variable, .after = "family")
-  })
+  }) |>
+    # the three effects are one family: adjust them together
+    dplyr::mutate(p_adjusted = stats::p.adjust(.data$p_value, method = "holm"), adjust = "holm")
   simple <- purrr::map_dfr(variables, function(variable) {
     others <- setdiff(variables, variable)
     specs <- stats::as.formula(paste("~", variable, "|", paste(others, collapse = "*")))

@@ -123,6 +123,12 @@ test_that("RQ2 mixed model and congruence contrasts", {
                                     "congruent_origin"))
   expect_equal(congruence$estimate[1], coefficient(table, "congruent_language"),
                tolerance = 1e-6)
+  expect_equal(congruence$p_adjusted, stats::p.adjust(congruence$p_value, method = "holm"))
+  # one family of three: the smallest p is multiplied by three
+  expect_equal(min(congruence$p_adjusted), min(1, 3 * min(congruence$p_value)))
+  expect_setequal(fit$selection$structure, names(lmm_candidates$rq2))
+  expect_true("congruent_language" %in% names(lme4::ranef(fit$model)$llm) ||
+                !fit$selection$chosen[fit$selection$structure == "llm_slopes"])
   expect_equal(nrow(tables$emmeans_rq2_cells), 8)
   expect_setequal(unique(tables$emmeans_rq2_cells$congruent_origin),
                   c("congruent", "incongruent"))
