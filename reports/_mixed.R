@@ -54,6 +54,39 @@ congruence_table <- function(contrasts) {
   contrast_table(contrasts, "factor", "Congruent")
 }
 
+# The language and persona congruence effects from the full RQ2 mixed model and from the
+# LLM-level model (whose origin term, net of nationality, is a different quantity).
+llm_level_table <- function(full, llm_level) {
+  if (is.null(full) || is.null(llm_level)) return(NULL)
+  terms <- c("congruent_language", "congruent_persona")
+  columns <- function(table, label) {
+    rows <- table[match(terms, table$term), ]
+    stats::setNames(
+      data.frame(fmt_num(rows$estimate), fmt_num(rows$std_error), fmt_df(rows$df),
+                 fmt_p(rows$p_value)),
+      paste(label, c("estimate", "SE", "df", "p"))
+    )
+  }
+  cbind(Term = term_label(terms), columns(full, "Full"), columns(llm_level, "LLM-level"))
+}
+
+# Every candidate random-effects structure of the RQ1 and RQ2 models, fitted or not.
+selection_table <- function(selection) {
+  if (is.null(selection)) return(NULL)
+  rows <- selection[selection$model %in% c("rq1_lmm", "rq2_lmm", "rq2_llm_level_lmm"), ]
+  reason <- if ("not_fitted_reason" %in% names(rows)) rows$not_fitted_reason else NA
+  data.frame(
+    Model = rows$model, Structure = rows$structure, `Random effects` = rows$random,
+    Singular = ifelse(is.na(rows$singular), "", as.character(rows$singular)),
+    AIC = ifelse(is.na(rows$aic), "", fmt_num(rows$aic, 1)),
+    `LRT p` = ifelse(is.na(rows$lrt_p_vs_previous_choice), "",
+                     fmt_p(rows$lrt_p_vs_previous_choice)),
+    Chosen = rows$chosen,
+    Note = ifelse(is.na(reason), "", paste("not fitted:", reason)),
+    check.names = FALSE
+  )
+}
+
 per_llm_table <- function(per_llm) {
   if (is.null(per_llm)) return(NULL)
   per_llm <- per_llm[order(per_llm$llm_origin, per_llm$estimate), , drop = FALSE]

@@ -91,32 +91,70 @@ lmm_candidates <- list(
       "(1 + chinese_origin | respondent_key) + (1 + chinese_participant | llm)"
   ),
   # Language and persona vary within every LLM, so their by-LLM slopes are part of the design.
+  # They enter uncorrelated with the rest: six more correlations are not identified by 17-20
+  # LLMs, and on MFQ-2 the correlated 4 x 4 version gives the same fixed-effect SEs to three
+  # digits in twice the time (benchmarks/analysis.R --set rq2_slope_structures).
   rq2 = c(
     intercepts = "(1 | respondent_key) + (1 | llm) + (1 | respondent_key:llm)",
     llm_slope = "(1 | respondent_key) + (1 + congruent_origin | llm) + (1 | respondent_key:llm)",
-    llm_slopes = paste("(1 | respondent_key) +",
-                       "(1 + congruent_language + congruent_persona + congruent_origin | llm) +",
+    llm_slopes = paste("(1 | respondent_key) + (1 + congruent_origin | llm) +",
+                       "(0 + congruent_language | llm) + (0 + congruent_persona | llm) +",
                        "(1 | respondent_key:llm)")
   ),
-  # RQ3 is fitted as one model per removed unit on the change scores (see rq3.R).
-  rq3_change = c(
-    intercepts = "(1 | respondent_key) + (1 | llm)",
-    llm_slope = "(1 | respondent_key) + (1 + chinese_participant | llm)"
+  # RQ2 on cell means (see rq2_llm_level_data()): one observation per LLM x condition. The
+  # language and persona slopes come first: carrying them is this model's purpose.
+  rq2_llm_level = c(
+    intercepts = "(1 | llm)",
+    language_persona_slopes =
+      "(1 | llm) + (0 + congruent_language | llm) + (0 + congruent_persona | llm)",
+    llm_slopes = paste("(1 + congruent_origin | llm) + (0 + congruent_language | llm) +",
+                       "(0 + congruent_persona | llm)")
   )
 )
+# RQ3 is fitted as one model per removed unit on the change scores (see rq3.R), with the
+# candidates of RQ1.
+lmm_candidates$rq3_change <- lmm_candidates$rq1
 
 lmm_formula <- function(fixed, random) {
   stats::as.formula(paste(deparse(fixed, width.cutoff = 500L), "+", random))
 }
 
+# Candidates too costly to fit on more rows than this; over the limit they are reported as not
+# fitted. At WVS size the RQ2 within-LLM slopes (351,220 rows) need ~580 deviance evaluations
+# of ~0.5 s each and lmerTest's Hessian ~280 more, and the RQ3 by-respondent slopes (72,310
+# rows per removed question, 19 questions) ~20 s per question (benchmarks/analysis.R). The
+# LLM-level model (rq2_llm_level_lmm()) then carries the by-LLM language and persona slopes.
+# Raise with options(moralign.max_rows = list(rq2 = c(llm_slopes = Inf), ...)) or the
+# environment variables below.
+lmm_candidate_max_rows <- function() {
+  limit <- function(variable, default) as.numeric(Sys.getenv(variable, default))
+  getOption("moralign.max_rows", list(
+    rq2 = c(llm_slopes = limit("MORALIGN_RQ2_SLOPES_MAX_ROWS", "150000")),
+    rq3_change = c(llm_and_respondent_slopes = limit("MORALIGN_RQ3_SLOPES_MAX_ROWS", "50000"))
+  ))
+}
+
 # Selection rule: walk up the candidates; a richer structure replaces the current one when it
 # converges, is not singular, and a REML likelihood-ratio test (same fixed effects) favours it
-# at `alpha`. Every fit is reported, chosen or not.
-select_lmm <- function(fixed, candidates, data, model_name, alpha = 0.05) {
-  fits <- fit_candidates(fixed, candidates, data)
+# at `alpha`. Every candidate is reported, chosen or not, fitted or not (`max_rows` names the
+# candidates not fitted above a row count).
+select_lmm <- function(fixed, candidates, data, model_name, alpha = 0.05,
+                       max_rows = numeric()) {
+  too_large <- names(max_rows)[nrow(data) > max_rows]
+  fitted <- candidates[setdiff(names(candidates), too_large)]
+  fits <- fit_candidates(fixed, fitted, data)
   chosen <- NULL
   rows <- list()
   for (structure in names(candidates)) {
+    if (structure %in% too_large) {
+      rows[[structure]] <- tibble::tibble(
+        model = model_name, structure = structure, random = candidates[[structure]],
+        not_fitted_reason = sprintf("%s rows exceed this structure's limit of %s",
+                                    format(nrow(data), big.mark = ","),
+                                    format(max_rows[[structure]], big.mark = ","))
+      )
+      next
+    }
     fit <- fits[[structure]]
     lrt_p <- if (is.null(chosen)) NA_real_ else lrt_p_value(fit, fits[[chosen]])
     # The simplest structure is kept even when singular; that is reported.
@@ -125,7 +163,7 @@ select_lmm <- function(fixed, candidates, data, model_name, alpha = 0.05) {
       model = model_name, structure = structure, random = candidates[[structure]],
       singular = fit$singular, converged = fit$converged, warnings = fit$warnings,
       aic = stats::AIC(fit$model), lrt_p_vs_previous_choice = lrt_p,
-      fit_seconds = fit$seconds
+      fit_seconds = fit$seconds, not_fitted_reason = NA_character_
     )
   }
   selection <- dplyr::bind_rows(rows)
@@ -202,11 +240,14 @@ lmm_variance_components <- function(model, model_name) {
 # Computed here because performance::r2_nakagawa() takes a minute at 350,000 rows.
 nakagawa_r2 <- function(model) {
   fixed <- stats::var(drop(lme4::getME(model, "X") %*% lme4::fixef(model)))
-  designs <- lme4::getME(model, "mmList")
   covariances <- lme4::VarCorr(model)
-  random <- sum(vapply(seq_along(designs), function(i) {
-    design <- as.matrix(designs[[i]])
-    mean(rowSums((design %*% as.matrix(covariances[[i]])) * design))
+  # one design column per term variable: 1 for the intercept, else the (numeric) covariate
+  random <- sum(vapply(covariances, function(covariance) {
+    design <- vapply(colnames(covariance), function(name) {
+      if (name == "(Intercept)") rep(1, stats::nobs(model)) else model@frame[[name]]
+    }, numeric(stats::nobs(model)))
+    design <- matrix(design, ncol = ncol(covariance))
+    mean(rowSums((design %*% as.matrix(covariance)) * design))
   }, numeric(1)))
   total <- fixed + random + stats::sigma(model)^2
   list(R2_marginal = fixed / total, R2_conditional = (fixed + random) / total)

@@ -14,14 +14,15 @@ analyse_instrument <- function(derived_dir, results_dir, instrument, mixed = TRU
     save_figure(plot, results_dir, paste0(instrument, "_", name), ...)
   }
   lmm <- list(diagnostics = list(), selection = list(), variance_components = list())
-  # Writes a mixed model's coefficients and the side-by-side table; keeps its diagnostics.
-  write_lmm <- function(selected, ols, name) {
+  # Writes a mixed model's coefficients and, given the OLS table, the side-by-side table; keeps
+  # its diagnostics.
+  write_lmm <- function(selected, name, ols = NULL) {
     lmm$diagnostics[[name]] <<- lmm_diagnostics(selected, name)
     lmm$selection[[name]] <<- selected$selection
     lmm$variance_components[[name]] <<- lmm_variance_components(selected$model, name)
     table <- tidy_lmm(selected$model, name)
     write(table, name)
-    write(ols_vs_lmm(ols, table), sub("_lmm$", "_ols_vs_lmm", name))
+    if (!is.null(ols)) write(ols_vs_lmm(ols, table), sub("_lmm$", "_ols_vs_lmm", name))
   }
   message(sprintf("%s: RQ1", instrument))
   rq1 <- read_derived(derived_dir, instrument, "rq1")
@@ -41,7 +42,7 @@ analyse_instrument <- function(derived_dir, results_dir, instrument, mixed = TRU
   }
   if (mixed) {
     rq1_fit <- rq1_lmm(rq1_rows)
-    write_lmm(rq1_fit, ols, "rq1_lmm")
+    write_lmm(rq1_fit, "rq1_lmm", ols)
     purrr::iwalk(rq1_emmeans(rq1_fit$model, rq1_rows), write)
     write(rq1_per_llm_lmm(rq1_rows), "emmeans_rq1_nationality_within_llm")
   }
@@ -58,8 +59,9 @@ analyse_instrument <- function(derived_dir, results_dir, instrument, mixed = TRU
            width = 11, height = 7)
     if (mixed) {
       fit <- rq2_lmm(rq2_rows)
-      write_lmm(fit, ols, "rq2_lmm")
+      write_lmm(fit, "rq2_lmm", ols)
       purrr::iwalk(rq2_emmeans(fit$model, rq2_rows), write)
+      write_lmm(rq2_llm_level_lmm(rq2_rows), "rq2_llm_level_lmm")
     }
   } else {
     message(sprintf("%s: no rq2 table, RQ2 skipped", instrument))

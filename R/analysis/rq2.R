@@ -32,7 +32,37 @@ rq2_cells <- function(derived) {
 }
 
 rq2_lmm <- function(data) {
-  select_lmm(rq2_formula, lmm_candidates$rq2, data, "rq2_lmm")
+  select_lmm(rq2_formula, lmm_candidates$rq2, data, "rq2_lmm",
+             max_rows = lmm_candidate_max_rows()$rq2)
+}
+
+# The LLM-level view of RQ2: mean cosine over the respondents of each nationality, per LLM x
+# language x persona (8 cells per LLM), so that respondents are no longer sampled units. It fits
+# in milliseconds at any respondent count and checks the language and persona effects where the
+# full model cannot carry their by-LLM slopes. chinese_participant stands in for what the
+# respondent intercepts absorb in the full model; so congruent_origin here is net of respondent
+# nationality, unlike in the full model, whose by-LLM origin slope carries the nationality gap.
+rq2_llm_level_data <- function(rq2_rows) {
+  rq2_rows |>
+    dplyr::group_by(.data$llm, .data$llm_origin, .data$language, .data$persona,
+                    .data$nationality) |>
+    dplyr::summarise(cosine = mean(.data$cosine), n_respondents = dplyr::n(),
+                     .groups = "drop") |>
+    dplyr::mutate(
+      congruent_language = .data$language == ifelse(.data$nationality == "China",
+                                                    "Chinese", "English"),
+      congruent_persona = .data$persona == .data$nationality,
+      congruent_origin = .data$llm_origin == .data$nationality
+    ) |>
+    code_congruence_factors() |>
+    dplyr::mutate(chinese_participant = effect_code(.data$nationality == "China"))
+}
+
+rq2_llm_level_formula <- stats::update(rq2_formula, . ~ . + chinese_participant)
+
+rq2_llm_level_lmm <- function(rq2_rows) {
+  select_lmm(rq2_llm_level_formula, lmm_candidates$rq2_llm_level,
+             rq2_llm_level_data(rq2_rows), "rq2_llm_level_lmm")
 }
 
 rq2_codes <- function(data) {

@@ -49,7 +49,7 @@ rq3_mean_change <- function(data) {
 # model with that intercept did not finish at WVS size (1.45 million rows; see benchmarks).
 rq3_lmm <- function(data, none_fit = NULL, model_name = "rq3_lmm") {
   if (is.null(none_fit)) {
-    none_fit <- select_lmm(rq1_formula, lmm_candidates$rq3_change,
+    none_fit <- select_lmm(rq1_formula, lmm_candidates$rq1,
                            dplyr::filter(data, .data$removed == "none"), model_name)
   }
   units <- setdiff(levels(data$removed), "none")
@@ -60,8 +60,12 @@ rq3_lmm <- function(data, none_fit = NULL, model_name = "rq3_lmm") {
   failed <- vapply(per_unit, inherits, logical(1), what = "try-error")
   if (any(failed)) stop(per_unit[[which(failed)[1]]], call. = FALSE)
   none_terms <- tidy_lmm(none_fit$model, model_name) |> dplyr::mutate(removed = "none")
+  # Standardised on the SD of a single full cosine, like the "none" terms, not on the SD of
+  # the change scores.
+  unit_terms <- purrr::map_dfr(per_unit, "coefficients") |>
+    dplyr::mutate(std_estimate = .data$estimate / total_sd(none_fit$model))
   list(
-    coefficients = dplyr::bind_rows(none_terms, purrr::map_dfr(per_unit, "coefficients")),
+    coefficients = dplyr::bind_rows(none_terms, unit_terms),
     selection = dplyr::bind_rows(none_fit$selection |>
                                    dplyr::mutate(model = model_name, removed = "none"),
                                  purrr::map_dfr(per_unit, "selection")),
@@ -91,40 +95,22 @@ rq3_change_scores <- function(data) {
 
 change_formula <- change ~ chinese_participant * chinese_origin
 
-# By-LLM nationality slope kept unless the fit is singular or does not converge, in which case
-# the intercepts-only structure is fitted and reported instead.
+# Random effects chosen by the rule of select_lmm(), one process per removed unit.
 fit_change_model <- function(changes, unit, model_name) {
-  candidates <- lmm_candidates$rq3_change
-  structure <- "llm_slope"
-  fit <- fit_lmm(lmm_formula(change_formula, candidates[[structure]]), changes)
-  rejected <- NULL
-  if (fit$singular || !fit$converged) {
-    rejected <- fit
-    structure <- "intercepts"
-    fit <- fit_lmm(lmm_formula(change_formula, candidates[[structure]]), changes)
-  }
-  fit <- as_lmm_test(fit)
-  selected <- list(model = fit$model, fit = fit, structure = structure)
+  saved <- options(moralign.cores = 1)
+  on.exit(options(saved))
+  selected <- select_lmm(change_formula, lmm_candidates$rq3_change, changes, model_name,
+                         max_rows = lmm_candidate_max_rows()$rq3_change)
   stacked_name <- function(term) {
     ifelse(term == "(Intercept)", paste0("removed", unit), paste0(term, ":removed", unit))
   }
-  selection_row <- function(candidate, structure_name, chosen) {
-    tibble::tibble(model = model_name, structure = structure_name,
-                   random = candidates[[structure_name]], singular = candidate$singular,
-                   converged = candidate$converged, warnings = candidate$warnings,
-                   aic = stats::AIC(candidate$model), lrt_p_vs_previous_choice = NA_real_,
-                   fit_seconds = NA_real_, chosen = chosen, removed = unit)
-  }
   list(
-    coefficients = tidy_lmm(fit$model, model_name) |>
+    coefficients = tidy_lmm(selected$model, model_name) |>
       dplyr::mutate(term = stacked_name(.data$term), removed = unit),
-    selection = dplyr::bind_rows(
-      if (!is.null(rejected)) selection_row(rejected, "llm_slope", FALSE),
-      selection_row(fit, structure, TRUE)
-    ),
+    selection = selected$selection |> dplyr::mutate(removed = unit),
     diagnostics = lmm_diagnostics(selected, model_name) |> dplyr::mutate(removed = unit),
-    variance_components = lmm_variance_components(fit$model, model_name) |>
+    variance_components = lmm_variance_components(selected$model, model_name) |>
       dplyr::mutate(removed = unit),
-    model = fit$model
+    model = selected$model
   )
 }

@@ -6,8 +6,8 @@ simulation_truth <- list(
           interaction = 0.01),
   rq2 = c(intercept = 0.20, congruent_language = 0.02, congruent_persona = 0.015,
           congruent_origin = 0.01),
-  sd = c(respondent = 0.10, llm = 0.04, llm_slope = 0.05, pair = 0.05, residual = 0.08,
-         removed = 0.02)
+  sd = c(respondent = 0.10, llm = 0.04, llm_slope = 0.05, llm_condition_slope = 0.015,
+         pair = 0.05, residual = 0.08, removed = 0.02)
 )
 
 simulate_design <- function(n_china, n_usa, n_llms, seed) {
@@ -61,17 +61,23 @@ simulate_rq1 <- function(n_china = 150, n_usa = 150, n_llms = 20, seed = 1) {
   contract_columns(pairs, pairs$language, "none")
 }
 
-# RQ2 table: every pair in both languages x both personas.
+# RQ2 table: every pair in both languages x both personas; the language and persona
+# congruence effects also vary by LLM.
 simulate_rq2 <- function(n_china = 150, n_usa = 150, n_llms = 20, seed = 2) {
   truth <- simulation_truth$rq2
   pairs <- simulate_design(n_china, n_usa, n_llms, seed)
+  condition_sd <- simulation_truth$sd[["llm_condition_slope"]]
+  llm_language <- stats::setNames(stats::rnorm(n_llms, 0, condition_sd), unique(pairs$llm))
+  llm_persona <- stats::setNames(stats::rnorm(n_llms, 0, condition_sd), unique(pairs$llm))
   conditions <- tidyr::crossing(language = c("English", "Chinese"), persona = c("China", "USA"))
   rows <- tidyr::crossing(pairs, conditions)
   code <- function(condition) ifelse(condition, 0.5, -0.5)
   own_language <- ifelse(rows$nationality == "China", "Chinese", "English")
+  language_code <- code(rows$language == own_language)
+  persona_code <- code(rows$persona == rows$nationality)
   rows$cosine <- truth[["intercept"]] +
-    truth[["congruent_language"]] * code(rows$language == own_language) +
-    truth[["congruent_persona"]] * code(rows$persona == rows$nationality) +
+    (truth[["congruent_language"]] + llm_language[rows$llm]) * language_code +
+    (truth[["congruent_persona"]] + llm_persona[rows$llm]) * persona_code +
     truth[["congruent_origin"]] * code(rows$llm_origin == rows$nationality) +
     rows$u + rows$v + rows$v_slope * code(rows$llm_origin == rows$nationality) + rows$w +
     stats::rnorm(nrow(rows), 0, simulation_truth$sd[["residual"]])

@@ -134,6 +134,53 @@ test_that("RQ2 mixed model and congruence contrasts", {
                   c("congruent", "incongruent"))
 })
 
+test_that("the LLM-level RQ2 model matches the full model's within-LLM slopes", {
+  data <- rq2_data(validate_derived(simulate_rq2(60, 60, 10, seed = 6)))
+  full <- tidy_lmm(rq2_lmm(data)$model, "rq2_lmm")
+  fit <- rq2_llm_level_lmm(data)
+  expect_equal(nrow(fit$model@frame), 10 * 8)
+  expect_true(fit$structure %in% c("language_persona_slopes", "llm_slopes"))
+  llm_level <- tidy_lmm(fit$model, "rq2_llm_level_lmm")
+  expect_true(all(llm_level$df_method == "Kenward-Roger"))
+  for (term in c("congruent_language", "congruent_persona")) {
+    # balanced design: the same estimate, and an SE within a few percent
+    expect_equal(coefficient(llm_level, term), coefficient(full, term), tolerance = 1e-6)
+    expect_equal(coefficient(llm_level, term, "std_error"),
+                 coefficient(full, term, "std_error"), tolerance = 0.05)
+    # the LLMs are the units: about n_llms - 1 df
+    expect_lt(abs(coefficient(llm_level, term, "df") - 9), 1)
+  }
+})
+
+test_that("nakagawa_r2 handles several random terms for one grouping factor", {
+  data <- rq2_data(validate_derived(simulate_rq2(40, 40, 8, seed = 8)))
+  formula <- lmm_formula(rq2_formula, lmm_candidates$rq2[["llm_slopes"]])
+  model <- fit_lmm(formula, data)$model
+  ours <- nakagawa_r2(model)
+  # reference from lme4's own parametrisation: Var(Z b) = sigma^2 Z Lambda Lambda' Z'
+  scaled <- lme4::getME(model, "Lambdat") %*% lme4::getME(model, "Zt")
+  random <- stats::sigma(model)^2 * mean(Matrix::colSums(scaled^2))
+  fixed <- stats::var(drop(lme4::getME(model, "X") %*% lme4::fixef(model)))
+  total <- fixed + random + stats::sigma(model)^2
+  expect_equal(length(lme4::VarCorr(model)), 5)
+  expect_equal(ours$R2_marginal, fixed / total, tolerance = 1e-8)
+  expect_equal(ours$R2_conditional, (fixed + random) / total, tolerance = 1e-8)
+})
+
+test_that("a candidate over its row limit is reported as not fitted", {
+  data <- rq2_data(validate_derived(simulate_rq2(30, 30, 6, seed = 7)))
+  withr::with_options(list(moralign.max_rows = list(rq2 = c(llm_slopes = 100))), {
+    fit <- rq2_lmm(data)
+  })
+  skipped <- fit$selection[fit$selection$structure == "llm_slopes", ]
+  expect_equal(nrow(data), 60 * 6 * 4)
+  expect_match(skipped$not_fitted_reason, "1,440 rows exceed this structure's limit of 100")
+  expect_false(skipped$chosen)
+  expect_true(is.na(skipped$aic))
+  expect_false("congruent_language" %in% names(lme4::ranef(fit$model)$llm))
+  expect_true(all(is.na(fit$selection$not_fitted_reason[fit$selection$structure != "llm_slopes"])))
+})
+
 test_that("RQ3 mixed model returns the stacked model's terms", {
   data <- rq3_data(validate_derived(simulate_rq3(40, 40, 8, removed = c("Care", "Purity"))))
   fit <- rq3_lmm(data)
@@ -145,6 +192,9 @@ test_that("RQ3 mixed model returns the stacked model's terms", {
                both$estimate_ols[both$term == "removedCare"], tolerance = 1e-6)
   expect_true(all(fit$selection$removed %in% c("none", "Care", "Purity")))
   expect_equal(nrow(fit$diagnostics), 3)
+  # every row standardised on the SD of one full cosine
+  scale <- fit$coefficients$estimate / fit$coefficients$std_estimate
+  expect_equal(scale, rep(scale[1], length(scale)), tolerance = 1e-10)
 })
 
 test_that("nakagawa_r2 agrees with performance::r2_nakagawa, random slopes included", {
