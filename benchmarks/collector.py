@@ -145,6 +145,7 @@ def main() -> None:
                         help="Skip the bare HTTP client measurements.")
     args = parser.parse_args()
     os.environ[TEST_KEY_ENV] = TEST_KEY
+    load_before = os.getloadavg()[0]
     repetitions = -(-args.calls // calls_per_model(1))
     process, base_url = start_server(args.latency)
     try:
@@ -178,6 +179,9 @@ def main() -> None:
         process.wait(timeout=30)
     limit = args.rpm / 60.0
     throughput = made / wall
+    # CPU per call rises when other processes share the cores (and their caches): say how busy.
+    print(f"machine load (1-minute average, {os.cpu_count()} CPUs): {load_before:.2f} before, "
+          f"{os.getloadavg()[0]:.2f} after")
     print(f"calls made: {made} in {wall:.2f} s, {args.latency * 1000:.0f} ms server latency, "
           f"limit {limit:.0f}/s, concurrency {args.concurrency}")
     print(f"throughput: {throughput:.1f} calls/s = {throughput / limit:.1%} of the limit "

@@ -44,6 +44,15 @@ def stored_rows(db: Path) -> int:
         return 0
 
 
+def stored_key_counts(db: Path) -> tuple[int, int, int, int]:
+    """Rows, distinct call keys, and the fewest and most attempts of any row."""
+    with sqlite3.connect(db) as conn:
+        return conn.execute(
+            "SELECT count(*), count(DISTINCT model || language || persona || item || '/' || "
+            "iteration), min(attempts), max(attempts) FROM calls"
+        ).fetchone()
+
+
 def wait_for_rows(db: Path, at_least: int, process: subprocess.Popen[bytes],
                   timeout_s: float = 60) -> int:
     deadline = time.monotonic() + timeout_s

@@ -10,7 +10,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.collector.cli_runs import run_collect, start_collect, stored_rows, wait_for_rows
+from tests.collector.cli_runs import (
+    run_collect,
+    start_collect,
+    stored_key_counts,
+    stored_rows,
+    wait_for_rows,
+)
 from tests.collector.studyfiles import TEST_KEY, calls_per_model, write_study
 from tests.servers.openai_chat import OpenAIChat
 from tests.servers.scripted import Fault, ScriptedServer
@@ -188,12 +194,8 @@ def test_kill_9_mid_run_loses_nothing_stored_and_duplicates_nothing(tmp_path: Pa
         assert rerun.returncode == 0, rerun.stderr
         assert server.request_count - sent_before == planned - stored
     with sqlite3.connect(db) as conn:
-        rows = conn.execute(
-            "SELECT count(*), count(DISTINCT model || language || persona || item || '/' || "
-            "iteration), min(attempts), max(attempts) FROM calls"
-        ).fetchone()
         first_run_rows = conn.execute("SELECT count(*) FROM calls WHERE run_id = 1").fetchone()
-    assert rows == (planned, planned, 1, 1)
+    assert stored_key_counts(db) == (planned, planned, 1, 1)
     assert first_run_rows[0] == stored  # rows of the killed run were kept, not redone
 
 

@@ -12,6 +12,7 @@ from collect.collector.design import PlannedCall, plan_calls
 from collect.collector.gates import cell_summary, check_gates
 from collect.collector.store import CallRecord, Store
 from collect.collector.study import GateThresholds, load_study
+from collect.errors import InputError
 
 from tests.collector.studyfiles import calls_per_model, write_study
 
@@ -131,3 +132,34 @@ def test_gates(tmp_path: Path, planned: list[PlannedCall]) -> None:
     }  # Chinese/none and Chinese/USA have too few valid answers (4, 3) to call degenerate
     assert not check_gates(summary.loc[summary["model"] == "alpha"], GateThresholds())
     assert isinstance(summary, pd.DataFrame)
+
+
+def test_read_only_store_reads_during_a_write_and_never_writes(
+    tmp_path: Path, planned: list[PlannedCall]
+) -> None:
+    db = tmp_path / "db.sqlite"
+    with Store(db) as writer:
+        run = writer.start_run("mini", len(planned), len(planned))
+        writer.record(planned[0], _record(), run)
+        writer.db.execute("BEGIN IMMEDIATE")  # a run in the middle of writing
+        writer.db.execute("UPDATE runs SET outcome = 'writing'")
+        files_before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+        with Store(db, read_only=True) as reader:
+            assert len(reader.frame("mini")) == 1
+            assert len(reader.pending(planned)) == len(planned) - 1
+            with pytest.raises(sqlite3.OperationalError, match="readonly"):
+                reader.start_run("mini", 1, 1)
+        files_after = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.name in files_before}
+        writer.db.execute("COMMIT")
+    assert files_after == files_before
+
+
+@pytest.mark.parametrize("content", [b"", b"model,rating\nalpha,3\n"])
+def test_read_only_store_names_a_file_that_is_no_collection(
+    tmp_path: Path, content: bytes
+) -> None:
+    path = tmp_path / "other.sqlite"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=r"not a (SQLite|collection) database") as error:
+        Store(path, read_only=True)
+    assert str(path) in str(error.value)

@@ -33,6 +33,7 @@ from collect.collector.design import PlannedCall, plan_calls
 from collect.collector.export import export_study
 from collect.collector.gates import GateFailure, cell_summary, check_gates
 from collect.collector.prompts import render_prompts
+from collect.collector.runlock import DatabaseInUseError, run_lock
 from collect.collector.runner import Runner, RunObserver, RunReport
 from collect.collector.store import Store, in_plan
 from collect.collector.study import Study, load_study
@@ -40,6 +41,7 @@ from collect.paths import PATHS
 
 EXIT_GATE_FAILED = 1
 EXIT_MOSTLY_FAILED = 3
+EXIT_DATABASE_IN_USE = 4
 EXIT_INTERRUPTED = 130
 
 app = typer.Typer(
@@ -85,8 +87,8 @@ def _secrets(study: Study) -> list[str]:
     return [os.environ[name] for name in names if os.environ.get(name)]
 
 
-def _open_store(study: Study, db: Path | None) -> Store:
-    return Store(_db_path(study, db), secrets=_secrets(study))
+def _open_store(study: Study, db: Path | None, *, read_only: bool = False) -> Store:
+    return Store(_db_path(study, db), secrets=_secrets(study), read_only=read_only)
 
 
 @app.command()
@@ -121,9 +123,16 @@ def run(
     Results are committed one by one, so an interrupted or killed run loses at most the calls in
     flight. API keys are read from the environment variables the study names, never stored.
 
+    Only one run at a time may use a database: a second run on the same --db stops at once,
+    naming the process that holds it (pid, host, start time), and leaves the database untouched.
+    The hold is an OS lock on a file next to the database, named like it with .lock added (e.g.
+    calls.sqlite.lock), released when the run ends in any way (even kill -9). `status`,
+    `export`, `prompts` and --dry-run need no lock and work during a run.
+
     Exit status: 0 when every gate passes; 1 when a gate fails (incomplete cells, too many
     unparseable answers or refusals, degenerate output); 3 when the run mostly failed (most due
-    calls got no answer, e.g. a missing API key or an exhausted quota); 130 when interrupted.
+    calls got no answer, e.g. a missing API key or an exhausted quota); 4 when another run is
+    using the database; 130 when interrupted.
     """
     study = load_study(study_file)
     chosen = study.select_models(_model_ids(models))
@@ -131,11 +140,16 @@ def run(
     if dry_run:
         _dry_run(study, planned, db)
         return
-    if study.description:
-        console.print(study.description)
-    with _local_servers(study) as study, _open_store(study, db) as store:
-        report = _run_with_progress(study, store, planned, grace, replace_changed)
-        summary = cell_summary(planned, store.frame(study.name))
+    try:
+        with run_lock(_db_path(study, db)):
+            if study.description:
+                console.print(study.description)
+            with _local_servers(study) as study, _open_store(study, db) as store:
+                report = _run_with_progress(study, store, planned, grace, replace_changed)
+                summary = cell_summary(planned, store.frame(study.name))
+    except DatabaseInUseError as err:
+        console.print(f"error: {err}", style="red", markup=False, soft_wrap=True)
+        raise typer.Exit(EXIT_DATABASE_IN_USE) from None
     _print_report(report)
     failures = check_gates(summary, study.gates)
     _print_gates(failures)
@@ -283,7 +297,7 @@ def _dry_run(study: Study, planned: list[PlannedCall], db: Path | None) -> None:
     path = _db_path(study, db)
     pending = planned
     if path.exists():
-        with _open_store(study, db) as store:
+        with _open_store(study, db, read_only=True) as store:
             pending = store.pending(planned)
     table = Table(title=f"study {study.name}: {len(planned)} calls, {len(pending)} not stored yet")
     for column in ("model", "provider", "calls", "to make", "input tokens", "output tokens",
@@ -342,7 +356,7 @@ def status(
     if not path.exists():
         typer.echo(f"no database at {path}: nothing collected yet ({len(planned)} calls planned)")
         return
-    with _open_store(study, db) as store:
+    with _open_store(study, db, read_only=True) as store:
         calls = store.frame(study.name)
     summary = cell_summary(planned, calls)
     table = Table(title=f"study {study.name} in {path}")
@@ -383,7 +397,7 @@ def export(
         raise typer.BadParameter(f"no database at {path}; run `moralign collect run` first",
                                  param_hint="--db")
     planned = plan_calls(study)
-    with _open_store(study, db) as store:
+    with _open_store(study, db, read_only=True) as store:
         stored = store.frame(study.name)
         pending = len(store.pending(planned))
         changed = len(store.changed(planned))

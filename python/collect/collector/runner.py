@@ -37,7 +37,7 @@ from collect.errors import MoralignError
 
 # Permanent errors that mean no call of this provider can succeed.
 STOPS_PROVIDER = frozenset(
-    {"missing_api_key", "quota_exhausted", "unauthorized", "forbidden"}
+    {"missing_api_key", "quota_exhausted", "unauthorized", "forbidden", "redirected"}
 )
 # Permanent errors that mean no call of this model can succeed.
 STOPS_MODEL = frozenset({"not_found", "model_not_found", "unknown_model"})

@@ -21,6 +21,7 @@ import pandas as pd
 
 from collect.collector.design import CallKey, PlannedCall
 from collect.collector.providers.failures import redact
+from collect.errors import InputError
 
 Status = Literal["answered", "blocked", "failed"]
 FINISHED: tuple[Status, ...] = ("answered", "blocked")
@@ -156,10 +157,21 @@ def in_plan(calls: pd.DataFrame, planned: Iterable[PlannedCall]) -> pd.DataFrame
 
 
 class Store:
-    def __init__(self, path: str | Path, secrets: Iterable[str] = ()) -> None:
+    def __init__(
+        self, path: str | Path, secrets: Iterable[str] = (), *, read_only: bool = False
+    ) -> None:
+        """Open (creating it if needed) the database at `path`. `read_only` opens an existing one
+        without writing anything, so it never waits for a run that is writing."""
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._secrets = tuple(s for s in secrets if s)
+        self._known_prompts: set[str] = set()
+        if read_only:
+            self.db = sqlite3.connect(
+                f"{self.path.absolute().as_uri()}?mode=ro", uri=True, isolation_level=None
+            )
+            self._check_collection_database()
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path, isolation_level=None)
         self.db.execute("PRAGMA journal_mode = WAL")
         self.db.execute("PRAGMA synchronous = NORMAL")
@@ -169,7 +181,19 @@ class Store:
             "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
             (SCHEMA_VERSION,),
         )
-        self._known_prompts: set[str] = set()
+
+    def _check_collection_database(self) -> None:
+        try:
+            tables = {row[0] for row in self.db.execute("SELECT name FROM sqlite_master")}
+        except sqlite3.DatabaseError as err:
+            self.db.close()
+            raise InputError(f"not a SQLite database ({err})", file=self.path) from None
+        if not {"calls", "prompts", "runs"} <= tables:
+            self.db.close()
+            raise InputError(
+                "not a collection database: it has no calls, prompts and runs tables",
+                file=self.path,
+            )
 
     def close(self) -> None:
         self.db.close()

@@ -118,6 +118,11 @@ def status_error(
     """The error for a non-2xx answer that is not a moderation block."""
     codes = vendor_codes(body)
     detail = vendor_message(body)
+    if 300 <= status < 400:
+        location = {key.lower(): value for key, value in headers.items()}.get("location", "?")
+        message = (f"HTTP {status} from {provider}: redirected to {location}; the collector does "
+                   "not follow redirects, set the provider's base_url to the final address")
+        return PermanentError("redirected", redact(message, secret), http_status=status)
     code_text = f" [{', '.join(codes)}]" if codes else ""
     message = redact(f"HTTP {status} from {provider}{code_text}: {detail}".rstrip(": "), secret)
     if status == PAYMENT_REQUIRED or any(code.lower() in QUOTA_CODES for code in codes):

@@ -1,9 +1,10 @@
 """OpenAI-compatible chat completions (OpenAI, DeepSeek, Moonshot, Zhipu, DashScope compatible mode,
 Fireworks, Novita, local servers) through the openai SDK with any base URL.
 
-The SDK does transport, authentication and error mapping with its own retries switched off (the
-runner retries); the response body is read as plain JSON so vendor extensions and malformed bodies
-are handled here rather than inside the SDK's models.
+The SDK builds the requests, authenticates and maps errors, with its own retries switched off (the
+runner retries); its HTTP client sends over aiohttp (see `aiohttp_transport`), which costs far less
+CPU per call than httpx2's default transport. The response body is read as plain JSON so vendor
+extensions and malformed bodies are handled here rather than inside the SDK's models.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from urllib.parse import urlsplit
 
 import openai
 
+from collect.collector.providers.aiohttp_transport import SdkHttpClient
 from collect.collector.providers.base import ChatRequest, ChatResult, ProviderConfig
 from collect.collector.providers.failures import (
     moderation_code,
@@ -90,8 +92,30 @@ def _as_str(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-# asks the SDK for the undecoded response, as its `with_raw_response` accessors do
-_RAW_RESPONSE: Any = {"headers": {"X-Stainless-Raw-Response": "true"}}
+# The SDK's telemetry headers (its version, the OS, CPU architecture and Python version; its own
+# retry count and read timeout): nothing a provider needs, and each costs CPU on every call.
+_OMIT = openai.Omit()
+_NO_TELEMETRY: Any = dict.fromkeys(
+    (
+        "X-Stainless-Lang",
+        "X-Stainless-Package-Version",
+        "X-Stainless-OS",
+        "X-Stainless-Arch",
+        "X-Stainless-Runtime",
+        "X-Stainless-Runtime-Version",
+        "X-Stainless-Async",
+    ),
+    _OMIT,
+)
+# Per call: ask for the undecoded response, as the SDK's `with_raw_response` accessors do, and
+# leave out the per-call telemetry headers.
+_CALL_OPTIONS: Any = {
+    "headers": {
+        "X-Stainless-Raw-Response": "true",
+        "X-Stainless-Retry-Count": _OMIT,
+        "X-Stainless-Read-Timeout": _OMIT,
+    }
+}
 
 
 class OpenAICompatProvider:
@@ -103,7 +127,13 @@ class OpenAICompatProvider:
             base_url=config.base_url,
             timeout=config.timeout_s,
             max_retries=0,
+            default_headers=_NO_TELEMETRY,
+            http_client=SdkHttpClient(max(config.max_concurrency, 1) * 2, config.timeout_s),
         )
+        # Joined to the base URL as the SDK joins a relative path, but once: given an absolute
+        # address, the SDK skips re-parsing and re-joining the URL on every call.
+        base = self._client.base_url
+        self._endpoint = str(base.copy_with(raw_path=base.raw_path + b"chat/completions"))
 
     async def complete(self, request: ChatRequest) -> ChatResult:
         body: dict[str, Any] = {
@@ -123,7 +153,7 @@ class OpenAICompatProvider:
             # The SDK's generic POST: its typed `chat.completions.create` re-validates every
             # parameter on each call, which costs more CPU than the whole rest of the collector.
             raw = await self._client.post(
-                "/chat/completions", body=body, cast_to=object, options=_RAW_RESPONSE
+                self._endpoint, body=body, cast_to=object, options=_CALL_OPTIONS
             )
             content = raw.content
         except openai.APIStatusError as exc:
