@@ -54,11 +54,11 @@ congruence_table <- function(contrasts) {
   contrast_table(contrasts, "factor", "Congruent")
 }
 
-# The language and persona congruence effects from the full RQ2 mixed model and from the
-# LLM-level model (whose origin term, net of nationality, is a different quantity).
+# The RQ2 terms from the full mixed model and from the LLM-level model, all but the origin main
+# effect (net of nationality in the LLM-level model, so a different quantity there).
 llm_level_table <- function(full, llm_level) {
   if (is.null(full) || is.null(llm_level)) return(NULL)
-  terms <- c("congruent_language", "congruent_persona")
+  terms <- setdiff(full$term, c("(Intercept)", "congruent_origin"))
   columns <- function(table, label) {
     rows <- table[match(terms, table$term), ]
     stats::setNames(
