@@ -1,7 +1,5 @@
 # One instrument from derived tables to result tables and figures.
 
-analyses <- c("rq1", "rq2", "rq3", "rq3_persona")
-
 analyse_instrument <- function(derived_dir, results_dir, instrument, mixed = TRUE) {
   if (!has_derived(derived_dir, instrument, "rq1")) {
     message(sprintf("skipping %s: no derived tables at %s (run `moralign similarity`%s)",
@@ -72,14 +70,15 @@ analyse_instrument <- function(derived_dir, results_dir, instrument, mixed = TRU
     rq3_rows <- rq3_data(read_derived(derived_dir, instrument, "rq3"))
     ols <- rq3_ols(rq3_rows)
     write(ols, "rq3_ols")
-    changes <- rq3_mean_change(rq3_rows)
+    change_scores <- rq3_change_scores(rq3_rows)
+    changes <- rq3_mean_change(rq3_rows, change_scores)
     write(changes, "rq3_mean_change")
     figure(plot_removal_change(changes, instrument), "fig5_removal_change", width = 10)
     if (mixed) {
       none_fit <- if (same_cosines(rq1_rows, dplyr::filter(rq3_rows, .data$removed == "none"))) {
         rq1_fit
       }
-      fit <- rq3_lmm(rq3_rows, none_fit)
+      fit <- rq3_lmm(rq3_rows, none_fit, changes = change_scores)
       lmm$diagnostics$rq3_lmm <- fit$diagnostics
       lmm$selection$rq3_lmm <- fit$selection
       lmm$variance_components$rq3_lmm <- fit$variance_components

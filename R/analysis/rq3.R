@@ -29,8 +29,8 @@ rq3_ols <- function(data, model_name = "rq3_ols") {
 
 # Mean change in cosine (removed minus none) per removed x origin x nationality, paired
 # within respondent x LLM x language x persona.
-rq3_mean_change <- function(data) {
-  rq3_change_scores(data) |>
+rq3_mean_change <- function(data, changes = rq3_change_scores(data)) {
+  changes |>
     dplyr::group_by(.data$removed, .data$llm_origin, .data$nationality) |>
     dplyr::summarise(mean_ci(.data$change), .groups = "drop") |>
     dplyr::rename(mean_change = "mean") |>
@@ -47,13 +47,13 @@ rq3_mean_change <- function(data) {
 #   chinese_origin:removedX and chinese_participant:chinese_origin:removedX.
 # One row per pair and unit makes a respondent x LLM random intercept unnecessary; the stacked
 # model with that intercept did not finish at WVS size (1.45 million rows; see benchmarks).
-rq3_lmm <- function(data, none_fit = NULL, model_name = "rq3_lmm") {
+rq3_lmm <- function(data, none_fit = NULL, model_name = "rq3_lmm",
+                    changes = rq3_change_scores(data)) {
   if (is.null(none_fit)) {
     none_fit <- select_lmm(rq1_formula, lmm_candidates$rq1,
                            dplyr::filter(data, .data$removed == "none"), model_name)
   }
   units <- setdiff(levels(data$removed), "none")
-  changes <- rq3_change_scores(data)
   per_unit <- parallel::mclapply(units, function(unit) {
     fit_change_model(dplyr::filter(changes, .data$removed == unit), unit, model_name)
   }, mc.cores = analysis_cores())

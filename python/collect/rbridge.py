@@ -18,7 +18,6 @@ from collect.errors import InputError
 from collect.paths import ROOT
 
 R_ANALYSIS = ROOT / "R" / "analysis"
-SITE_LIBRARY = "/usr/lib/R/site-library"
 
 
 @cache
@@ -34,7 +33,7 @@ def _r() -> Any:
     _restore("LD_LIBRARY_PATH", library_path)
 
     for package in ("dplyr", "lme4", "lmerTest", "emmeans"):
-        importr(package, lib_loc=SITE_LIBRARY)
+        importr(package)  # from R's own library paths (.libPaths())
     robjects.r["source"](str(R_ANALYSIS / "load.R"), chdir=True)
     robjects.r("options(moralign.cores = 1)")
     return robjects

@@ -36,9 +36,6 @@ class Instrument:
     scale_max: int
     items: tuple[int, ...]
 
-    def in_scale(self, value: float) -> bool:
-        return self.scale_min <= value <= self.scale_max
-
 
 MFQ2 = Instrument("mfq2", "Moral Foundations Questionnaire 2", 1, 5, tuple(range(1, 37)))
 WVS7 = Instrument(

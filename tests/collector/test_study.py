@@ -118,7 +118,11 @@ GOOD = study_toml({"p": "http://127.0.0.1:9/v1"})
         (lambda s: s.replace("temperature = 0.7", "temprature = 0.7", 1),
          "models[0] (alpha).temprature", "unknown field"),
         (lambda s: s.replace('kind = "openai"', 'kind = "openai"\nmax_retry_after_s = 0'),
-         "providers.p.max_retry_after_s", "must be a positive number of seconds"),
+         "providers.p.max_retry_after_s", "must be a positive number, got 0"),
+        (lambda s: s.replace('kind = "openai"', 'kind = "openai"\nrequests_per_minute = 0'),
+         "providers.p.requests_per_minute", "must be a positive number, got 0"),
+        (lambda s: s.replace("timeout_s = 10.0", "timeout_s = -5"),
+         "providers.p.timeout_s", "must be a positive number, got -5"),
     ],
 )
 def test_validation_errors_name_file_and_field(

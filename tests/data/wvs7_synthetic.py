@@ -48,6 +48,7 @@ def write_synthetic_wvs7(
         ratings[holes] = rng.choice(MISSING_CODES, size=int(holes.sum()))
         nationality = np.where(rng.random(n) < share_not_national, 5, rng.integers(1, 5, n))
         national = nationality != 5
+        blank_nationality = national & (rng.random(n) < 0.05)  # kept: not known to be foreign
         complete = national & ~holes.any(axis=1)
         expected[country] = {
             "rows": n,
@@ -64,7 +65,7 @@ def write_synthetic_wvs7(
                 str(interview),
                 str(rng.integers(1, 5)),
                 *map(str, ratings[row]),
-                str(nationality[row]),
+                "" if blank_nationality[row] else str(nationality[row]),
                 "1.02",
             ]
             lines.append(delimiter.join(values))

@@ -141,6 +141,7 @@ def test_wrong_key_is_permanent_and_the_sent_key_stays_hidden(
         recorded = server.calls
     assert isinstance(outcome, PermanentError), outcome
     assert outcome.error_class == "unauthorized"
+    assert str(outcome).startswith("unauthorized: HTTP "), str(outcome)  # one class, once
     assert [call.key_ok for call in recorded] == [False]
     assert_key_hidden(outcome, wrong_key)
     assert_key_hidden(outcome, FAKE_KEY)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
+from collect.errors import InputError
 from collect.similarity.analyses import analyses_for
 from collect.similarity.build import build_analysis, standardise
 from collect.similarity.inputs import inputs_from_frames
@@ -48,6 +50,17 @@ def test_an_item_without_valid_answer_drops_the_llm_only_where_that_condition_is
     for name in ("rq2", "rq3_persona"):
         assert "llm-cn-a" in set(out[name].table["llm"]) and not out[name].dropped_llms
     assert_no_nan(out)
+
+
+def test_an_analysis_left_without_llms_is_refused_naming_each_reason() -> None:
+    ratings, means = study(MFQ2)
+    for key in means:
+        if key[2] != "none":
+            means[key][:] = np.nan
+    with pytest.raises(InputError, match="mfq2 rq2: no LLM is left to compare") as caught:
+        run(MFQ2, human_frame(MFQ2, ratings), llm_frame(MFQ2, means))
+    for model in ORIGINS:
+        assert f"{model}: " in str(caught.value)
 
 
 def test_n_valid_zero_counts_as_no_valid_answer() -> None:

@@ -37,4 +37,4 @@ class RateLimiter:
 
 
 def make_limiter(per_minute: float | None) -> RateLimiter | None:
-    return RateLimiter(per_minute) if per_minute else None
+    return None if per_minute is None else RateLimiter(per_minute)

@@ -40,7 +40,7 @@ STOPS_PROVIDER = frozenset(
     {"missing_api_key", "quota_exhausted", "unauthorized", "forbidden", "redirected"}
 )
 # Permanent errors that mean no call of this model can succeed.
-STOPS_MODEL = frozenset({"not_found", "model_not_found", "unknown_model"})
+STOPS_MODEL = frozenset({"not_found"})
 # After this many permanent errors in a row a model is stopped whatever their class, so a
 # misconfigured model does not fail its thousands of calls one by one.
 MAX_CONSECUTIVE_PERMANENT = 10

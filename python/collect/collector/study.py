@@ -109,12 +109,6 @@ class Study:
     instruments: Mapping[str, InstrumentSpec]
     gates: GateThresholds
 
-    def model(self, model_id: str) -> ModelSpec:
-        for model in self.models:
-            if model.id == model_id:
-                return model
-        raise KeyError(model_id)
-
     def select_models(self, model_ids: list[str] | None) -> tuple[ModelSpec, ...]:
         if not model_ids:
             return self.models
@@ -155,6 +149,13 @@ class _Fields:
     def number(self, name: str, default: Any = ...) -> float | None:
         value = self.get(name, (int, float), default)
         return None if value is None else float(value)
+
+    def positive(self, name: str, default: Any = ...) -> float | None:
+        """A number above zero (seconds, a rate), or None when absent and defaulting to None."""
+        value = self.number(name, default)
+        if value is not None and not value > 0:
+            raise self.error(name, f"must be a positive number, got {value:g}")
+        return value
 
     def strings(self, name: str, default: Any = ...) -> tuple[str, ...] | None:
         value = self.get(name, list, default)
@@ -253,22 +254,20 @@ def _load_providers(table: Mapping[str, Any], path: Path) -> dict[str, ProviderS
             kind=kind,
             base_url=fields.get("base_url", str, None),
             api_key_env=api_key_env,
-            timeout_s=fields.number("timeout_s", 60.0),
+            timeout_s=fields.positive("timeout_s", 60.0),
             max_concurrency=fields.get("max_concurrency", int, 8),
-            requests_per_minute=fields.number("requests_per_minute", None),
-            tokens_per_minute=fields.number("tokens_per_minute", None),
+            requests_per_minute=fields.positive("requests_per_minute", None),
+            tokens_per_minute=fields.positive("tokens_per_minute", None),
             max_attempts=fields.get("max_attempts", int, 6),
         )
         for label in ("max_concurrency", "max_attempts"):
             if getattr(config, label) < 1:
                 raise fields.error(label, "must be at least 1")
         retry = RetryPolicy(
-            backoff_base_s=fields.number("backoff_base_s", 1.0),
-            backoff_max_s=fields.number("backoff_max_s", 60.0),
-            max_retry_after_s=fields.number("max_retry_after_s", 300.0),
+            backoff_base_s=fields.positive("backoff_base_s", 1.0),
+            backoff_max_s=fields.positive("backoff_max_s", 60.0),
+            max_retry_after_s=fields.positive("max_retry_after_s", 300.0),
         )
-        if retry.max_retry_after_s <= 0:
-            raise fields.error("max_retry_after_s", "must be a positive number of seconds")
         local_server = fields.get("local_server", str, None)
         if local_server is not None and local_server not in LOCAL_SERVERS:
             raise fields.error("local_server", f"expected one of {list(LOCAL_SERVERS)}, got "

@@ -129,15 +129,3 @@ def fetch_all(
 
 def dataset_dir(dataset: str, external: Path | None = None) -> Path:
     return (external or PATHS.external) / dataset
-
-
-def fetched_path(dataset: str, local: str, external: Path | None = None) -> Path:
-    """Where a fetched file lives; a clear error if it has not been fetched yet."""
-    external = external or PATHS.external
-    for source in load_sources():
-        if source.dataset == dataset and source.local == local:
-            target = source.target(external)
-            if not target.is_file():
-                raise MoralignError(f"{target} is missing: run `moralign data fetch` first")
-            return target
-    raise MoralignError(f"{dataset}/{local} is not listed in {PATHS.sources}")

@@ -61,7 +61,8 @@ def read_wvs7(path: Path) -> tuple[pd.DataFrame, dict[str, dict[str, int]]]:
     report: dict[str, dict[str, int]] = {}
     kept = []
     for nation, rows in raw.groupby("nationality"):
-        national = rows[rows["Q254"] != NOT_A_NATIONAL]
+        # only Q254 == 5 says "not a national"; a blank, like a negative code, says nothing
+        national = rows[~rows["Q254"].eq(NOT_A_NATIONAL).fillna(False)]
         complete = national.dropna(subset=ITEM_COLUMNS)
         report[str(nation)] = {
             "rows": len(rows),

@@ -123,6 +123,11 @@ def build_analysis(inputs: InstrumentInputs, groups: tuple[StandardisedGroup, ..
     llms = inputs.llms
     z, kept, dropped = llm_z_vectors(inputs, analysis)
     kept_codes = np.flatnonzero(kept)
+    if kept_codes.size == 0:
+        raise InputError(
+            f"{inputs.instrument.name} {analysis.name}: no LLM is left to compare; "
+            + "; ".join(f"{d.model}: {d.reason}" for d in dropped)
+        )
     compared = [analysis.scaled_personas.index(p) for p in analysis.personas]
     names, origins = list(llms.models), list(llms.origins)
     human_mean = [False] * len(names)

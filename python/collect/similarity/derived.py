@@ -16,15 +16,15 @@ def table_path(out: Path, ids: str, instrument: str, analysis: str) -> Path:
     return out / ids / instrument / f"{analysis}.rds"
 
 
-def write_rds(frame: pd.DataFrame, path: Path, compress: bool = False) -> None:
-    """Uncompressed by default: gzip makes writing the large WVS tables ten times slower.
+def write_rds(frame: pd.DataFrame, path: Path) -> None:
+    """Uncompressed: gzip makes writing the large WVS tables ten times slower.
 
     Categorical columns are written as factors, twice as fast as text; R's reader turns them
     back into character vectors.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".rds.tmp")
-    pyreadr.write_rds(tmp, frame, compress="gzip" if compress else None)
+    pyreadr.write_rds(tmp, frame, compress=None)
     tmp.replace(path)
 
 

@@ -40,9 +40,6 @@ class LlmRatings:
     origins: tuple[str, ...]
     means: np.ndarray  # float64, (models, languages, personas, items); NaN = no valid answer
 
-    def condition(self, language: str, persona: str) -> np.ndarray:
-        return self.means[:, LANGUAGES.index(language), PERSONAS.index(persona), :]
-
 
 @dataclass(frozen=True)
 class InstrumentInputs:

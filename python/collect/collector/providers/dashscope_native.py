@@ -17,8 +17,8 @@ from typing import Any
 from collect.collector.providers.base import ChatRequest, ChatResult, ProviderConfig
 from collect.collector.providers.failures import moderation_code
 from collect.collector.providers.http_json import HttpAnswer, JsonPoster, deep_merge
-from collect.collector.providers.openai_compat import FILTER_FINISH_REASONS
 from collect.collector.providers.results import (
+    FILTER_FINISH_REASONS,
     EmptyAnswer,
     field_object,
     finished,

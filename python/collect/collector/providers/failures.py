@@ -107,6 +107,14 @@ def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
     return max(when.timestamp() - time.time(), 0.0)
 
 
+def status_message(status: int, body: Any, *, provider: str, secret: str | None) -> str:
+    """`HTTP <status> from <provider> [<vendor codes>]: <vendor message>`, without the key."""
+    codes = vendor_codes(body)
+    code_text = f" [{', '.join(codes)}]" if codes else ""
+    detail = vendor_message(body)
+    return redact(f"HTTP {status} from {provider}{code_text}: {detail}".rstrip(": "), secret)
+
+
 def status_error(
     status: int,
     body: Any,
@@ -116,15 +124,13 @@ def status_error(
     secret: str | None,
 ) -> ProviderError:
     """The error for a non-2xx answer that is not a moderation block."""
-    codes = vendor_codes(body)
-    detail = vendor_message(body)
     if 300 <= status < 400:
         location = {key.lower(): value for key, value in headers.items()}.get("location", "?")
         message = (f"HTTP {status} from {provider}: redirected to {location}; the collector does "
                    "not follow redirects, set the provider's base_url to the final address")
         return PermanentError("redirected", redact(message, secret), http_status=status)
-    code_text = f" [{', '.join(codes)}]" if codes else ""
-    message = redact(f"HTTP {status} from {provider}{code_text}: {detail}".rstrip(": "), secret)
+    codes = vendor_codes(body)
+    message = status_message(status, body, provider=provider, secret=secret)
     if status == PAYMENT_REQUIRED or any(code.lower() in QUOTA_CODES for code in codes):
         return PermanentError("quota_exhausted", message, http_status=status)
     if status == 429:

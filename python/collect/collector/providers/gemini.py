@@ -20,7 +20,7 @@ from collect.collector.providers.base import (
     ProviderError,
     TransientError,
 )
-from collect.collector.providers.failures import redact
+from collect.collector.providers.failures import status_message
 from collect.collector.providers.http_json import HttpAnswer, JsonPoster, deep_merge
 from collect.collector.providers.results import EmptyAnswer, field_object, finished, json_object
 
@@ -101,10 +101,11 @@ class GeminiProvider:
 
     def _failure(self, answer: HttpAnswer) -> ProviderError:
         """Gemini-specific readings first: a bad key is a 400, a daily quota a 429."""
-        error = self._poster.failure(answer)
         details = _error_details(answer.body)
         reasons = {str(d.get("reason")) for d in details}
-        message = redact(str(error), self._key)
+        message = status_message(
+            answer.status, answer.error_body, provider=self.config.name, secret=self._key
+        )
         if "API_KEY_INVALID" in reasons:
             return PermanentError("unauthorized", message, http_status=answer.status)
         quota_ids = [
@@ -115,6 +116,7 @@ class GeminiProvider:
         ]
         if answer.status == 429 and any("PerDay" in quota_id for quota_id in quota_ids):
             return PermanentError("quota_exhausted", message, http_status=answer.status)
+        error = self._poster.failure(answer)
         delays = [d["retryDelay"] for d in details if isinstance(d.get("retryDelay"), str)]
         if isinstance(error, TransientError) and error.retry_after_s is None and delays:
             error.retry_after_s = _seconds(delays[0])

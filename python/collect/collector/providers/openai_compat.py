@@ -25,6 +25,7 @@ from collect.collector.providers.failures import (
     transient,
 )
 from collect.collector.providers.results import (
+    FILTER_FINISH_REASONS,
     EmptyAnswer,
     field_object,
     finished,
@@ -41,8 +42,6 @@ THINKING_OFF_BY_HOST: dict[str, dict[str, Any]] = {
     "z.ai": {"thinking": {"type": "disabled"}},
 }
 
-# finish_reason values that mean the provider's moderation cut the answer (Zhipu says "sensitive").
-FILTER_FINISH_REASONS = frozenset({"content_filter", "sensitive"})
 
 
 def thinking_off_fields(base_url: str | None) -> dict[str, Any]:

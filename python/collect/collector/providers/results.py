@@ -10,6 +10,9 @@ from collect.collector.providers.failures import moderation_code, transient
 
 T = TypeVar("T")
 
+# finish_reason values that mean the provider's moderation cut the answer (Zhipu says "sensitive").
+FILTER_FINISH_REASONS = frozenset({"content_filter", "sensitive"})
+
 
 class EmptyAnswer(LookupError):
     """A 200 answer without any choice or candidate: a glitch worth retrying."""
