@@ -12,8 +12,9 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import attrgetter
 from pathlib import Path
 from typing import Literal
 
@@ -148,7 +149,8 @@ class ChangedCall:
 
 def in_plan(calls: pd.DataFrame, planned: Iterable[PlannedCall]) -> pd.DataFrame:
     """The stored rows whose key is one of the planned calls."""
-    keys = pd.DataFrame([astuple(call.key) for call in planned], columns=list(KEY_COLUMNS))
+    key_of = attrgetter(*KEY_COLUMNS)
+    keys = pd.DataFrame([key_of(call.key) for call in planned], columns=list(KEY_COLUMNS))
     if calls.empty or keys.empty:
         return calls.iloc[0:0]
     keys = keys.astype({c: calls[c].dtype for c in KEY_COLUMNS})

@@ -17,11 +17,12 @@ from typing import Any
 from collect.collector.providers.base import ProviderConfig
 from collect.errors import InputError, MissingDataError
 from collect.paths import PATHS
+from collect.vocab import NATIONS
 
 PROVIDER_KINDS = ("openai", "dashscope", "anthropic", "gemini")
 LOCAL_SERVERS = ("smollm2",)
 TEMPLATE_FIELDS = frozenset({"persona_line", "item_text", "scale_min", "scale_max"})
-ORIGINS = ("China", "USA")
+ORIGINS = NATIONS  # an LLM's country of origin is one of the respondents' nations
 
 
 @dataclass(frozen=True)

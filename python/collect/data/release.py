@@ -41,6 +41,7 @@ LLM_FILES = {
     "Data/WVS/llm_wvs_persona_responses.csv": WVS7.name,
 }
 SURVEY_NAMES = {"mfq": MFQ2.name, "wvs": WVS7.name}
+MFQ2_ITEMS = len(MFQ2.items)  # the human file's rows cycle through the items 1..36
 
 
 def _name(folder: Path, local: str) -> str:
@@ -52,7 +53,7 @@ def read_items(folder: Path) -> pd.DataFrame:
     mfq = read_records(
         folder / "items/mfq_items.csv", ["item", "dimension", "language", "prompt"], label=mfq_name
     )
-    mfq["item"] = numbers(mfq, "item", mfq_name, integer=True, low=1, high=36)
+    mfq["item"] = numbers(mfq, "item", mfq_name, integer=True, low=1, high=MFQ2_ITEMS)
     mfq["language"] = one_of(mfq, "language", LANGUAGES, mfq_name)
     _refuse_wrong_foundation(mfq, "dimension", mfq_name)
     mfq["instrument"] = MFQ2.name
@@ -129,7 +130,7 @@ def read_human_mfq(folder: Path) -> pd.DataFrame:
         ["Item", "Response", "Participant", "Group", "Dimension"],
         label=name,
     )
-    raw["item"] = numbers(raw, "Item", name, integer=True, low=1, high=36)
+    raw["item"] = numbers(raw, "Item", name, integer=True, low=1, high=MFQ2_ITEMS)
     raw["rating"] = numbers(
         raw, "Response", name, integer=True, low=MFQ2.scale_min, high=MFQ2.scale_max
     )
@@ -138,20 +139,22 @@ def read_human_mfq(folder: Path) -> pd.DataFrame:
     parts = []
     for nation, rows in raw.groupby("nationality", sort=False):
         order = np.arange(len(rows))
-        off = rows["item"].to_numpy() != order % 36 + 1
+        off = rows["item"].to_numpy() != order % MFQ2_ITEMS + 1
         if off.any():
             row = rows.loc[off].iloc[0]
             raise InputError(
                 f"the {nation} rows are not in respondent-major order (item {row['item']} where "
-                f"item {order[off][0] % 36 + 1} was expected), so row-order respondents cannot "
-                "be recovered",
+                f"item {order[off][0] % MFQ2_ITEMS + 1} was expected), so row-order respondents "
+                "cannot be recovered",
                 file=name,
                 line=int(row[LINE]),
                 column="Item",
             )
-        if len(rows) % 36:
-            raise InputError(f"{nation} has {len(rows)} rows, not a multiple of 36", file=name)
-        rows = rows.assign(respondent=order // 36 + 1)
+        if len(rows) % MFQ2_ITEMS:
+            raise InputError(
+                f"{nation} has {len(rows)} rows, not a multiple of {MFQ2_ITEMS}", file=name
+            )
+        rows = rows.assign(respondent=order // MFQ2_ITEMS + 1)
         refuse_duplicates(rows, ["paper_id", "item"], name)
         parts.append(rows)
     humans = pd.concat(parts)

@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from collect import __version__
+from collect.data.wvs7 import missing_file_message
 from collect.errors import MissingDataError
 from collect.similarity.analyses import WvsNoPersona, analyses_for
 from collect.similarity.build import (
@@ -52,9 +53,7 @@ def build_instrument(frames: CanonicalFrames, instrument: Instrument, ids: Respo
 def missing_wvs_message(frames: CanonicalFrames, wvs7_file: Path) -> str:
     return (
         f"WVS-7 tables skipped: {frames.folder}/human_responses.csv holds no {WVS7.name} "
-        "respondents. The WVS wave 7 cross-national file (v5.0, doi 10.14281/18241.20) may not "
-        f"be redistributed: download its CSV from worldvaluessurvey.org, put it at {wvs7_file} "
-        "(or point MORALIGN_WVS7_FILE at it), run `moralign data import`, then run "
+        f"respondents: {missing_file_message(wvs7_file)} Then run `moralign data import` and "
         "`moralign similarity` again."
     )
 
