@@ -29,6 +29,7 @@ class SourceFile:
     path: str  # path in the upstream repository
     url: str
     sha256: str
+    mirror_dir: str = ""  # the dataset's folder inside a mirror that holds several datasets
 
     def target(self, external: Path) -> Path:
         return external / self.dataset / self.local
@@ -50,7 +51,8 @@ def load_sources(path: Path = PATHS.sources) -> list[SourceFile]:
                 if field not in entry:
                     raise InputError(f"a file of dataset {name!r} lacks {field!r}", file=path)
             url = dataset["url_pattern"].format(commit=dataset["commit"], path=entry["path"])
-            files.append(SourceFile(name, entry["local"], entry["path"], url, entry["sha256"]))
+            files.append(SourceFile(name, entry["local"], entry["path"], url, entry["sha256"],
+                                    dataset.get("mirror_dir", name)))
     return files
 
 
@@ -69,8 +71,11 @@ def _download(url: str, destination: Path) -> None:
 
 def _mirror_copier(mirror: Path) -> Callable[[SourceFile, Path], None]:
     def copy(source: SourceFile, destination: Path) -> None:
-        # a mirror may be laid out like data/external/<dataset>/ or like the upstream repository
-        for candidate in (mirror / source.local, mirror / source.path):
+        # a mirror holds several datasets, each in its `mirror_dir`, or is one dataset's folder
+        # laid out like data/external/<dataset>/ or like the upstream repository
+        folders = (mirror / (source.mirror_dir or source.dataset), mirror)
+        candidates = [folder / name for folder in folders for name in (source.local, source.path)]
+        for candidate in candidates:
             if candidate.is_file():
                 shutil.copyfile(candidate, destination)
                 return
