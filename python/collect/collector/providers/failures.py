@@ -70,7 +70,7 @@ ALLOCATION_MESSAGES = ("allocated quota exceeded", "error-code#token-limit")
 # 1 seconds", OpenAI's "Please try again in 6ms" / "in 1m30s", Gemini's "Please retry in 45.5s".
 _STATED_WAIT = re.compile(
     r"(?:try again|retry)\s+(?:after|in)\s+"
-    r"((?:\d+(?:\.\d+)?\s*(?:ms|milliseconds?|seconds?|secs?|s|minutes?|m|hours?|h)\b\s*)+)",
+    r"((?:\d+(?:\.\d+)?\s*(?:ms|milliseconds?|seconds?|secs?|s|minutes?|m|hours?|h)(?![a-z])\s*)+)",
     re.IGNORECASE,
 )
 _WAIT_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([a-z]+)", re.IGNORECASE)
