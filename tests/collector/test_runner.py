@@ -8,7 +8,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from collect.collector.export import export_study
-from collect.collector.runner import MAX_THROTTLE_ROUNDS, ChangedSettingsError, RunReport
+from collect.collector.runner import (
+    MAX_CONSECUTIVE_PERMANENT,
+    MAX_THROTTLE_ROUNDS,
+    ChangedSettingsError,
+    RunReport,
+)
 from collect.collector.study import load_study
 
 from tests.collector.runs import run_study
@@ -316,6 +321,11 @@ def test_recorded_answer_through_the_runner_and_the_export(
         assert failed["error_class"].tolist() == [expected.error_class]
         assert requests == 1 + calls_per_model()  # beta is asked everything
         assert calls.loc[calls["model"] == "beta", "status"].eq("answered").all()
+    elif expected.class_ == "bad request":  # each call fails once; ten in a row stop a model
+        per_model = MAX_CONSECUTIVE_PERMANENT
+        assert requests == 2 * per_model and len(failed) == 2 * per_model
+        assert set(report.stopped_models) == {"alpha", "beta"} and not report.stopped_providers
+        assert calls["attempts"].eq(1).all() and failed["error_class"].eq("bad_request").all()
     else:  # quota and auth stops
         assert requests == 1 and list(report.stopped_providers) == ["scripted"]
         assert failed["error_class"].tolist() == [expected.error_class]
