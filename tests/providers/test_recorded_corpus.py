@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from collect.collector.providers.base import ChatResult, ProviderError, TransientError
+from collect.collector.runner import MAX_CONSECUTIVE_PERMANENT, MAX_THROTTLE_ROUNDS
 
 from tests.providers.corpus import (
     DOCS,
@@ -99,9 +100,13 @@ def test_corpus_holds_each_kind_of_answer() -> None:
 
 
 def test_docs_table_is_generated_from_the_corpus() -> None:
-    assert table_in_docs(DOCS.read_text(encoding="utf-8")) == render_table(CORPUS), (
+    text = DOCS.read_text(encoding="utf-8")
+    assert table_in_docs(text) == render_table(CORPUS), (
         "docs/providers.md is out of date: run python -m tests.providers.corpus --write"
     )
+    # The runner's bounds, as the class table above the corpus table states them.
+    assert f"after {MAX_THROTTLE_ROUNDS} consecutive rounds" in text
+    assert f"{MAX_CONSECUTIVE_PERMANENT} in a row stop the model" in text
 
 
 @pytest.mark.parametrize(
