@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -153,3 +154,41 @@ def test_canonical_llm_calls(exported: tuple[Study, pd.DataFrame, Path]) -> None
     assert row["raw_text"].tolist() == ["3\n"] and row["rating"].tolist() == [3.0]
     assert row["status"].tolist() == ["ok"]
     assert int(table["status"].eq("failed").sum()) == int(calls["status"].eq("failed").sum()) == 4
+
+
+def test_refusals_count_in_prop_na_and_failed_calls_do_not(tmp_path: Path) -> None:
+    """As in the release, a refused call is a non-answer of its condition; a call that failed
+    (no answer from the provider) is no call at all."""
+    study = load_study(write_study(tmp_path, "http://127.0.0.1:9/v1"))
+    with Store(tmp_path / "db.sqlite") as store:
+        run_id = store.start_run(study.name, 0, 0)
+        for call in plan_calls(study):
+            key = call.key
+            record = _record(call, "3", 3)
+            if (key.model, key.language, key.persona) == ("alpha", "English", "none"):
+                if (key.item, key.iteration) == (1, 0):  # DeepSeek's moderation block
+                    record = replace(
+                        _record(call, None, None, status="blocked"),
+                        refusal=True, parse_reason="blocked", vendor_code="Content Exists Risk",
+                    )
+                elif (key.item, key.iteration) == (2, 0):  # no answer after every attempt
+                    record = _record(call, None, None, status="failed")
+            store.record(call, record, run_id)
+        calls = store.frame(study.name)
+    export_study(study, calls, tmp_path / "out")
+    per_call = pd.read_csv(tmp_path / "out" / "llm_mfq_calls.csv")
+    condition = per_call.loc[(per_call["LLM"] == "alpha") & (per_call["language"] == "English")
+                             & (per_call["persona"] == "none")]
+    assert sorted(condition["status"]) == ["failed", "ok", "ok", "ok", "ok", "refused"]
+    # 1 refusal among the 5 calls that got an answer; the failed call counts nowhere.
+    assert condition["prop_na"].eq(1 / 5).all()
+    means = pd.read_csv(tmp_path / "out" / "llm_mfq_responses.csv")
+    alpha = means.loc[(means["LLM"] == "alpha") & (means["language"] == "English")
+                      & (means["persona"] == "none")].set_index("item")
+    assert alpha["prop_na"].eq(1 / 5).all() and alpha["valid_item"].eq(3).all()
+    assert alpha.loc[1, "llm_response"] == 3  # the other iteration's answer
+    other = means.loc[(means["LLM"] == "alpha") & (means["persona"] == "USA")]
+    assert other["prop_na"].eq(0).all()
+    table = read_table(LLM_CALLS, tmp_path / "out")
+    assert int(table["status"].eq("refused").sum()) == 1
+    assert int(table["status"].eq("failed").sum()) == 1

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
-from collect.collector.runner import ChangedSettingsError
+from collect.collector.export import export_study
+from collect.collector.runner import (
+    MAX_CONSECUTIVE_PERMANENT,
+    MAX_THROTTLE_ROUNDS,
+    ChangedSettingsError,
+    RunReport,
+)
+from collect.collector.study import load_study
 
 from tests.collector.runs import run_study
 from tests.collector.studyfiles import TEST_KEY, TEST_KEY_ENV, calls_per_model, write_study
+from tests.providers.corpus import RecordedCase, load_corpus
+from tests.providers.scripted_calls import CASES as PROVIDER_CASES
+from tests.servers.dashscope_native import DashScopeNative
 from tests.servers.openai_chat import OpenAIChat
-from tests.servers.scripted import Fault, ScriptedServer
+from tests.servers.recorded import Replaying, asked_model
+from tests.servers.scripted import Fault, ScriptedCall, ScriptedServer
 
 PLANNED = 2 * calls_per_model()  # models alpha and beta
 
@@ -248,3 +260,130 @@ def test_changed_prompt_is_refused(tmp_path: Path, healthy: ScriptedServer) -> N
     study.write_text(text.replace('user = "Statement: ', 'user = "Claim: '), encoding="utf-8")
     with pytest.raises(ChangedSettingsError, match="prompt_sha"):
         run_study(study, tmp_path / "db.sqlite")
+
+
+# --- recorded answers (tests/providers/recorded/) through the runner and the export -----------
+
+PROTOCOLS = {kind: case.protocol for kind, case in PROVIDER_CASES.items()}
+MODEL_STOPS = ("model gone", "model quota stop")
+
+
+def _replay_run(tmp_path: Path, case: RecordedCase) -> tuple[RunReport, pd.DataFrame, int]:
+    """Runs the mini study (models alpha and beta, one at a time) against a server that gives
+    `case`'s answer: to every call; to alpha's calls only when the case stops a model; to the
+    first call only when it is transient (to every call when its wait is above the cap)."""
+    expected = case.expected
+    options: dict[str, object] = {"kind": case.client, "max_concurrency": 1}
+    when: Callable[[ScriptedCall], bool] = lambda call: True  # noqa: E731
+    if expected.class_ in MODEL_STOPS:
+        when = lambda call: asked_model(call) == "alpha-api"  # noqa: E731
+    elif expected.class_ == "transient" and (expected.retry_after_s or 0.0) > 1.0:
+        options["max_retry_after_s"] = expected.retry_after_s / 2  # type: ignore[operator]
+    elif expected.class_ == "transient":
+        when = lambda call: call.index == 0  # noqa: E731
+    protocol = Replaying(PROTOCOLS[case.client](), case.reply(), when)
+    with ScriptedServer(protocol, api_key=TEST_KEY) as server:
+        study = write_study(tmp_path, server.api_base, provider_options=options)
+        report, calls = run_study(study, tmp_path / "db.sqlite")
+        requests = server.request_count
+    export_study(load_study(study), calls, tmp_path / "out")
+    return report, calls, requests
+
+
+@pytest.mark.parametrize("case", load_corpus(), ids=lambda case: case.id)
+def test_recorded_answer_through_the_runner_and_the_export(
+    tmp_path: Path, case: RecordedCase
+) -> None:
+    report, calls, requests = _replay_run(tmp_path, case)
+    expected = case.expected
+    failed = calls.loc[calls["status"] == "failed"]
+    if expected.class_ == "answer":
+        assert requests == PLANNED and report.attempted == PLANNED and failed.empty
+        assert calls["status"].eq("answered").all() and calls["attempts"].eq(1).all()
+        stored = [None if pd.isna(text) else text for text in calls["raw_text"]]
+        assert stored == [expected.text] * PLANNED  # the answer, never the reasoning beside it
+    elif expected.class_ == "refusal":
+        assert requests == PLANNED == report.counts["refused"]  # never retried
+        assert calls["status"].eq("blocked").all() and calls["refusal"].astype(bool).all()
+        assert calls["vendor_code"].eq(expected.vendor_code).all()
+    elif expected.class_ == "transient":
+        wait = expected.retry_after_s
+        if wait is not None and wait > 1.0:  # above the cap: the wait is read, not waited
+            assert requests == 1 and list(report.stopped_providers) == ["scripted"]
+            assert f"wait {wait:g} s" in report.stopped_providers["scripted"]
+            assert failed["error_class"].tolist() == ["retry_after_too_long"]
+        else:
+            assert requests == PLANNED + 1 and report.retries == 1 and failed.empty
+            assert sorted(calls["attempts"])[-2:] == [1, 2]
+    elif expected.class_ in MODEL_STOPS:
+        assert list(report.stopped_models) == ["alpha"] and not report.stopped_providers
+        assert failed["model"].tolist() == ["alpha"]
+        assert failed["error_class"].tolist() == [expected.error_class]
+        assert requests == 1 + calls_per_model()  # beta is asked everything
+        assert calls.loc[calls["model"] == "beta", "status"].eq("answered").all()
+    elif expected.class_ == "bad request":  # each call fails once; ten in a row stop a model
+        per_model = MAX_CONSECUTIVE_PERMANENT
+        assert requests == 2 * per_model and len(failed) == 2 * per_model
+        assert set(report.stopped_models) == {"alpha", "beta"} and not report.stopped_providers
+        assert calls["attempts"].eq(1).all() and failed["error_class"].eq("bad_request").all()
+    else:  # quota and auth stops
+        assert requests == 1 and list(report.stopped_providers) == ["scripted"]
+        assert failed["error_class"].tolist() == [expected.error_class]
+        assert report.not_attempted == PLANNED - 1
+    _check_export(tmp_path / "out", calls)
+
+
+def _check_export(out: Path, calls: pd.DataFrame) -> None:
+    """The per-call status and prop_na: refusals are non-answers, failed calls are no calls."""
+    per_call = pd.read_csv(out / "llm_mfq_calls.csv", keep_default_na=False, dtype=str)
+    status = {"answered": "ok", "blocked": "refused", "failed": "failed"}
+    assert sorted(per_call["status"]) == sorted(calls["status"].map(status))
+    answered = calls.loc[calls["status"] != "failed"]
+    means = pd.read_csv(out / "llm_mfq_responses.csv")
+    if answered.empty:
+        assert means.empty
+        return
+    non_answer = (~answered["valid"].astype(bool)).groupby(
+        [answered["model"], answered["language"], answered["persona"]]
+    ).mean()
+    for row in means.itertuples(index=False):
+        assert row.prop_na == pytest.approx(non_answer[(row.LLM, row.language, row.persona)])
+
+
+def test_allocation_throttle_pauses_without_using_up_attempts(tmp_path: Path) -> None:
+    throttle = next(c for c in load_corpus() if c.id == "dashscope/allocated_quota_exceeded")
+    # Throttled five times in a row (more than max_attempts = 3), then served.
+    protocol = Replaying(OpenAIChat(), throttle.reply(), when=lambda call: call.index < 5)
+    with ScriptedServer(protocol, api_key=TEST_KEY) as server:
+        study = write_study(tmp_path, server.api_base, models={"alpha": "scripted"},
+                            provider_options={"max_concurrency": 1})
+        report, calls = run_study(study, tmp_path / "db.sqlite")
+        assert server.request_count == calls_per_model() + 5
+    assert not report.stopped_providers and report.retries == 5
+    assert calls["status"].eq("answered").all()
+    assert sorted(calls["attempts"])[-1] == 6
+
+
+def test_allocation_throttle_that_never_clears_stops_the_provider(tmp_path: Path) -> None:
+    throttle = next(c for c in load_corpus() if c.id == "dashscope_native/allocation_quota")
+    protocol = Replaying(DashScopeNative(), throttle.reply(), when=lambda call: True)
+    with ScriptedServer(protocol, api_key=TEST_KEY) as throttled, _server() as alive:
+        study = write_study(
+            tmp_path, {"throttled": throttled.api_base, "alive": alive.api_base},
+            models={"alpha": "throttled", "beta": "alive"},
+            provider_options={"max_concurrency": 2},
+        )
+        text = study.read_text(encoding="utf-8").replace(
+            'kind = "openai"', 'kind = "dashscope"', 1)
+        study.write_text(text, encoding="utf-8")
+        report, calls = run_study(study, tmp_path / "db.sqlite")
+        # Two workers: each round ends with one throttle per worker at most.
+        assert MAX_THROTTLE_ROUNDS + 1 <= throttled.request_count <= 2 * (MAX_THROTTLE_ROUNDS + 1)
+        assert alive.request_count == calls_per_model()
+    reason = report.stopped_providers["throttled"]
+    assert f"still throttled after {MAX_THROTTLE_ROUNDS} consecutive waits" in reason
+    assert "Allocated quota exceeded" in reason
+    failed = calls.loc[calls["status"] == "failed"]
+    assert set(failed["error_class"]) == {"throttled_too_long"}
+    assert set(failed["model"]) == {"alpha"}
+    assert calls.loc[calls["model"] == "beta", "status"].eq("answered").all()

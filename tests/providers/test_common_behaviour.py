@@ -50,8 +50,8 @@ COMMON_FAULTS: dict[str, tuple[Fault, Expected]] = {
 VENDOR_FAULTS: dict[tuple[str, str], Expected] = {
     ("openai", "quota"): Expected(PermanentError, "quota_exhausted", 429),
     ("dashscope", "quota"): Expected(PermanentError, "quota_exhausted", 400),
-    ("anthropic", "quota"): Expected(PermanentError, "bad_request", 400),
-    ("gemini", "quota"): Expected(PermanentError, "quota_exhausted", 429),
+    ("anthropic", "quota"): Expected(PermanentError, "quota_exhausted", 400),
+    ("gemini", "quota"): Expected(PermanentError, "model_quota_exhausted", 429),
     ("openai", "empty"): Expected(TransientError, "empty_choices"),
     ("dashscope", "empty"): Expected(TransientError, "empty_choices"),
     ("anthropic", "empty"): Expected(None, outcome="ok"),

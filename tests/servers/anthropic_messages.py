@@ -14,7 +14,12 @@ from tests.servers.scripted import (
 )
 
 ERRORS: dict[str, tuple[int, str, str]] = {
-    "quota": (400, "invalid_request_error", "Your credit balance is too low to access the API."),
+    "quota": (
+        400,
+        "invalid_request_error",
+        "Your credit balance is too low to access the Anthropic API. Please go to Plans & "
+        "Billing to upgrade or purchase credits.",
+    ),
     "unauthorized": (401, "authentication_error", "invalid x-api-key"),
     "not_found": (404, "not_found_error", "model: not found"),
     "rate_limit": (429, "rate_limit_error", "Number of request tokens has exceeded your limit."),

@@ -5,7 +5,8 @@ from __future__ import annotations
 import httpx
 
 from tests.servers.openai_chat import OpenAIChat
-from tests.servers.scripted import Fault, ScriptedServer
+from tests.servers.recorded import Replaying, asked_model
+from tests.servers.scripted import Fault, Reply, ScriptedServer
 
 KEY = "test-key-server-5d21"
 
@@ -79,3 +80,18 @@ def test_latency_as_a_function_delays_only_the_chosen_requests() -> None:
             timed_out = True
     assert first == 200
     assert timed_out
+
+
+def test_replaying_answers_chosen_requests_with_the_recorded_reply_verbatim() -> None:
+    raw = '\n\n{"id": "x", "choices": []}'
+    protocol = Replaying(OpenAIChat(), Reply(200, raw, {"x-request-id": "req-1"}),
+                         when=lambda call: call.index == 1)
+    with (
+        ScriptedServer(protocol, api_key=KEY) as server,
+        httpx.Client() as client,
+    ):
+        first, second = post(client, server), post(client, server)
+        calls = server.calls
+    assert first.json()["choices"][0]["message"]["content"] == "3"  # the protocol's own answer
+    assert second.text == raw and second.headers["x-request-id"] == "req-1"
+    assert [asked_model(call) for call in calls] == ["m", "m"]

@@ -1,14 +1,18 @@
 """Executing planned calls: per-provider queues, concurrency, rate limits, retries, clean stops.
 
 Each provider has its own queue and workers, its own request and token limits and its own
-"paused until" time (set by a Retry-After), so a slow or exhausted provider never holds up the
-others. Transient errors are retried with exponential backoff and full jitter, at least as long as
-the server's Retry-After, up to the provider's attempt cap; a Retry-After above the study's
-`max_retry_after_s` stops the provider like an exhausted quota; the last failure is stored as a
-failed row, which the next run retries. A moderation block is stored as a refusal and never retried.
-A missing key, an exhausted quota or a rejected key stops that provider's queue; an unknown model
-stops that model's calls. A stop request (Ctrl-C) lets calls in flight finish for a grace period,
-then abandons them unstored: they are simply still pending next time.
+"paused until" time (set by a server-requested wait or a throttle), so a slow or exhausted
+provider never holds up the others. Transient errors are retried with exponential backoff and
+full jitter, at least as long as the wait the server asked for (Retry-After, or a delay stated
+in its message), up to the provider's attempt cap; a wait above the study's `max_retry_after_s`
+stops the provider like an exhausted quota; the last failure is stored as a failed row, which the
+next run retries. An allocation throttle (DashScope's per-minute quota) pauses the whole provider
+and uses up none of the call's attempts; after `MAX_THROTTLE_ROUNDS` consecutive rounds of it the
+provider stops. A moderation block is stored as a refusal and never retried. What else a
+permanent error stops is its `ErrorClass.stops`: the provider (missing or rejected key, exhausted
+quota, unserved location), the model (unknown model, a model's daily quota) or only the call.
+A stop request (Ctrl-C) lets calls in flight finish for a grace period, then abandons them
+unstored: they are simply still pending next time.
 """
 
 from __future__ import annotations
@@ -24,10 +28,12 @@ from collect.collector.design import PlannedCall
 from collect.collector.parse import parse_answer
 from collect.collector.providers.base import (
     ChatResult,
+    ErrorClass,
     PermanentError,
     Provider,
     ProviderConfig,
     ProviderError,
+    Stops,
     TransientError,
 )
 from collect.collector.ratelimit import make_limiter
@@ -35,15 +41,12 @@ from collect.collector.store import CallRecord, ChangedCall, Store, utc_now
 from collect.collector.study import RetryPolicy, Study
 from collect.errors import MoralignError
 
-# Permanent errors that mean no call of this provider can succeed.
-STOPS_PROVIDER = frozenset(
-    {"missing_api_key", "quota_exhausted", "unauthorized", "forbidden", "redirected"}
-)
-# Permanent errors that mean no call of this model can succeed.
-STOPS_MODEL = frozenset({"not_found"})
 # After this many permanent errors in a row a model is stopped whatever their class, so a
 # misconfigured model does not fail its thousands of calls one by one.
 MAX_CONSECUTIVE_PERMANENT = 10
+# After this many consecutive rounds of allocation throttling (each a wait that doubles, from
+# backoff_base_s up to backoff_max_s: about 2.5 minutes with the defaults) the provider stops.
+MAX_THROTTLE_ROUNDS = 10
 
 ProviderFactory = Callable[[ProviderConfig], Provider]
 
@@ -124,6 +127,13 @@ def backoff_delay(attempt: int, policy: RetryPolicy, retry_after_s: float | None
     return delay
 
 
+def throttle_delay(round_number: int, policy: RetryPolicy) -> float:
+    """Seconds to pause a throttled provider: half the doubled ceiling plus jitter, so a round
+    never ends at once, as a full-jitter wait might, before a per-minute allocation can clear."""
+    ceiling = min(policy.backoff_max_s, policy.backoff_base_s * 2 ** (round_number - 1))
+    return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+
 def too_long_to_wait(err: TransientError, policy: RetryPolicy) -> bool:
     """Whether the server's Retry-After exceeds what the study is willing to wait."""
     return err.retry_after_s is not None and err.retry_after_s > policy.max_retry_after_s
@@ -140,6 +150,8 @@ class _ProviderQueue:
         self.stopped: str | None = None
         self.stopped_models: dict[str, str] = {}
         self.consecutive_permanent: Counter[str] = Counter()
+        self.throttle_rounds = 0  # consecutive rounds of allocation throttling
+        self.throttled_at = -1.0  # when the current round began (time.monotonic)
         self.provider: Provider | None = None
 
     async def wait_turn(self, call: PlannedCall) -> None:
@@ -305,31 +317,41 @@ class Runner:
         assert queue.provider is not None
         started_at = utc_now()
         attempt = 0
+        throttled = 0  # attempts that met an allocation throttle: they use up no attempt
         while True:
             attempt += 1
             await queue.wait_turn(call)
             if self.stop_requested.is_set() or queue.stopped is not None:
                 return None
+            sent_at = time.monotonic()
             try:
                 result = await queue.provider.complete(call.request)
             except TransientError as err:
                 if too_long_to_wait(err, queue.retry):
                     stop = ProviderError(
-                        "retry_after_too_long",
-                        f"{err}; the server asks to wait {err.retry_after_s:g} s (Retry-After), "
-                        f"more than max_retry_after_s = {queue.retry.max_retry_after_s:g} s: "
+                        ErrorClass.RETRY_AFTER_TOO_LONG,
+                        f"{err}; the server asks to wait {err.retry_after_s:g} s, more than "
+                        f"max_retry_after_s = {queue.retry.max_retry_after_s:g} s: "
                         "treated as an exhausted quota",
                     )
                     self._stop_provider(queue, str(stop), report)
                     return _failed(stop, attempt, started_at)
-                if attempt >= queue.config.max_attempts:
-                    return _failed(err, attempt, started_at)
                 report.retries += 1
                 self.observer.retrying(call.key.model)
-                delay = backoff_delay(attempt, queue.retry, err.retry_after_s)
-                if err.retry_after_s is not None:
-                    queue.paused_until = max(queue.paused_until, time.monotonic() + delay)
-                if await self._interrupted_during(delay):
+                if err.error_class is ErrorClass.ALLOCATION_THROTTLED:
+                    throttled += 1
+                    stop = self._throttled(queue, err, sent_at)
+                    if stop is not None:
+                        self._stop_provider(queue, str(stop), report)
+                        return _failed(stop, attempt, started_at)
+                    delay = queue.paused_until - time.monotonic()
+                else:
+                    if attempt - throttled >= queue.config.max_attempts:
+                        return _failed(err, attempt, started_at)
+                    delay = backoff_delay(attempt - throttled, queue.retry, err.retry_after_s)
+                    if err.retry_after_s is not None:
+                        queue.paused_until = max(queue.paused_until, time.monotonic() + delay)
+                if await self._interrupted_during(max(delay, 0.0)):
                     return None
                 continue
             except PermanentError as err:
@@ -337,12 +359,38 @@ class Runner:
                 return _failed(err, attempt, started_at)
             except Exception as err:  # a provider bug: keep the run going, record it
                 return _failed(
-                    ProviderError("client_exception", f"{type(err).__name__} in the provider"),
+                    ProviderError(
+                        ErrorClass.CLIENT_EXCEPTION, f"{type(err).__name__} in the provider"
+                    ),
                     attempt,
                     started_at,
                 )
             queue.consecutive_permanent[call.key.model] = 0
+            queue.throttle_rounds = 0
             return self._answered(call, result, attempt, started_at)
+
+    def _throttled(
+        self, queue: _ProviderQueue, err: TransientError, sent_at: float
+    ) -> ProviderError | None:
+        """Pause the provider for a new round of throttling; the stop error after the last round.
+
+        Calls sent before the current round began belong to it: their throttles add no round.
+        """
+        if sent_at < queue.throttled_at:
+            return None
+        queue.throttle_rounds += 1
+        if queue.throttle_rounds > MAX_THROTTLE_ROUNDS:
+            return ProviderError(
+                ErrorClass.THROTTLED_TOO_LONG,
+                f"{err}; still throttled after {MAX_THROTTLE_ROUNDS} consecutive waits "
+                f"(up to backoff_max_s = {queue.retry.backoff_max_s:g} s each): the allocation "
+                "does not clear, treated as an exhausted quota",
+            )
+        now = time.monotonic()
+        delay = max(throttle_delay(queue.throttle_rounds, queue.retry), err.retry_after_s or 0.0)
+        queue.throttled_at = now
+        queue.paused_until = max(queue.paused_until, now + delay)
+        return None
 
     async def _interrupted_during(self, delay: float) -> bool:
         try:
@@ -356,10 +404,11 @@ class Runner:
     ) -> None:
         model = call.key.model
         queue.consecutive_permanent[model] += 1
-        if err.error_class in STOPS_PROVIDER:
+        stops = err.error_class.stops
+        if stops is Stops.PROVIDER:
             self._stop_provider(queue, str(err), report)
         elif (
-            err.error_class in STOPS_MODEL
+            stops is Stops.MODEL
             or queue.consecutive_permanent[model] >= MAX_CONSECUTIVE_PERMANENT
         ) and model not in queue.stopped_models:
             queue.stopped_models[model] = str(err)
@@ -401,7 +450,7 @@ def _failed(err: ProviderError, attempts: int, started_at: str) -> CallRecord:
         attempts=attempts,
         started_at=started_at,
         finished_at=utc_now(),
-        error_class=err.error_class,
+        error_class=err.error_class.value,
         error_message=str(err),
     )
 

@@ -2,7 +2,8 @@
 
 A provider turns a `ChatRequest` into a `ChatResult`. It raises `TransientError` for what the
 runner should retry (429, 5xx, timeouts, dropped connections, malformed bodies) and
-`PermanentError` for what it must not (bad key, unknown model, exhausted quota). A provider's
+`PermanentError` for what it must not (bad key, unknown model, exhausted quota). Every error
+carries an `ErrorClass`, which also says what the runner stops when it occurs. A provider's
 moderation block is not an error: it is a `ChatResult` with outcome "refused" and the vendor code.
 API keys are read from the environment by the provider and never appear in results or messages.
 """
@@ -11,9 +12,77 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from enum import Enum, StrEnum
 from typing import Any, Literal, Protocol
 
 Outcome = Literal["ok", "refused"]
+
+
+class Stops(Enum):
+    """What a permanent error makes the runner stop besides the call itself."""
+
+    CALL = "call"
+    MODEL = "model"
+    PROVIDER = "provider"
+
+
+class ErrorClass(StrEnum):
+    """Why a call got no answer; the value is what the store keeps in `error_class`."""
+
+    # Transient: retried.
+    RATE_LIMITED = "rate_limited"
+    ALLOCATION_THROTTLED = "allocation_throttled"  # DashScope's per-minute allocation
+    SERVER_ERROR = "server_error"
+    OVERLOADED = "overloaded"
+    TIMEOUT = "timeout"
+    CONNECTION = "connection"
+    MALFORMED_RESPONSE = "malformed_response"
+    EMPTY_CHOICES = "empty_choices"
+    # The account cannot pay, or will not be served soon enough: stop the provider.
+    QUOTA_EXHAUSTED = "quota_exhausted"
+    RETRY_AFTER_TOO_LONG = "retry_after_too_long"
+    THROTTLED_TOO_LONG = "throttled_too_long"
+    # The provider refuses this key or this place: stop the provider.
+    MISSING_API_KEY = "missing_api_key"
+    UNAUTHORIZED = "unauthorized"
+    FORBIDDEN = "forbidden"
+    LOCATION_UNSUPPORTED = "location_unsupported"
+    REDIRECTED = "redirected"
+    # Only this model cannot be served: stop the model.
+    NOT_FOUND = "not_found"
+    MODEL_QUOTA_EXHAUSTED = "model_quota_exhausted"
+    # This call alone failed.
+    BAD_REQUEST = "bad_request"
+    CLIENT_EXCEPTION = "client_exception"
+
+    @property
+    def category(self) -> str:
+        """The class as docs/providers.md names it."""
+        return _CATEGORY.get(self, "transient")
+
+    @property
+    def stops(self) -> Stops:
+        if self.category in ("quota stop", "auth stop"):
+            return Stops.PROVIDER
+        if self.category in ("model gone", "model quota stop"):
+            return Stops.MODEL
+        return Stops.CALL
+
+
+_CATEGORY = {
+    ErrorClass.QUOTA_EXHAUSTED: "quota stop",
+    ErrorClass.RETRY_AFTER_TOO_LONG: "quota stop",
+    ErrorClass.THROTTLED_TOO_LONG: "quota stop",
+    ErrorClass.MISSING_API_KEY: "auth stop",
+    ErrorClass.UNAUTHORIZED: "auth stop",
+    ErrorClass.FORBIDDEN: "auth stop",
+    ErrorClass.LOCATION_UNSUPPORTED: "auth stop",
+    ErrorClass.REDIRECTED: "auth stop",
+    ErrorClass.NOT_FOUND: "model gone",
+    ErrorClass.MODEL_QUOTA_EXHAUSTED: "model quota stop",
+    ErrorClass.BAD_REQUEST: "bad request",
+    ErrorClass.CLIENT_EXCEPTION: "bad request",
+}
 
 
 @dataclass(frozen=True)
@@ -34,7 +103,7 @@ class ProviderConfig:
         key = os.environ.get(self.api_key_env)
         if not key:
             raise PermanentError(
-                "missing_api_key",
+                ErrorClass.MISSING_API_KEY,
                 f"environment variable {self.api_key_env} (API key of provider {self.name!r}) "
                 "is not set",
             )
@@ -66,18 +135,21 @@ class ChatResult:
 
 
 class ProviderError(Exception):
-    def __init__(self, error_class: str, message: str, *, http_status: int | None = None) -> None:
+    def __init__(
+        self, error_class: ErrorClass, message: str, *, http_status: int | None = None
+    ) -> None:
         self.error_class = error_class
         self.http_status = http_status
-        super().__init__(f"{error_class}: {message}")
+        super().__init__(f"{error_class.value}: {message}")
 
 
 class TransientError(ProviderError):
-    """Worth retrying; `retry_after_s` is the server's Retry-After when it sent one."""
+    """Worth retrying; `retry_after_s` is the wait the server asked for (Retry-After header, or a
+    delay stated in its body), None when it named none."""
 
     def __init__(
         self,
-        error_class: str,
+        error_class: ErrorClass,
         message: str,
         *,
         http_status: int | None = None,

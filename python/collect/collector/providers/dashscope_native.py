@@ -7,7 +7,9 @@ its own transport, timeouts and retries that would have to be undone for the run
 
 `config.base_url` is the API root as the SDK names it (default: the international endpoint
 https://dashscope-intl.aliyuncs.com/api/v1). `ChatRequest.extra_body` is merged into `parameters`.
-The native answer does not name the model version, so `returned_model` stays None.
+The native answer does not name the model version, so `returned_model` stays None. Answers come
+as `output.choices` (result_format=message, which the collector asks for) or as `output.text`
+(result_format=text, the default of older models and of some gateways); both are read.
 """
 
 from __future__ import annotations
@@ -61,16 +63,17 @@ def generation_result(answer: HttpAnswer) -> ChatResult:
     code = moderation_code(body)
     if code is not None:
         return ChatResult(outcome="refused", text=None, vendor_code=code, **metadata)
-    choices = json_object(body.get("output"), "output").get("choices")
-    if not choices:
-        raise EmptyAnswer("answer had no choices")
-    choice = json_object(choices[0], "choice")
-    return finished(
-        field_object(choice, "message").get("content"),
-        choice.get("finish_reason"),
-        blocking_reasons=FILTER_FINISH_REASONS,
-        **metadata,
-    )
+    output = json_object(body.get("output"), "output")
+    choices = output.get("choices")
+    if choices:
+        choice = json_object(choices[0], "choice")
+        text = field_object(choice, "message").get("content")
+        finish_reason = choice.get("finish_reason")
+    elif isinstance(output.get("text"), str):  # the result_format=text shape
+        text, finish_reason = output["text"], output.get("finish_reason")
+    else:
+        raise EmptyAnswer("answer had neither choices nor output.text")
+    return finished(text, finish_reason, blocking_reasons=FILTER_FINISH_REASONS, **metadata)
 
 
 class DashScopeNativeProvider:

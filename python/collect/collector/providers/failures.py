@@ -1,21 +1,29 @@
 """Turning a provider's failed HTTP exchange into a result or an error the runner understands.
 
-Shared by every provider: which vendor codes mean "moderation block" (a refused answer, not an
-error), which mean "quota exhausted" (never retry), how to read Retry-After, and how to keep the
-API key out of any message.
+Shared by every provider: which vendor answers mean "moderation block" (a refused answer, not an
+error), which mean "quota exhausted" (never retry), which are throttles that clear by themselves,
+how long the server asks to wait (Retry-After, or a delay written in the message), and how to
+keep the API key out of any message. docs/providers.md lists every shape with its source.
 """
 
 from __future__ import annotations
 
 import email.utils
+import re
 import time
 from collections.abc import Mapping
 from typing import Any
 
-from collect.collector.providers.base import PermanentError, ProviderError, TransientError
+from collect.collector.providers.base import (
+    ErrorClass,
+    PermanentError,
+    ProviderError,
+    TransientError,
+)
 
-# Vendor codes of moderation blocks, compared lower-case: DashScope (compatible and native modes),
-# Zhipu BigModel, Moonshot, OpenAI.
+# Vendor codes of moderation blocks, compared lower-case: DashScope (compatible and native modes;
+# the native protocol may prefix it, as in InternalError.Algo.DataInspectionFailed), Zhipu
+# BigModel, Moonshot, OpenAI.
 MODERATION_CODES = frozenset(
     {
         "data_inspection_failed",
@@ -25,9 +33,17 @@ MODERATION_CODES = frozenset(
         "content_policy_violation",
     }
 )
+# Moderation blocks told only by their message: DeepSeek's "Content Exists Risk" (HTTP 400 with
+# the generic code invalid_request_error, or {"detail": ...} in its older shape).
+MODERATION_MESSAGES = ("content exists risk",)
+# OpenAI's invalid_prompt is its moderation block when the message speaks of its usage policy or
+# of safety; the same code also names malformed prompts, which are bad requests.
+POLICY_CODE = "invalid_prompt"
+POLICY_WORDS = ("usage policy", "safety")
 
-# Codes that mean the account cannot pay: retrying only burns the attempt budget. Moonshot says
-# `exceeded_current_quota_error`; DeepSeek's "Insufficient Balance" comes as HTTP 402.
+# Codes and messages that mean the account cannot pay: retrying only burns the attempt budget.
+# Moonshot says `exceeded_current_quota_error`; DeepSeek's "Insufficient Balance" comes as HTTP
+# 402; Anthropic's empty credit balance is an HTTP 400 invalid_request_error.
 QUOTA_CODES = frozenset(
     {
         "insufficient_quota",
@@ -37,7 +53,29 @@ QUOTA_CODES = frozenset(
         "exceeded_current_quota_error",
     }
 )
+QUOTA_MESSAGES = ("credit balance is too low",)
 PAYMENT_REQUIRED = 402
+
+# Codes that name an unknown model whatever the HTTP status (Zhipu answers 1211 with HTTP 400).
+MODEL_GONE_CODES = frozenset({"model_not_found", "1211"})
+
+# DashScope's per-minute allocation throttle: HTTP 429 with code Throttling.AllocationQuota
+# (native) or insufficient_quota (compatible mode), whose message says "Allocated quota exceeded"
+# or links Alibaba's error-code page at #token-limit. It clears within the minute: retried, not a
+# billing stop, although its compatible-mode code is OpenAI's billing code.
+ALLOCATION_CODES = frozenset({"throttling.allocationquota"})
+ALLOCATION_MESSAGES = ("allocated quota exceeded", "error-code#token-limit")
+
+# A wait stated in the message when no Retry-After header came: Moonshot's "please try again after
+# 1 seconds", OpenAI's "Please try again in 6ms" / "in 1m30s", Gemini's "Please retry in 45.5s".
+_STATED_WAIT = re.compile(
+    r"(?:try again|retry)\s+(?:after|in)\s+"
+    r"((?:\d+(?:\.\d+)?\s*(?:ms|milliseconds?|seconds?|secs?|s|minutes?|m|hours?|h)(?![a-z])\s*)+)",
+    re.IGNORECASE,
+)
+_WAIT_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([a-z]+)", re.IGNORECASE)
+_UNIT_SECONDS = {"ms": 0.001, "millisecond": 0.001, "s": 1.0, "sec": 1.0, "second": 1.0,
+                 "m": 60.0, "minute": 60.0, "h": 3600.0, "hour": 3600.0}
 
 REDACTED = "[redacted]"
 _MAX_MESSAGE_CHARS = 300
@@ -72,16 +110,45 @@ def vendor_codes(body: Any) -> list[str]:
 
 
 def moderation_code(body: Any) -> str | None:
-    """The vendor's moderation code if `body` reports a moderation block, else None."""
-    for code in vendor_codes(body):
-        if code.lower() in MODERATION_CODES:
+    """The vendor's moderation code if `body` reports a moderation block, else None.
+
+    For blocks told only by their message (DeepSeek) the message itself is the code.
+    """
+    codes = [code.lower() for code in vendor_codes(body)]
+    for code, lowered in zip(vendor_codes(body), codes, strict=True):
+        if lowered in MODERATION_CODES or lowered.rsplit(".", 1)[-1] in MODERATION_CODES:
             return code
+    message = vendor_message(body)
+    lowered_message = message.lower()
+    if any(marker in lowered_message for marker in MODERATION_MESSAGES):
+        return message
+    if POLICY_CODE in codes and any(word in lowered_message for word in POLICY_WORDS):
+        return POLICY_CODE
     return None
 
 
 def vendor_message(body: Any) -> str:
-    message = _error_part(body).get("message")
+    """The error's message (`message`, or `detail` in DeepSeek's older shape), shortened."""
+    part = _error_part(body)
+    message = part.get("message")
+    if message is None and isinstance(part.get("detail"), str):
+        message = part["detail"]
     return str(message)[:_MAX_MESSAGE_CHARS] if message is not None else ""
+
+
+def stated_wait_seconds(message: str) -> float | None:
+    """Seconds to wait as written in an error message, or None when it names no wait."""
+    match = _STATED_WAIT.search(message)
+    if match is None:
+        return None
+    total = 0.0
+    for number, unit in _WAIT_PART.findall(match.group(1)):
+        unit = unit.lower()
+        scale = _UNIT_SECONDS.get(unit) or _UNIT_SECONDS.get(unit.rstrip("s"))
+        if scale is None:
+            return None
+        total += float(number) * scale
+    return total
 
 
 def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
@@ -128,32 +195,50 @@ def status_error(
         location = {key.lower(): value for key, value in headers.items()}.get("location", "?")
         message = (f"HTTP {status} from {provider}: redirected to {location}; the collector does "
                    "not follow redirects, set the provider's base_url to the final address")
-        return PermanentError("redirected", redact(message, secret), http_status=status)
-    codes = vendor_codes(body)
+        return PermanentError(ErrorClass.REDIRECTED, redact(message, secret), http_status=status)
+    codes = [code.lower() for code in vendor_codes(body)]
+    detail = vendor_message(body).lower()
     message = status_message(status, body, provider=provider, secret=secret)
-    if status == PAYMENT_REQUIRED or any(code.lower() in QUOTA_CODES for code in codes):
-        return PermanentError("quota_exhausted", message, http_status=status)
+    wait = retry_after_seconds(headers)
+    if wait is None:
+        wait = stated_wait_seconds(detail)
+    if status == 429 and (
+        any(code in ALLOCATION_CODES for code in codes)
+        or any(marker in detail for marker in ALLOCATION_MESSAGES)
+    ):
+        return TransientError(
+            ErrorClass.ALLOCATION_THROTTLED, message, http_status=status, retry_after_s=wait
+        )
+    if (
+        status == PAYMENT_REQUIRED
+        or any(code in QUOTA_CODES for code in codes)
+        or any(marker in detail for marker in QUOTA_MESSAGES)
+    ):
+        return PermanentError(ErrorClass.QUOTA_EXHAUSTED, message, http_status=status)
+    if any(code in MODEL_GONE_CODES for code in codes):
+        return PermanentError(ErrorClass.NOT_FOUND, message, http_status=status)
     if status == 429:
         return TransientError(
-            "rate_limited",
-            message,
-            http_status=status,
-            retry_after_s=retry_after_seconds(headers),
+            ErrorClass.RATE_LIMITED, message, http_status=status, retry_after_s=wait
         )
     if status in (408, 409, 425) or status >= 500:
-        error_class = "overloaded" if status == 529 else "server_error"
-        return TransientError(
-            error_class, message, http_status=status, retry_after_s=retry_after_seconds(headers)
-        )
-    permanent_classes = {401: "unauthorized", 403: "forbidden", 404: "not_found"}
-    return PermanentError(permanent_classes.get(status, "bad_request"), message, http_status=status)
+        error_class = ErrorClass.OVERLOADED if status == 529 else ErrorClass.SERVER_ERROR
+        return TransientError(error_class, message, http_status=status, retry_after_s=wait)
+    permanent_classes = {
+        401: ErrorClass.UNAUTHORIZED,
+        403: ErrorClass.FORBIDDEN,
+        404: ErrorClass.NOT_FOUND,
+    }
+    return PermanentError(
+        permanent_classes.get(status, ErrorClass.BAD_REQUEST), message, http_status=status
+    )
 
 
 def transient(
-    error_class: str, detail: str, *, provider: str, secret: str | None
+    error_class: ErrorClass, detail: str, *, provider: str, secret: str | None
 ) -> TransientError:
     return TransientError(error_class, redact(f"{provider}: {detail}", secret))
 
 
 def timeout_error(timeout_s: float, *, provider: str) -> TransientError:
-    return TransientError("timeout", f"{provider}: no answer within {timeout_s} s")
+    return TransientError(ErrorClass.TIMEOUT, f"{provider}: no answer within {timeout_s} s")

@@ -15,17 +15,20 @@ from urllib.parse import quote
 from collect.collector.providers.base import (
     ChatRequest,
     ChatResult,
+    ErrorClass,
     PermanentError,
     ProviderConfig,
     ProviderError,
     TransientError,
 )
-from collect.collector.providers.failures import status_message
+from collect.collector.providers.failures import retry_after_seconds, status_message
 from collect.collector.providers.http_json import HttpAnswer, JsonPoster, deep_merge
 from collect.collector.providers.results import EmptyAnswer, field_object, finished, json_object
 
 DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com/v1beta"
 BLOCKING_FINISH_REASONS = frozenset({"SAFETY", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII"})
+# HTTP 400 FAILED_PRECONDITION with this message: the API is not offered where the caller is.
+LOCATION_MESSAGE = "User location is not supported"
 
 
 def generate_content_body(request: ChatRequest) -> dict[str, Any]:
@@ -79,6 +82,20 @@ def _error_details(body: Any) -> list[dict[str, Any]]:
     return [d for d in details if isinstance(d, dict)] if isinstance(details, list) else []
 
 
+def _grpc_status(body: Any) -> str | None:
+    error = body.get("error") if isinstance(body, dict) else None
+    return str(error.get("status")) if isinstance(error, dict) else None
+
+
+def _quota_ids(details: list[dict[str, Any]]) -> list[str]:
+    return [
+        str(violation.get("quotaId", ""))
+        for d in details
+        for violation in d.get("violations") or []
+        if isinstance(violation, dict)
+    ]
+
+
 def _seconds(duration: str) -> float | None:
     """Seconds of a protobuf Duration string such as "27s" or "1.5s"."""
     match = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)s\s*", duration)
@@ -100,26 +117,37 @@ class GeminiProvider:
         return self._poster.read(generate_content_result, answer)
 
     def _failure(self, answer: HttpAnswer) -> ProviderError:
-        """Gemini-specific readings first: a bad key is a 400, a daily quota a 429."""
+        """Gemini-specific readings first: a bad key and an unserved country are 400s, a daily
+        quota a 429 whose quota id says whether it counts per model or per project."""
         details = _error_details(answer.body)
         reasons = {str(d.get("reason")) for d in details}
         message = status_message(
             answer.status, answer.error_body, provider=self.config.name, secret=self._key
         )
         if "API_KEY_INVALID" in reasons:
-            return PermanentError("unauthorized", message, http_status=answer.status)
-        quota_ids = [
-            str(violation.get("quotaId", ""))
-            for d in details
-            for violation in d.get("violations") or []
-            if isinstance(violation, dict)
-        ]
-        if answer.status == 429 and any("PerDay" in quota_id for quota_id in quota_ids):
-            return PermanentError("quota_exhausted", message, http_status=answer.status)
+            return PermanentError(ErrorClass.UNAUTHORIZED, message, http_status=answer.status)
+        if _grpc_status(answer.body) == "FAILED_PRECONDITION" and LOCATION_MESSAGE in message:
+            return PermanentError(
+                ErrorClass.LOCATION_UNSUPPORTED, message, http_status=answer.status
+            )
+        daily = [quota_id for quota_id in _quota_ids(details) if "PerDay" in quota_id]
+        if answer.status == 429 and daily:
+            per_model = all("PerModel" in quota_id for quota_id in daily)
+            error_class = (
+                ErrorClass.MODEL_QUOTA_EXHAUSTED if per_model else ErrorClass.QUOTA_EXHAUSTED
+            )
+            return PermanentError(error_class, message, http_status=answer.status)
         error = self._poster.failure(answer)
-        delays = [d["retryDelay"] for d in details if isinstance(d.get("retryDelay"), str)]
-        if isinstance(error, TransientError) and error.retry_after_s is None and delays:
-            error.retry_after_s = _seconds(delays[0])
+        delays = [
+            _seconds(d["retryDelay"]) for d in details if isinstance(d.get("retryDelay"), str)
+        ]
+        if (
+            isinstance(error, TransientError)
+            and retry_after_seconds(answer.headers) is None
+            and delays
+            and delays[0] is not None
+        ):
+            error.retry_after_s = delays[0]
         return error
 
     async def aclose(self) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from collect.collector.providers.base import ChatResult, ProviderConfig, ProviderError
+from collect.collector.providers.base import ChatResult, ErrorClass, ProviderConfig, ProviderError
 from collect.collector.providers.failures import status_error, timeout_error, transient
 from collect.collector.providers.results import read_answer
 
@@ -66,7 +66,10 @@ class JsonPoster:
             raise timeout_error(self._config.timeout_s, provider=name) from None
         except httpx.TransportError as exc:
             raise transient(
-                "connection", f"{type(exc).__name__}: {exc}", provider=name, secret=self._secret
+                ErrorClass.CONNECTION,
+                f"{type(exc).__name__}: {exc}",
+                provider=name,
+                secret=self._secret,
             ) from None
         latency_s = time.perf_counter() - started
         try:

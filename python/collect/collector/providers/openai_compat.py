@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import openai
 
 from collect.collector.providers.aiohttp_transport import SdkHttpClient
-from collect.collector.providers.base import ChatRequest, ChatResult, ProviderConfig
+from collect.collector.providers.base import ChatRequest, ChatResult, ErrorClass, ProviderConfig
 from collect.collector.providers.failures import (
     moderation_code,
     status_error,
@@ -160,10 +160,12 @@ class OpenAICompatProvider:
         except openai.APITimeoutError:
             raise timeout_error(self.config.timeout_s, provider=name) from None
         except openai.APIConnectionError as exc:
-            raise transient("connection", _describe(exc), provider=name, secret=self._key) from None
+            raise transient(
+                ErrorClass.CONNECTION, _describe(exc), provider=name, secret=self._key
+            ) from None
         except openai.APIResponseValidationError as exc:
             raise transient(
-                "malformed_response", _describe(exc), provider=name, secret=self._key
+                ErrorClass.MALFORMED_RESPONSE, _describe(exc), provider=name, secret=self._key
             ) from None
         latency_s = time.perf_counter() - started
         request_id = raw.headers.get("x-request-id")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from collect.collector.providers.base import ChatResult, ProviderError
+from collect.collector.providers.base import ChatResult, ErrorClass, ProviderError
 from collect.collector.providers.failures import moderation_code, transient
 
 T = TypeVar("T")
@@ -71,11 +71,11 @@ def read_answer(
         return reader(answer)
     except EmptyAnswer as exc:
         error: ProviderError = transient(
-            "empty_choices", str(exc), provider=provider, secret=secret
+            ErrorClass.EMPTY_CHOICES, str(exc), provider=provider, secret=secret
         )
     except (ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
         error = transient(
-            "malformed_response",
+            ErrorClass.MALFORMED_RESPONSE,
             f"unreadable answer body ({type(exc).__name__}: {exc})",
             provider=provider,
             secret=secret,
