@@ -9,8 +9,8 @@ Release format (the public data of the original study, one file per instrument):
   `valid_llm` counts the LLM's valid item x condition cells over the file.
 - per call, `llm_<survey>_calls.csv`: the same columns, one row per stored call, `llm_response` and
   `valid_response` being that call's rating and validity.
-Unlike the release, no LLM is dropped here: exclusion belongs to each analysis (method.md,
-section 1).
+Unlike the release, no LLM is dropped here: exclusion belongs to each analysis (docs/methods.md
+section 1.7).
 Calls that failed after all attempts (no answer from the provider) are not answers: they are left
 out of the item means, `prop_na`, `valid_item` and `valid_llm`. The per-call tables keep them, with
 a `status` column (ok, refused, failed) that tells them apart from unparseable answers.

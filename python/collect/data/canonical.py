@@ -106,7 +106,7 @@ def load(name: str, folder: Path | None = None) -> pd.DataFrame:
 
 
 def with_respondent_ids(humans: pd.DataFrame, mode: RespondentIds) -> pd.DataFrame:
-    """Human responses keyed by the chosen respondent id (method.md section 2).
+    """Human responses keyed by the chosen respondent id (docs/methods.md section 2.2).
 
     `paper` uses the labels the release published (each MFQ-2 label mixes 36 people; the
     published numbers depend on it); `respondent` uses the true, row-order respondents.

@@ -1,4 +1,4 @@
-"""Importer for the public release of the Made in China study (method.md sections 1-2).
+"""Importer for the public release of the Made in China study (docs/methods.md sections 1-2).
 
 Reads the fetched files under data/external/made_in_china/ and returns canonical tables.
 """
@@ -118,7 +118,7 @@ def read_models(folder: Path) -> pd.DataFrame:
 
 
 def read_human_mfq(folder: Path) -> pd.DataFrame:
-    """The MFQ-2 human file, with both respondent ids (method.md section 2).
+    """The MFQ-2 human file, with both respondent ids (docs/methods.md section 2.2).
 
     Within each group the file is respondent-major: row r (0-based) holds item r mod 36 + 1 of
     respondent r div 36 + 1, while the released Participant label is r mod N + 1. `paper_id`

@@ -29,7 +29,7 @@ def similarity(
     respondent_ids: Annotated[IdsOption, typer.Option(
         "--respondent-ids",
         help="paper: the release's Participant labels (reproduces the published numbers); "
-             "respondent: true row-order respondents (method.md section 2).",
+             "respondent: true row-order respondents (docs/methods.md section 2.2).",
     )] = IdsOption.paper,
     instrument: Annotated[InstrumentOption, typer.Option(
         help="Which instrument's tables to build. WVS-7 is skipped, with a message, when its "
@@ -39,10 +39,11 @@ def similarity(
         help="Folder of the canonical tables (default: data/canonical).",
     )] = None,
     wvs_no_persona: Annotated[WvsNoPersona, typer.Option(
-        help="WVS-7 rq1/rq3 LLM vectors. none-only (method.md): the persona-none ratings, "
-             "z-scored per (LLM, language). all-personas (what the released scripts compute): "
-             "none, China and USA ratings z-scored together per (LLM, language); rq1 compares "
-             "the none vector, rq3 the three concatenated (persona label \"all\").",
+        help="WVS-7 rq1/rq3 LLM vectors (docs/methods.md section 3.3). none-only: the "
+             "persona-none ratings, z-scored per (LLM, language). all-personas (what the "
+             "released scripts compute): none, China and USA ratings z-scored together per "
+             "(LLM, language); rq1 compares the none vector, rq3 the three concatenated "
+             "(persona label \"all\").",
     )] = WvsNoPersona.NONE_ONLY,
     out: Annotated[Path | None, typer.Option(
         help="Folder of the derived tables (default: data/derived); tables go to "
