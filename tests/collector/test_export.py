@@ -10,7 +10,9 @@ from collect.collector.design import PlannedCall, plan_calls
 from collect.collector.export import export_study, r_value
 from collect.collector.store import CallRecord, Store
 from collect.collector.study import Study, load_study
+from collect.data.canonical import build_canonical, load
 from collect.data.schema import LLM_CALLS, read_table
+from collect.errors import MissingDataError
 
 from tests.collector.studyfiles import calls_per_model, write_study
 
@@ -153,3 +155,32 @@ def test_canonical_llm_calls(exported: tuple[Study, pd.DataFrame, Path]) -> None
     assert row["raw_text"].tolist() == ["3\n"] and row["rating"].tolist() == [3.0]
     assert row["status"].tolist() == ["ok"]
     assert int(table["status"].eq("failed").sum()) == int(calls["status"].eq("failed").sum()) == 4
+
+
+def test_data_import_reads_the_exported_models_without_a_study_file(
+    exported: tuple[Study, pd.DataFrame, Path], fetched_release: Path, tmp_path: Path
+) -> None:
+    study, _, out = exported
+    canonical = tmp_path / "canonical"
+    build_canonical(external=fetched_release, out=canonical, wvs7_file=tmp_path / "absent.csv",
+                    llm_files=[out / "llm_mfq_responses.csv"])
+    models = load("models", canonical)
+    llms = models.loc[models["kind"] == "llm"].set_index("model")
+    assert llms["origin"].to_dict() == {m.id: m.origin for m in study.models}
+    assert set(models.loc[models["kind"] == "human_mean", "model"]) == {
+        "Human mean, China", "Human mean, USA"}
+    assert set(load("llm_calls", canonical)["study"]) == {study.name}
+    assert set(load("llm_ratings", canonical)["model"]) == set(llms.index)
+
+
+def test_data_import_refuses_a_folder_without_the_models_table(
+    exported: tuple[Study, pd.DataFrame, Path], fetched_release: Path, tmp_path: Path
+) -> None:
+    _, _, out = exported
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    (bare / "llm_mfq_responses.csv").write_bytes((out / "llm_mfq_responses.csv").read_bytes())
+    with pytest.raises(MissingDataError, match=r"bare/models\.csv does not exist"):
+        build_canonical(external=fetched_release, out=tmp_path / "canonical",
+                        wvs7_file=tmp_path / "absent.csv",
+                        llm_files=[out / "llm_mfq_responses.csv", bare / "llm_mfq_responses.csv"])

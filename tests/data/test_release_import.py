@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from collect.collector.parse import parse_answer
+from collect.core.parse import parse_answer
 from collect.data import release
 from collect.data.canonical import load, with_respondent_ids
 from collect.errors import InputError

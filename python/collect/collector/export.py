@@ -1,4 +1,5 @@
-"""Stored calls written out: the release's column format and the project's canonical `llm_calls`.
+"""Stored calls written out: the release's column format and the project's canonical `llm_calls`
+and `models` tables.
 
 Release format (the public data of the original study, one file per instrument):
 - item means, `llm_<survey>_responses.csv`: one row per LLM x language x persona x item.
@@ -28,7 +29,8 @@ import numpy as np
 import pandas as pd
 
 from collect.collector.study import Study
-from collect.data.schema import LLM_CALLS, write_table
+from collect.data.canonical import study_models
+from collect.data.schema import LLM_CALLS, MODELS, write_table
 
 RELEASE_COLUMNS = (
     "survey", "LLM", "language", "persona", "item", "iteration", "response", "model_fullname",
@@ -185,8 +187,14 @@ def write_release_csv(frame: pd.DataFrame, path: Path) -> Path:
 
 
 def export_study(study: Study, calls: pd.DataFrame, out: Path) -> list[Path]:
-    """Writes the canonical table and, per instrument, the release's two tables."""
-    written = [write_table(canonical_calls(calls), LLM_CALLS, out)]
+    """Writes the canonical `llm_calls` and `models` tables and, per instrument, the release's
+    two tables. With the models table beside them, `moralign data import --llm-responses` needs
+    no study file."""
+    models = study_models(study)
+    written = [
+        write_table(canonical_calls(calls), LLM_CALLS, out),
+        write_table(models[models["model"].isin(calls["model"])], MODELS, out),
+    ]
     for name, spec in study.instruments.items():
         if not (calls["instrument"] == name).any():
             continue

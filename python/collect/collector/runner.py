@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from collect.collector.design import PlannedCall
-from collect.collector.parse import parse_answer
 from collect.collector.providers.base import (
     ChatResult,
     PermanentError,
@@ -33,6 +32,7 @@ from collect.collector.providers.base import (
 from collect.collector.ratelimit import make_limiter
 from collect.collector.store import CallRecord, ChangedCall, Store, utc_now
 from collect.collector.study import RetryPolicy, Study
+from collect.core.parse import parse_answer
 from collect.errors import MoralignError
 
 # Permanent errors that mean no call of this provider can succeed.

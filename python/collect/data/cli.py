@@ -56,7 +56,10 @@ def import_(
     ] = None,
     study: Annotated[
         Path | None,
-        typer.Option(help="Study file describing the models of --llm-responses."),
+        typer.Option(
+            help="Study file naming the models of --llm-responses. Optional: by default they "
+            "come from the models table `moralign collect export` writes beside its files."
+        ),
     ] = None,
 ) -> None:
     """Build the canonical tables (data/canonical/*.csv) from the fetched sources."""

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from collect.collector.parse import parse_answer
+from collect.core.parse import parse_answer
 from collect.data import schema
 from collect.data.csvfile import (
     LINE,
