@@ -36,7 +36,7 @@ def test_clean_run_stores_every_key_once(tmp_path: Path, healthy: ScriptedServer
     report, calls = run_study(write_study(tmp_path, healthy.api_base), tmp_path / "db.sqlite")
     assert report.counts["valid"] == PLANNED == len(calls) == healthy.request_count
     assert not calls.duplicated(["model", "language", "persona", "item", "iteration"]).any()
-    assert set(calls["status"]) == {"answered"}
+    assert set(calls["status"]) == {"valid"}
     assert calls["returned_model"].eq("scripted-model-2026-01-01").all()
     assert calls["request_id"].str.startswith("req-scripted-").all()
     assert calls["input_tokens"].gt(0).all() and calls["attempts"].eq(1).all()
@@ -75,7 +75,7 @@ def test_transient_fault_is_retried(tmp_path: Path, fault: Fault) -> None:
         assert server.request_count == PLANNED + 1
     assert report.retries == 1
     assert report.counts["valid"] == PLANNED
-    assert calls["status"].eq("answered").all()
+    assert calls["status"].eq("valid").all()
     assert sorted(calls["attempts"])[-2:] == [1, 2]
 
 
@@ -102,7 +102,7 @@ def test_persistent_errors_fail_after_max_attempts_and_are_retried_next_run(
     report, calls = run_study(write_study(tmp_path, healthy.api_base), db)
     assert healthy.request_count == PLANNED
     assert report.counts["valid"] == PLANNED and not report.mostly_failed(0.5)
-    assert calls["status"].eq("answered").all() and calls["attempts"].eq(4).all()
+    assert calls["status"].eq("valid").all() and calls["attempts"].eq(4).all()
 
 
 @pytest.mark.parametrize("vendor", ["dashscope", "zhipu", "moonshot"])
@@ -110,7 +110,7 @@ def test_moderation_block_is_a_refusal_not_retried(tmp_path: Path, vendor: str) 
     with _server(script=lambda i: Fault.content_filter(vendor) if i % 4 == 0 else None) as server:
         report, calls = run_study(write_study(tmp_path, server.api_base), tmp_path / "db.sqlite")
         assert server.request_count == PLANNED
-    blocked = calls.loc[calls["status"] == "blocked"]
+    blocked = calls.loc[calls["status"] == "refused"]
     assert len(blocked) == PLANNED // 4 == report.counts["refused"]
     assert blocked["refusal"].astype(bool).all() and blocked["vendor_code"].notna().all()
     assert blocked["valid"].eq(0).all() and blocked["attempts"].eq(1).all()
@@ -121,7 +121,7 @@ def test_filtered_finish_is_a_refusal(tmp_path: Path) -> None:
         report, calls = run_study(write_study(tmp_path, server.api_base), tmp_path / "db.sqlite")
         assert server.request_count == PLANNED
     assert report.counts["refused"] == 1
-    assert calls.loc[calls["status"] == "blocked", "vendor_code"].tolist() == ["content_filter"]
+    assert calls.loc[calls["status"] == "refused", "vendor_code"].tolist() == ["content_filter"]
 
 
 def test_refusal_text_is_kept_and_flagged(tmp_path: Path) -> None:
@@ -135,7 +135,7 @@ def test_refusal_text_is_kept_and_flagged(tmp_path: Path) -> None:
     refused = calls.loc[calls["refusal"].astype(bool)]
     assert len(refused) == PLANNED // 3 == report.counts["refused"]
     assert refused["raw_text"].str.startswith("I'm sorry").all()
-    assert refused["status"].eq("answered").all() and refused["parse_reason"].eq("refusal").all()
+    assert refused["status"].eq("refused").all() and refused["parse_reason"].eq("refusal").all()
 
 
 @pytest.mark.parametrize("kind", ["quota", "unauthorized"])
@@ -219,7 +219,7 @@ def test_retry_after_within_the_cap_is_waited(tmp_path: Path) -> None:
         study = write_study(tmp_path, server.api_base, provider_options={"max_retry_after_s": 1})
         report, calls = run_study(study, tmp_path / "db.sqlite")
     assert report.retries == 1 and not report.stopped_providers
-    assert calls["status"].eq("answered").all() and len(calls) == PLANNED
+    assert calls["status"].eq("valid").all() and len(calls) == PLANNED
 
 
 def test_changed_temperature_is_refused_then_replaced(tmp_path: Path,

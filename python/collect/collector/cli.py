@@ -37,6 +37,7 @@ from collect.collector.runlock import DatabaseInUseError, run_lock
 from collect.collector.runner import Runner, RunObserver, RunReport
 from collect.collector.store import Store, in_plan
 from collect.collector.study import Study, load_study
+from collect.core.outcome import Outcome
 from collect.paths import PATHS
 
 EXIT_GATE_FAILED = 1
@@ -415,7 +416,7 @@ def export(
         console.print(f"[yellow]note: {changed} stored answers were asked with other settings "
                       "than the study file now gives; `collect run --replace-changed` asks them "
                       "again[/yellow]")
-    failed = int(calls["status"].eq("failed").sum())
+    failed = int(calls["status"].eq(Outcome.FAILED).sum())
     if failed:
         console.print(f"[yellow]note: {failed} calls failed (no answer from the provider); they "
                       "are left out of the item means and prop_na, and marked status=failed in "

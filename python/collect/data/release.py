@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from collect.core.outcome import answer_outcome
 from collect.core.parse import parse_answer
 from collect.data import schema
 from collect.data.csvfile import (
@@ -253,7 +254,7 @@ def _parsed_examples(rows: pd.DataFrame, study: str) -> pd.DataFrame:
         raw_text=rows["response"],
         rating=[answer.rating for answer in parsed],
         valid=[answer.valid for answer in parsed],
-        status=["refused" if answer.refusal else "ok" for answer in parsed],
+        status=[answer_outcome(answer.rating, answer.refusal) for answer in parsed],
     )
 
 
