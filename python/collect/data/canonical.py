@@ -14,7 +14,7 @@ from collect.data.csvfile import read_records, refuse_duplicates
 from collect.data.sources import dataset_dir, load_sources, sha256_of
 from collect.errors import InputError, MissingDataError
 from collect.paths import PATHS
-from collect.vocab import RESPONDENT_ID_MODES, RespondentIds
+from collect.vocab import RespondentIds
 
 REPORT_FILE = "import_report.json"
 MAKERS = PATHS.root / "data" / "model_makers.csv"
@@ -149,8 +149,9 @@ def with_respondent_ids(humans: pd.DataFrame, mode: RespondentIds) -> pd.DataFra
     `paper` uses the labels the release published (each MFQ-2 label mixes 36 people; the
     published numbers depend on it); `respondent` uses the true, row-order respondents.
     """
-    if mode not in RESPONDENT_ID_MODES:
-        raise InputError(f"respondent ids must be one of {RESPONDENT_ID_MODES}, not {mode!r}")
-    if mode == "paper":
+    if mode not in tuple(RespondentIds):
+        raise InputError(f"respondent ids must be one of {[m.value for m in RespondentIds]}, "
+                         f"not {mode!r}")
+    if mode == RespondentIds.PAPER:
         return humans.drop(columns="respondent").rename(columns={"paper_id": "respondent"})
     return humans.drop(columns="paper_id")

@@ -11,12 +11,7 @@ import typer
 from collect.paths import PATHS
 from collect.similarity.analyses import WvsNoPersona
 from collect.similarity.run import run_similarity
-from collect.vocab import INSTRUMENTS
-
-
-class IdsOption(StrEnum):
-    paper = "paper"
-    respondent = "respondent"
+from collect.vocab import INSTRUMENTS, RespondentIds
 
 
 class InstrumentOption(StrEnum):
@@ -26,11 +21,11 @@ class InstrumentOption(StrEnum):
 
 
 def similarity(
-    respondent_ids: Annotated[IdsOption, typer.Option(
+    respondent_ids: Annotated[RespondentIds, typer.Option(
         "--respondent-ids",
         help="paper: the release's Participant labels (reproduces the published numbers); "
              "respondent: true row-order respondents (docs/methods.md section 2.2).",
-    )] = IdsOption.paper,
+    )] = RespondentIds.PAPER,
     instrument: Annotated[InstrumentOption, typer.Option(
         help="Which instrument's tables to build. WVS-7 is skipped, with a message, when its "
              "human data has not been imported.",
@@ -62,7 +57,7 @@ def similarity(
     run_similarity(
         canonical or PATHS.canonical,
         out or PATHS.derived,
-        respondent_ids.value,  # type: ignore[arg-type]
+        respondent_ids,
         names,
         PATHS.wvs7_file,
         say=typer.echo,
