@@ -39,8 +39,8 @@ def r_command(derived: Path, results: Path, instruments: list[str], mixed: bool)
 def analyze(
     respondent_ids: Annotated[IdsChoice, typer.Option(
         "--respondent-ids",
-        help="paper (published numbers, results/), respondent (robustness run, "
-             "results/respondent/) or both.",
+        help="paper: the published numbers, in results/. respondent: the robustness run, "
+             "in its respondent/ subfolder. both: one, then the other.",
     )] = IdsChoice.PAPER,  # type: ignore[attr-defined]
     instrument: Annotated[list[str] | None, typer.Option(
         help="mfq2 and/or wvs7 (repeat the option); default both. WVS-7 is skipped with a "
@@ -63,9 +63,11 @@ def analyze(
         help="Rebuild the similarity tables first (--no-similarity uses the existing ones).",
     )] = True,
 ) -> None:
-    """Run the similarity step, then the R models (OLS as published, mixed models, emmeans
-    contrasts) and figures. Tables go to RESULTS/<instrument>/*.csv, figures to
-    RESULTS/figures/; see results/README.md for every file and column."""
+    """Run the similarity step, then the R models and figures.
+
+    The R models are the OLS fits as published, the mixed models and their emmeans contrasts.
+    Tables go to `RESULTS/<instrument>/*.csv`, figures to RESULTS/figures/; see
+    results/README.md for every file and column."""
     instruments = instrument or list(INSTRUMENTS)
     unknown = sorted(set(instruments) - set(INSTRUMENTS))
     if unknown:

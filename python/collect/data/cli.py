@@ -12,7 +12,8 @@ from collect.data.sources import MIRROR_ENV, fetch_all, load_sources
 from collect.paths import PATHS
 
 app = typer.Typer(
-    help="Fetch the pinned data sources and build the canonical tables.", no_args_is_help=True
+    help="Fetch the pinned data sources and build the canonical tables.", no_args_is_help=True,
+    rich_markup_mode="markdown",  # help paragraphs reflow to the terminal's width
 )
 
 
@@ -22,7 +23,7 @@ def fetch(
         Path | None,
         typer.Option(
             help=f"Copy from this folder instead of downloading (also ${MIRROR_ENV}). "
-            "It may be laid out like data/external/<dataset>/ or like the upstream "
+            "It may be laid out like `data/external/<dataset>/` or like the upstream "
             "repository."
         ),
     ] = None,

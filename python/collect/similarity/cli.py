@@ -41,8 +41,8 @@ def similarity(
              "(persona label \"all\").",
     )] = WvsNoPersona.NONE_ONLY,
     out: Annotated[Path | None, typer.Option(
-        help="Folder of the derived tables (default: data/derived); tables go to "
-             "OUT/<ids>/<instrument>/<analysis>.rds with OUT/<ids>/manifest.json.",
+        help="Folder of the derived tables (default: data/derived). Tables go to "
+             "OUT/IDS/INSTRUMENT/, one .rds per analysis, listed in OUT/IDS/manifest.json.",
     )] = None,
 ) -> None:
     """Build the cosine-similarity tables (rq1, rq2, rq3, rq3_persona) that R reads.
