@@ -21,7 +21,7 @@ from collect.core.study import (
     InstrumentSpec,
     Llm,
     StudyDesign,
-    load_design,
+    design_of,
     model_fields,
 )
 from collect.core.tomlfields import Fields, read_toml
@@ -90,8 +90,9 @@ class Study(StudyDesign):
 def load_study(path: str | Path) -> Study:
     """Read and check a study file: its design and its collection settings."""
     path = Path(path)
-    design = load_design(path)
-    top = Fields(read_toml(path), "(top level)", path)
+    raw = read_toml(path)
+    design = design_of(raw, path)
+    top = Fields(raw, "(top level)", path)
     top.reject_unknown(SECTIONS | {"providers", "gates"})
     head = Fields(top.get("study", dict), "study", path)
     head.reject_unknown(HEAD_FIELDS | {"max_tokens"})

@@ -98,8 +98,11 @@ def resolve_project_path(text: str) -> Path:
 
 def load_design(path: str | Path) -> StudyDesign:
     """Read and check the design part of a study file; collection settings are not read."""
-    path = Path(path)
-    raw = read_toml(path)
+    return design_of(read_toml(Path(path)), Path(path))
+
+
+def design_of(raw: Mapping[str, Any], path: Path) -> StudyDesign:
+    """The design part of a study file already read as `raw`."""
     top = Fields(raw, "(top level)", path)
     head = Fields(top.get("study", dict), "study", path)
     name = head.get("name", str)
