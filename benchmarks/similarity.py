@@ -1,7 +1,7 @@
 """Time and memory of the similarity tables.
 
 MFQ-2: every table from the canonical tables of the release (data/canonical, or built from the
-shared mirror into a temporary folder). WVS-7: SYNTHETIC data at the published scale (2,808 +
+fetched release into a temporary folder). WVS-7: SYNTHETIC data at the published scale (2,808 +
 2,357 respondents, 20 LLMs, 6 conditions, 19 leave-one-out sets). For each table it prints the
 seconds to build it in memory, the seconds to write its .rds, rows per second and the peak
 memory traced while building; at the end the peak resident memory of the process.
@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from collect.data.canonical import build_canonical
 from collect.data.sources import fetch_all
-from collect.paths import PATHS, ROOT
+from collect.paths import PATHS
 from collect.similarity.analyses import Analysis, analyses_for
 from collect.similarity.build import build_analysis, standardise
 from collect.similarity.derived import write_rds
@@ -42,9 +42,9 @@ N_LLMS = 20
 def canonical_folder(scratch: Path) -> Path:
     if (PATHS.canonical / "human_responses.csv").exists():
         return PATHS.canonical
-    external, out = scratch / "external", scratch / "canonical"
-    fetch_all(mirror=ROOT.parent / "shared" / "data" / "made_in_china", external=external)
-    build_canonical(external=external, out=out, wvs7_file=scratch / "absent.csv")
+    out = scratch / "canonical"
+    fetch_all()  # into data/external, as `moralign data fetch` does
+    build_canonical(out=out, wvs7_file=scratch / "absent.csv")
     return out
 
 

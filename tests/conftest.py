@@ -1,23 +1,46 @@
-"""Fixtures shared by every test folder: the release mirror and canonical tables built from it."""
+"""Fixtures shared by every test folder: the fetched release and canonical tables built from it.
+
+The tests read the release where `moralign data fetch` put it (data/external/, or the folder
+MORALIGN_EXTERNAL_DIR names), as `make test` leaves it. When files are missing there and
+MORALIGN_DATA_MIRROR names a mirror, they are fetched from it first, as `moralign data fetch` does.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 from collect.data.canonical import build_canonical
-from collect.data.sources import fetch_all
-from collect.paths import ROOT
+from collect.data.release import STUDY
+from collect.data.sources import MIRROR_ENV, dataset_dir, fetch_all, load_sources, sha256_of
+from collect.paths import PATHS
 
-SHARED_DATA = ROOT.parent / "shared" / "data"
-RELEASE_MIRROR = SHARED_DATA / "made_in_china"
+
+def fetched_release_folder() -> Path:
+    """data/external/made_in_china with every pinned file in place and its sha256 checked."""
+    sources = [s for s in load_sources() if s.dataset == STUDY]
+    missing = [s for s in sources if not s.target(PATHS.external).is_file()]
+    if missing and os.environ.get(MIRROR_ENV):
+        fetch_all(external=PATHS.external, sources=sources)
+        missing = []
+    if missing:
+        pytest.fail(
+            f"{PATHS.external} lacks {', '.join(s.local for s in missing)}: run `moralign data "
+            f"fetch` (or `make test`, which fetches first), or set {MIRROR_ENV} to a local copy"
+        )
+    for source in sources:
+        actual = sha256_of(source.target(PATHS.external))
+        if actual != source.sha256:
+            pytest.fail(f"{source.target(PATHS.external)} has sha256 {actual}, not the pinned "
+                        f"{source.sha256}: run `moralign data fetch` again")
+    return dataset_dir(STUDY, PATHS.external)
 
 
 @pytest.fixture(scope="session")
 def release_mirror() -> Path:
-    if not RELEASE_MIRROR.is_dir():
-        pytest.fail(f"the release mirror {RELEASE_MIRROR} is missing; tests need ../shared/data")
-    return RELEASE_MIRROR
+    """The fetched release folder; it also serves as a one-dataset mirror for fetch tests."""
+    return fetched_release_folder()
 
 
 @pytest.fixture(scope="session")

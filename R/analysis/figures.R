@@ -1,4 +1,4 @@
-# Figures of the paper (method.md section 5), drawn from the result tables.
+# Figures of the paper (docs/methods.md section 5), drawn from the result tables.
 
 nation_colours <- c(China = "#D55E00", USA = "#0072B2") # Okabe-Ito, colour-blind safe
 

@@ -13,20 +13,18 @@ import typer
 from collect.errors import MissingDataError
 from collect.paths import PATHS, ROOT
 from collect.similarity.run import run_similarity
-from collect.vocab import INSTRUMENTS
+from collect.vocab import INSTRUMENTS, RespondentIds
 
 R_ENTRY = ROOT / "R" / "analysis" / "run.R"
 
 
-class IdsChoice(StrEnum):
-    paper = "paper"
-    respondent = "respondent"
-    both = "both"
+# Either respondent-id mode, or both one after the other.
+IdsChoice = StrEnum("IdsChoice", {**{m.name: m.value for m in RespondentIds}, "BOTH": "both"})
 
 
 def results_folder(results: Path, ids: str) -> Path:
     """Paper mode writes to RESULTS/, the respondent-mode robustness run to RESULTS/respondent/."""
-    return results if ids == "paper" else results / "respondent"
+    return results if ids == RespondentIds.PAPER else results / RespondentIds.RESPONDENT
 
 
 def r_command(derived: Path, results: Path, instruments: list[str], mixed: bool) -> list[str]:
@@ -41,9 +39,9 @@ def r_command(derived: Path, results: Path, instruments: list[str], mixed: bool)
 def analyze(
     respondent_ids: Annotated[IdsChoice, typer.Option(
         "--respondent-ids",
-        help="paper (published numbers, results/), respondent (robustness run, "
-             "results/respondent/) or both.",
-    )] = IdsChoice.paper,
+        help="paper: the published numbers, in results/. respondent: the robustness run, "
+             "in its respondent/ subfolder. both: one, then the other.",
+    )] = IdsChoice.PAPER,  # type: ignore[attr-defined]
     instrument: Annotated[list[str] | None, typer.Option(
         help="mfq2 and/or wvs7 (repeat the option); default both. WVS-7 is skipped with a "
              "message when its human file has not been imported.",
@@ -65,19 +63,22 @@ def analyze(
         help="Rebuild the similarity tables first (--no-similarity uses the existing ones).",
     )] = True,
 ) -> None:
-    """Run the similarity step, then the R models (OLS as published, mixed models, emmeans
-    contrasts) and figures. Tables go to RESULTS/<instrument>/*.csv, figures to
-    RESULTS/figures/; see results/README.md for every file and column."""
+    """Run the similarity step, then the R models and figures.
+
+    The R models are the OLS fits as published, the mixed models and their emmeans contrasts.
+    Tables go to `RESULTS/<instrument>/*.csv`, figures to RESULTS/figures/; see
+    results/README.md for every file and column."""
     instruments = instrument or list(INSTRUMENTS)
     unknown = sorted(set(instruments) - set(INSTRUMENTS))
     if unknown:
         raise typer.BadParameter(f"unknown instrument(s) {unknown}; expected mfq2 or wvs7")
     derived_root = derived or PATHS.derived
     results_root = results or PATHS.results
-    modes = ["paper", "respondent"] if respondent_ids is IdsChoice.both else [respondent_ids.value]
+    modes = (list(RespondentIds) if respondent_ids == "both"
+             else [RespondentIds(respondent_ids.value)])
     for ids in modes:
         if similarity:
-            run_similarity(canonical or PATHS.canonical, derived_root, ids,  # type: ignore[arg-type]
+            run_similarity(canonical or PATHS.canonical, derived_root, ids,
                            instruments, PATHS.wvs7_file, say=typer.echo)
         command = r_command(derived_root / ids, results_folder(results_root, ids), instruments,
                             mixed)

@@ -20,6 +20,7 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",  # help paragraphs reflow to the terminal's width
 )
 app.add_typer(data_app, name="data")
 app.add_typer(collect_app, name="collect")

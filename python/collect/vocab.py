@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Literal
 
 Nation = Literal["China", "USA"]
 Language = Literal["English", "Chinese"]
 Persona = Literal["none", "China", "USA"]
-RespondentIds = Literal["paper", "respondent"]
 
 NATIONS: tuple[Nation, ...] = ("China", "USA")
 LANGUAGES: tuple[Language, ...] = ("English", "Chinese")
 PERSONAS: tuple[Persona, ...] = ("none", "China", "USA")
-RESPONDENT_ID_MODES: tuple[RespondentIds, ...] = ("paper", "respondent")
+
+
+class RespondentIds(StrEnum):
+    """Which id groups a human's MFQ-2 answers (docs/methods.md section 2.2)."""
+
+    PAPER = "paper"  # the release's Participant labels: reproduces the published numbers
+    RESPONDENT = "respondent"  # the true, row-order respondents
+
 
 # Human respondents answered in their own language; this pairs them with LLM answers.
 LANGUAGE_OF_NATION: dict[Nation, Language] = {"China": "Chinese", "USA": "English"}

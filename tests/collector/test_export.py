@@ -11,16 +11,20 @@ from collect.collector.design import PlannedCall, plan_calls
 from collect.collector.export import export_study, r_value
 from collect.collector.store import CallRecord, Store
 from collect.collector.study import Study, load_study
+from collect.core.outcome import Outcome, answer_outcome
+from collect.data.canonical import build_canonical, load
 from collect.data.schema import LLM_CALLS, read_table
+from collect.errors import MissingDataError
 
 from tests.collector.studyfiles import calls_per_model, write_study
 
 
-def _record(call: PlannedCall, text: str | None, rating: int | None, status: str = "answered",
+def _record(call: PlannedCall, text: str | None, rating: int | None, status: str = "answer",
             day: str = "2026-03-0") -> CallRecord:
     stamp = f"{day}{1 + call.key.iteration}T10:00:00.000+00:00"
     return CallRecord(
-        status=status, attempts=1, started_at=stamp, finished_at=stamp,  # type: ignore[arg-type]
+        status=Outcome.FAILED if status == "failed" else answer_outcome(rating, refused=False),
+        attempts=1, started_at=stamp, finished_at=stamp,
         raw_text=text, rating=rating, valid=rating is not None,
         parse_reason="ok" if rating is not None else "no_number",
         error_class="server_error" if status == "failed" else None,
@@ -34,11 +38,11 @@ def _answer(call: PlannedCall) -> tuple[str | None, int | None, str]:
     key = call.key
     if key.model == "alpha" and key.item == 2 and (key.language, key.persona) == ("English",
                                                                                    "none"):
-        return "no idea", None, "answered"
+        return "no idea", None, "answer"
     if key.model == "beta" and key.item == 3 and key.iteration == 1:
         return None, None, "failed"
     value = (key.item + key.iteration) % 5 + 1
-    return f"{value}\n", value, "answered"
+    return f"{value}\n", value, "answer"
 
 
 @pytest.fixture
@@ -101,9 +105,9 @@ def test_per_call_table(exported: tuple[Study, pd.DataFrame, Path]) -> None:
     # a failed call is told apart from an unparseable answer
     assert set(failed["status"]) == {"failed"}
     unparseable = per_call.loc[per_call["response"] == "no idea"]
-    assert len(unparseable) == 2 and set(unparseable["status"]) == {"ok"}
+    assert len(unparseable) == 2 and set(unparseable["status"]) == {"invalid"}
     assert set(unparseable["valid_response"]) == {"FALSE"}
-    assert set(per_call["status"]) == {"ok", "failed"}
+    assert set(per_call["status"]) == {"valid", "invalid", "failed"}
     # prop_na of the per-call rows also runs over answered calls only
     assert set(per_call.loc[per_call["LLM"] == "beta", "prop_na"]) == {"0"}
 
@@ -115,7 +119,7 @@ def test_condition_of_only_failed_calls_has_no_item_means(tmp_path: Path) -> Non
         for call in plan_calls(study):
             failed = call.key.model == "beta" and call.key.persona == "USA"
             rating = None if failed else 3
-            status = "failed" if failed else "answered"
+            status = "failed" if failed else "answer"
             store.record(call, _record(call, "3" if rating else None, rating, status), run_id)  # type: ignore[arg-type]
         calls = store.frame(study.name)
     export_study(study, calls, tmp_path / "out")
@@ -152,7 +156,7 @@ def test_canonical_llm_calls(exported: tuple[Study, pd.DataFrame, Path]) -> None
                     & (table["iteration"] == 1) & (table["language"] == "English")
                     & (table["persona"] == "none")]
     assert row["raw_text"].tolist() == ["3\n"] and row["rating"].tolist() == [3.0]
-    assert row["status"].tolist() == ["ok"]
+    assert row["status"].tolist() == ["valid"]
     assert int(table["status"].eq("failed").sum()) == int(calls["status"].eq("failed").sum()) == 4
 
 
@@ -168,7 +172,7 @@ def test_refusals_count_in_prop_na_and_failed_calls_do_not(tmp_path: Path) -> No
             if (key.model, key.language, key.persona) == ("alpha", "English", "none"):
                 if (key.item, key.iteration) == (1, 0):  # DeepSeek's moderation block
                     record = replace(
-                        _record(call, None, None, status="blocked"),
+                        _record(call, None, None), status=Outcome.REFUSED,
                         refusal=True, parse_reason="blocked", vendor_code="Content Exists Risk",
                     )
                 elif (key.item, key.iteration) == (2, 0):  # no answer after every attempt
@@ -179,7 +183,7 @@ def test_refusals_count_in_prop_na_and_failed_calls_do_not(tmp_path: Path) -> No
     per_call = pd.read_csv(tmp_path / "out" / "llm_mfq_calls.csv")
     condition = per_call.loc[(per_call["LLM"] == "alpha") & (per_call["language"] == "English")
                              & (per_call["persona"] == "none")]
-    assert sorted(condition["status"]) == ["failed", "ok", "ok", "ok", "ok", "refused"]
+    assert sorted(condition["status"]) == ["failed", "refused", "valid", "valid", "valid", "valid"]
     # 1 refusal among the 5 calls that got an answer; the failed call counts nowhere.
     assert condition["prop_na"].eq(1 / 5).all()
     means = pd.read_csv(tmp_path / "out" / "llm_mfq_responses.csv")
@@ -192,3 +196,32 @@ def test_refusals_count_in_prop_na_and_failed_calls_do_not(tmp_path: Path) -> No
     table = read_table(LLM_CALLS, tmp_path / "out")
     assert int(table["status"].eq("refused").sum()) == 1
     assert int(table["status"].eq("failed").sum()) == 1
+
+
+def test_data_import_reads_the_exported_models_without_a_study_file(
+    exported: tuple[Study, pd.DataFrame, Path], fetched_release: Path, tmp_path: Path
+) -> None:
+    study, _, out = exported
+    canonical = tmp_path / "canonical"
+    build_canonical(external=fetched_release, out=canonical, wvs7_file=tmp_path / "absent.csv",
+                    llm_files=[out / "llm_mfq_responses.csv"])
+    models = load("models", canonical)
+    llms = models.loc[models["kind"] == "llm"].set_index("model")
+    assert llms["origin"].to_dict() == {m.id: m.origin for m in study.models}
+    assert set(models.loc[models["kind"] == "human_mean", "model"]) == {
+        "Human mean, China", "Human mean, USA"}
+    assert set(load("llm_calls", canonical)["study"]) == {study.name}
+    assert set(load("llm_ratings", canonical)["model"]) == set(llms.index)
+
+
+def test_data_import_refuses_a_folder_without_the_models_table(
+    exported: tuple[Study, pd.DataFrame, Path], fetched_release: Path, tmp_path: Path
+) -> None:
+    _, _, out = exported
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    (bare / "llm_mfq_responses.csv").write_bytes((out / "llm_mfq_responses.csv").read_bytes())
+    with pytest.raises(MissingDataError, match=r"bare/models\.csv does not exist"):
+        build_canonical(external=fetched_release, out=tmp_path / "canonical",
+                        wvs7_file=tmp_path / "absent.csv",
+                        llm_files=[out / "llm_mfq_responses.csv", bare / "llm_mfq_responses.csv"])

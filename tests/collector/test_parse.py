@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from collect.collector.parse import parse_answer
+from collect.core.parse import parse_answer
 
 # (raw answer, scale max, expected rating or None, expected reason)
 CORPUS: list[tuple[str, int, int | None, str]] = [

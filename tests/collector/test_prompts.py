@@ -1,4 +1,5 @@
-"""The shipped study reproduces the original prompts string for string (method.md section 1)."""
+"""The shipped study reproduces the original prompts string for string (docs/methods.md
+section 1.4)."""
 
 from __future__ import annotations
 

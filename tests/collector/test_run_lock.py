@@ -93,7 +93,7 @@ def test_second_run_is_refused_while_the_first_holds_the_database(tmp_path: Path
     with sqlite3.connect(db) as conn:
         statuses = conn.execute("SELECT DISTINCT status FROM calls").fetchall()
         runs = conn.execute("SELECT run_id, outcome FROM runs ORDER BY run_id").fetchall()
-    assert statuses == [("answered",)]
+    assert statuses == [("valid",)]
     assert runs == [(1, None), (2, "completed")]  # the refused run left no trace
     assert lock_path(db).read_text(encoding="utf-8") == ""  # released without stale details
 

@@ -15,6 +15,7 @@ from collect.collector.runner import (
     RunReport,
 )
 from collect.collector.study import load_study
+from collect.core.outcome import Outcome
 
 from tests.collector.runs import run_study
 from tests.collector.studyfiles import TEST_KEY, TEST_KEY_ENV, calls_per_model, write_study
@@ -48,7 +49,7 @@ def test_clean_run_stores_every_key_once(tmp_path: Path, healthy: ScriptedServer
     report, calls = run_study(write_study(tmp_path, healthy.api_base), tmp_path / "db.sqlite")
     assert report.counts["valid"] == PLANNED == len(calls) == healthy.request_count
     assert not calls.duplicated(["model", "language", "persona", "item", "iteration"]).any()
-    assert set(calls["status"]) == {"answered"}
+    assert set(calls["status"]) == {"valid"}
     assert calls["returned_model"].eq("scripted-model-2026-01-01").all()
     assert calls["request_id"].str.startswith("req-scripted-").all()
     assert calls["input_tokens"].gt(0).all() and calls["attempts"].eq(1).all()
@@ -87,7 +88,7 @@ def test_transient_fault_is_retried(tmp_path: Path, fault: Fault) -> None:
         assert server.request_count == PLANNED + 1
     assert report.retries == 1
     assert report.counts["valid"] == PLANNED
-    assert calls["status"].eq("answered").all()
+    assert calls["status"].eq("valid").all()
     assert sorted(calls["attempts"])[-2:] == [1, 2]
 
 
@@ -114,7 +115,7 @@ def test_persistent_errors_fail_after_max_attempts_and_are_retried_next_run(
     report, calls = run_study(write_study(tmp_path, healthy.api_base), db)
     assert healthy.request_count == PLANNED
     assert report.counts["valid"] == PLANNED and not report.mostly_failed(0.5)
-    assert calls["status"].eq("answered").all() and calls["attempts"].eq(4).all()
+    assert calls["status"].eq("valid").all() and calls["attempts"].eq(4).all()
 
 
 @pytest.mark.parametrize("vendor", ["dashscope", "zhipu", "moonshot"])
@@ -122,7 +123,7 @@ def test_moderation_block_is_a_refusal_not_retried(tmp_path: Path, vendor: str) 
     with _server(script=lambda i: Fault.content_filter(vendor) if i % 4 == 0 else None) as server:
         report, calls = run_study(write_study(tmp_path, server.api_base), tmp_path / "db.sqlite")
         assert server.request_count == PLANNED
-    blocked = calls.loc[calls["status"] == "blocked"]
+    blocked = calls.loc[calls["status"] == "refused"]
     assert len(blocked) == PLANNED // 4 == report.counts["refused"]
     assert blocked["refusal"].astype(bool).all() and blocked["vendor_code"].notna().all()
     assert blocked["valid"].eq(0).all() and blocked["attempts"].eq(1).all()
@@ -133,7 +134,7 @@ def test_filtered_finish_is_a_refusal(tmp_path: Path) -> None:
         report, calls = run_study(write_study(tmp_path, server.api_base), tmp_path / "db.sqlite")
         assert server.request_count == PLANNED
     assert report.counts["refused"] == 1
-    assert calls.loc[calls["status"] == "blocked", "vendor_code"].tolist() == ["content_filter"]
+    assert calls.loc[calls["status"] == "refused", "vendor_code"].tolist() == ["content_filter"]
 
 
 def test_refusal_text_is_kept_and_flagged(tmp_path: Path) -> None:
@@ -147,7 +148,7 @@ def test_refusal_text_is_kept_and_flagged(tmp_path: Path) -> None:
     refused = calls.loc[calls["refusal"].astype(bool)]
     assert len(refused) == PLANNED // 3 == report.counts["refused"]
     assert refused["raw_text"].str.startswith("I'm sorry").all()
-    assert refused["status"].eq("answered").all() and refused["parse_reason"].eq("refusal").all()
+    assert refused["status"].eq("refused").all() and refused["parse_reason"].eq("refusal").all()
 
 
 @pytest.mark.parametrize("kind", ["quota", "unauthorized"])
@@ -231,7 +232,7 @@ def test_retry_after_within_the_cap_is_waited(tmp_path: Path) -> None:
         study = write_study(tmp_path, server.api_base, provider_options={"max_retry_after_s": 1})
         report, calls = run_study(study, tmp_path / "db.sqlite")
     assert report.retries == 1 and not report.stopped_providers
-    assert calls["status"].eq("answered").all() and len(calls) == PLANNED
+    assert calls["status"].eq("valid").all() and len(calls) == PLANNED
 
 
 def test_changed_temperature_is_refused_then_replaced(tmp_path: Path,
@@ -266,6 +267,7 @@ def test_changed_prompt_is_refused(tmp_path: Path, healthy: ScriptedServer) -> N
 
 PROTOCOLS = {kind: case.protocol for kind, case in PROVIDER_CASES.items()}
 MODEL_STOPS = ("model gone", "model quota stop")
+ANSWERED = (Outcome.VALID, Outcome.INVALID)
 
 
 def _replay_run(tmp_path: Path, case: RecordedCase) -> tuple[RunReport, pd.DataFrame, int]:
@@ -299,12 +301,12 @@ def test_recorded_answer_through_the_runner_and_the_export(
     failed = calls.loc[calls["status"] == "failed"]
     if expected.class_ == "answer":
         assert requests == PLANNED and report.attempted == PLANNED and failed.empty
-        assert calls["status"].eq("answered").all() and calls["attempts"].eq(1).all()
+        assert calls["status"].isin(ANSWERED).all() and calls["attempts"].eq(1).all()
         stored = [None if pd.isna(text) else text for text in calls["raw_text"]]
         assert stored == [expected.text] * PLANNED  # the answer, never the reasoning beside it
     elif expected.class_ == "refusal":
         assert requests == PLANNED == report.counts["refused"]  # never retried
-        assert calls["status"].eq("blocked").all() and calls["refusal"].astype(bool).all()
+        assert calls["status"].eq(Outcome.REFUSED).all() and calls["refusal"].astype(bool).all()
         assert calls["vendor_code"].eq(expected.vendor_code).all()
     elif expected.class_ == "transient":
         wait = expected.retry_after_s
@@ -320,7 +322,7 @@ def test_recorded_answer_through_the_runner_and_the_export(
         assert failed["model"].tolist() == ["alpha"]
         assert failed["error_class"].tolist() == [expected.error_class]
         assert requests == 1 + calls_per_model()  # beta is asked everything
-        assert calls.loc[calls["model"] == "beta", "status"].eq("answered").all()
+        assert calls.loc[calls["model"] == "beta", "status"].isin(ANSWERED).all()
     elif expected.class_ == "bad request":  # each call fails once; ten in a row stop a model
         per_model = MAX_CONSECUTIVE_PERMANENT
         assert requests == 2 * per_model and len(failed) == 2 * per_model
@@ -336,8 +338,7 @@ def test_recorded_answer_through_the_runner_and_the_export(
 def _check_export(out: Path, calls: pd.DataFrame) -> None:
     """The per-call status and prop_na: refusals are non-answers, failed calls are no calls."""
     per_call = pd.read_csv(out / "llm_mfq_calls.csv", keep_default_na=False, dtype=str)
-    status = {"answered": "ok", "blocked": "refused", "failed": "failed"}
-    assert sorted(per_call["status"]) == sorted(calls["status"].map(status))
+    assert sorted(per_call["status"]) == sorted(calls["status"])
     answered = calls.loc[calls["status"] != "failed"]
     means = pd.read_csv(out / "llm_mfq_responses.csv")
     if answered.empty:
@@ -360,7 +361,7 @@ def test_allocation_throttle_pauses_without_using_up_attempts(tmp_path: Path) ->
         report, calls = run_study(study, tmp_path / "db.sqlite")
         assert server.request_count == calls_per_model() + 5
     assert not report.stopped_providers and report.retries == 5
-    assert calls["status"].eq("answered").all()
+    assert calls["status"].isin(ANSWERED).all()
     assert sorted(calls["attempts"])[-1] == 6
 
 
@@ -386,4 +387,4 @@ def test_allocation_throttle_that_never_clears_stops_the_provider(tmp_path: Path
     failed = calls.loc[calls["status"] == "failed"]
     assert set(failed["error_class"]) == {"throttled_too_long"}
     assert set(failed["model"]) == {"alpha"}
-    assert calls.loc[calls["model"] == "beta", "status"].eq("answered").all()
+    assert calls.loc[calls["model"] == "beta", "status"].isin(ANSWERED).all()

@@ -12,6 +12,7 @@ from collect.collector.design import PlannedCall, plan_calls
 from collect.collector.gates import cell_summary, check_gates
 from collect.collector.store import CallRecord, Store
 from collect.collector.study import GateThresholds, load_study
+from collect.core.outcome import Outcome, answer_outcome
 from collect.errors import InputError
 
 from tests.collector.studyfiles import calls_per_model, write_study
@@ -24,13 +25,13 @@ def planned(tmp_path: Path) -> list[PlannedCall]:
     return plan_calls(load_study(write_study(tmp_path, "http://127.0.0.1:9/v1")))
 
 
-def _record(status: str = "answered", text: str | None = "3", rating: int | None = 3,
+def _record(status: Outcome | None = None, text: str | None = "3", rating: int | None = 3,
             attempts: int = 1, message: str | None = None) -> CallRecord:
     return CallRecord(
-        status=status, attempts=attempts,  # type: ignore[arg-type]
+        status=status or answer_outcome(rating, refused=False), attempts=attempts,
         started_at="2026-01-01T00:00:00", finished_at="2026-01-01T00:00:01",
         raw_text=text, rating=rating, valid=rating is not None,
-        error_class="server_error" if status == "failed" else None, error_message=message,
+        error_class="server_error" if status == Outcome.FAILED else None, error_message=message,
     )
 
 
@@ -39,8 +40,8 @@ def test_wal_and_pending(tmp_path: Path, planned: list[PlannedCall]) -> None:
         assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         run = store.start_run("mini", len(planned), len(planned))
         store.record(planned[0], _record(), run)
-        store.record(planned[1], _record("blocked", None, None), run)
-        store.record(planned[2], _record("failed", None, None, 3), run)
+        store.record(planned[1], _record(Outcome.REFUSED, None, None), run)
+        store.record(planned[2], _record(Outcome.FAILED, None, None, 3), run)
         pending = store.pending(planned)
     assert len(pending) == len(planned) - 2
     assert planned[2] in pending and planned[0] not in pending
@@ -51,7 +52,7 @@ def test_finished_rows_are_never_overwritten(tmp_path: Path, planned: list[Plann
         run = store.start_run("mini", 1, 1)
         store.record(planned[0], _record(text="4", rating=4), run)
         store.record(planned[0], _record(text="2", rating=2), run)
-        store.record(planned[0], _record("failed", None, None), run)
+        store.record(planned[0], _record(Outcome.FAILED, None, None), run)
         frame = store.frame("mini")
     assert len(frame) == 1
     assert frame.loc[0, "raw_text"] == "4" and frame.loc[0, "attempts"] == 1
@@ -62,11 +63,11 @@ def test_failed_rows_are_replaced_and_attempts_add_up(
 ) -> None:
     with Store(tmp_path / "db.sqlite") as store:
         first = store.start_run("mini", 1, 1)
-        store.record(planned[0], _record("failed", None, None, 6), first)
+        store.record(planned[0], _record(Outcome.FAILED, None, None, 6), first)
         second = store.start_run("mini", 1, 1)
         store.record(planned[0], _record(attempts=2), second)
         frame = store.frame("mini")
-    assert frame.loc[0, "status"] == "answered"
+    assert frame.loc[0, "status"] == "valid"
     assert frame.loc[0, "attempts"] == 8 and frame.loc[0, "run_id"] == second
 
 
@@ -75,7 +76,8 @@ def test_secrets_are_redacted_before_storage(tmp_path: Path, planned: list[Plann
     with Store(db, secrets=[SECRET]) as store:
         run = store.start_run("mini", 1, 1)
         store.record(planned[0], _record(text=f"3 {SECRET}"), run)
-        store.record(planned[1], _record("failed", None, None, 1, f"HTTP 401 key {SECRET}"), run)
+        store.record(planned[1], _record(Outcome.FAILED, None, None, 1, f"HTTP 401 key {SECRET}"),
+                     run)
     with sqlite3.connect(db) as conn:
         dump = "\n".join(conn.iterdump())
     assert SECRET not in dump and "[redacted]" in dump
@@ -113,7 +115,7 @@ def test_gates(tmp_path: Path, planned: list[PlannedCall]) -> None:
             elif (key.language, key.persona, key.item, key.iteration) == ("English", "none", 1, 0):
                 continue  # never made
             elif (key.language, key.persona, key.item) == ("Chinese", "none", 1):
-                store.record(call, replace(_record("blocked", None, None), refusal=True), run)
+                store.record(call, replace(_record(Outcome.REFUSED, None, None), refusal=True), run)
             elif (key.language, key.persona) == ("Chinese", "USA") and key.iteration == 0:
                 store.record(call, _record(text="agree", rating=None), run)
             else:
@@ -163,3 +165,36 @@ def test_read_only_store_names_a_file_that_is_no_collection(
     with pytest.raises(InputError, match=r"not a (SQLite|collection) database") as error:
         Store(path, read_only=True)
     assert str(path) in str(error.value)
+
+
+def test_a_schema_1_database_gets_outcomes(tmp_path: Path, planned: list[PlannedCall]) -> None:
+    """Databases written before outcomes were stored (answered / blocked / failed) are read with
+    outcomes, and rewritten with them when opened for writing."""
+    db = tmp_path / "db.sqlite"
+    with Store(db) as store:
+        run = store.start_run("mini", 4, 4)
+        for call, record in zip(planned, (_record(), _record(rating=None, text="agree"),
+                                          _record(Outcome.REFUSED, None, None),
+                                          _record(Outcome.FAILED, None, None)), strict=False):
+            store.record(call, record, run)
+        expected = store.frame("mini")["status"].tolist()
+    with sqlite3.connect(db) as conn:  # the same rows as schema 1 stored them
+        schema = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'calls'").fetchone()[0]
+        conn.executescript(
+            "PRAGMA ignore_check_constraints = 1; ALTER TABLE calls RENAME TO new; "
+            "UPDATE new SET status = CASE WHEN status = 'failed' THEN 'failed' "
+            "WHEN status = 'refused' THEN 'blocked' ELSE 'answered' END; "
+            "PRAGMA ignore_check_constraints = 0; "
+            + schema.replace("'valid', 'invalid', 'refused', 'failed'",
+                             "'answered', 'blocked', 'failed'")
+            + "; INSERT INTO calls SELECT * FROM new; DROP TABLE new; "
+            "UPDATE meta SET value = '1' WHERE key = 'schema_version';"
+        )
+    assert sorted(expected) == ["failed", "invalid", "refused", "valid"]
+    with Store(db, read_only=True) as store:
+        assert store.frame("mini")["status"].tolist() == expected
+    with Store(db) as store:
+        assert store.frame("mini")["status"].tolist() == expected
+        assert store.db.execute("SELECT value FROM meta WHERE key = 'schema_version'"
+                                ).fetchone() == ("2",)
+        assert len(store.pending(planned[:4])) == 1  # the failed call

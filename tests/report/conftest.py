@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from collect.paths import PATHS, ROOT
 
+from tests.conftest import fetched_release_folder
 from tests.report.pages import BookPage, read_pages
 
-RELEASE_MIRROR = ROOT.parent / "shared" / "data" / "made_in_china"
 RENDER_SCRIPT = ROOT / "reports" / "render.R"
 
 
@@ -62,12 +62,10 @@ def moralign() -> str:
 
 def build_pipeline(folder: Path) -> PipelineOutputs:
     """Run the pipeline's commands, as `make report` does, with every output under `folder`."""
-    if not RELEASE_MIRROR.is_dir():
-        pytest.fail(f"the release mirror {RELEASE_MIRROR} is missing; tests need ../shared/data")
     outputs = PipelineOutputs(folder / "results", folder / "canonical", folder / "derived",
                               folder / "external")
     env = outputs.environment()
-    run([moralign(), "data", "fetch", "--mirror", str(RELEASE_MIRROR), "--external",
+    run([moralign(), "data", "fetch", "--mirror", str(fetched_release_folder()), "--external",
          str(outputs.external)], env)
     run([moralign(), "data", "import"], env)
     for ids in ("paper", "respondent"):

@@ -1,4 +1,5 @@
-"""A deliberately plain, per-pair reference of the cosines, written from method.md section 3."""
+"""A deliberately plain, per-pair reference of the cosines, written from docs/methods.md
+section 3."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The real release (read from the shared mirror through the importer): sizes and the
-published MFQ-2 RQ1 regression (method.md section 4)."""
+published MFQ-2 RQ1 regression (docs/methods.md section 4.2)."""
 
 from __future__ import annotations
 

@@ -1,1 +1,1 @@
-"""Collect LLM answers to survey items from provider APIs (method.md section 1)."""
+"""Collect LLM answers to survey items from provider APIs (docs/methods.md section 1)."""

@@ -37,6 +37,7 @@ from collect.collector.runlock import DatabaseInUseError, run_lock
 from collect.collector.runner import Runner, RunObserver, RunReport
 from collect.collector.store import Store, in_plan
 from collect.collector.study import Study, load_study
+from collect.core.outcome import Outcome
 from collect.paths import PATHS
 
 EXIT_GATE_FAILED = 1
@@ -50,9 +51,10 @@ app = typer.Typer(
         "providers, models, instruments, conditions, repetitions and the exact prompts. "
         "`run` makes every call not yet stored (reruns skip finished calls and retry failed "
         "ones), `status` shows what is done, `export` writes the release's format and the "
-        "canonical llm_calls table."
+        "canonical llm_calls and models tables."
     ),
     no_args_is_help=True,
+    rich_markup_mode="markdown",  # help paragraphs reflow to the terminal's width
 )
 # Wide enough for one progress line per model when the output is a file or a pipe.
 console = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 140)
@@ -387,9 +389,12 @@ def export(
     out: Annotated[Path, typer.Option("--out", help="Folder for the exported tables.")],
     db: DbOption = None,
 ) -> None:
-    """Write the stored calls: `llm_calls.csv` (the project's canonical table) and, per
-    instrument, `llm_<survey>_responses.csv` (item means) and `llm_<survey>_calls.csv` (one row
-    per call), both in exactly the columns of the original study's public release.
+    """Write the stored calls in the project's canonical tables and in the release's format.
+
+    `llm_calls.csv` and `models.csv` are canonical tables: with the models table beside them,
+    `moralign data import --llm-responses` needs no study file. Per instrument,
+    `llm_<survey>_responses.csv` (item means) and `llm_<survey>_calls.csv` (one row per call)
+    have exactly the columns of the original study's public release.
     """
     study = load_study(study_file)
     path = _db_path(study, db)
@@ -415,7 +420,7 @@ def export(
         console.print(f"[yellow]note: {changed} stored answers were asked with other settings "
                       "than the study file now gives; `collect run --replace-changed` asks them "
                       "again[/yellow]")
-    failed = int(calls["status"].eq("failed").sum())
+    failed = int(calls["status"].eq(Outcome.FAILED).sum())
     if failed:
         console.print(f"[yellow]note: {failed} calls failed (no answer from the provider); they "
                       "are left out of the item means and prop_na, and marked status=failed in "

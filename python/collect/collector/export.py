@@ -1,4 +1,5 @@
-"""Stored calls written out: the release's column format and the project's canonical `llm_calls`.
+"""Stored calls written out: the release's column format and the project's canonical `llm_calls`
+and `models` tables.
 
 Release format (the public data of the original study, one file per instrument):
 - item means, `llm_<survey>_responses.csv`: one row per LLM x language x persona x item.
@@ -9,11 +10,12 @@ Release format (the public data of the original study, one file per instrument):
   `valid_llm` counts the LLM's valid item x condition cells over the file.
 - per call, `llm_<survey>_calls.csv`: the same columns, one row per stored call, `llm_response` and
   `valid_response` being that call's rating and validity.
-Unlike the release, no LLM is dropped here: exclusion belongs to each analysis (method.md,
-section 1).
+Unlike the release, no LLM is dropped here: exclusion belongs to each analysis (docs/methods.md
+section 1.7).
 Calls that failed after all attempts (no answer from the provider) are not answers: they are left
 out of the item means, `prop_na`, `valid_item` and `valid_llm`. The per-call tables keep them, with
-a `status` column (ok, refused, failed) that tells them apart from unparseable answers.
+a `status` column (the call's outcome: valid, invalid, refused or failed) that tells them apart
+from unparseable answers.
 Values are written as R writes them: TRUE/FALSE, NA, 4 rather than 4.0.
 """
 
@@ -28,7 +30,9 @@ import numpy as np
 import pandas as pd
 
 from collect.collector.study import Study
-from collect.data.schema import LLM_CALLS, write_table
+from collect.core.outcome import Outcome
+from collect.data.canonical import study_models
+from collect.data.schema import LLM_CALLS, MODELS, write_table
 
 RELEASE_COLUMNS = (
     "survey", "LLM", "language", "persona", "item", "iteration", "response", "model_fullname",
@@ -63,7 +67,7 @@ def release_calls(study: Study, calls: pd.DataFrame, instrument: str) -> pd.Data
             "temperature": rows["temperature"],
             "llm_response": rows["rating"].astype("float64"),
             "valid_response": rows["valid"].astype(bool),
-            "status": call_status(rows),
+            "status": rows["status"],
         }
     )
     cell_valid = out.groupby(CELL)["valid_response"].transform("any")
@@ -71,18 +75,10 @@ def release_calls(study: Study, calls: pd.DataFrame, instrument: str) -> pd.Data
     return _in_study_order(study, out)
 
 
-def call_status(calls: pd.DataFrame) -> pd.Series:
-    """ok, refused (moderation block or refusal text) or failed (no answer after all attempts)."""
-    status = pd.Series("ok", index=calls.index, dtype="string")
-    status[calls["refusal"].astype(bool)] = "refused"
-    status[calls["status"].eq("failed")] = "failed"
-    return status
-
-
 def release_item_means(study: Study, calls: pd.DataFrame, instrument: str) -> pd.DataFrame:
     """One row per LLM x language x persona x item of `instrument`: the release's item means."""
     per_call = release_calls(study, calls, instrument)
-    per_call = per_call.loc[per_call["status"] != "failed"]
+    per_call = per_call.loc[per_call["status"] != Outcome.FAILED]
     if per_call.empty:
         return pd.DataFrame(columns=list(RELEASE_COLUMNS))
     ordered = per_call.sort_values([*CELL, "iteration"], kind="stable")
@@ -104,7 +100,7 @@ def release_item_means(study: Study, calls: pd.DataFrame, instrument: str) -> pd
 def _with_condition_counts(frame: pd.DataFrame, cell_valid: pd.Series) -> pd.DataFrame:
     """Adds prop_na, valid_item and valid_llm, computed over cells and conditions."""
     frame = frame.copy()
-    answered = frame["status"] != "failed"
+    answered = frame["status"] != Outcome.FAILED
     # Failed calls are NaN here, so the mean runs over the condition's answered calls only.
     frame["prop_na"] = (~frame["valid_response"]).astype("float64").where(answered).groupby(
         [frame[c] for c in CONDITION]
@@ -154,7 +150,7 @@ def canonical_calls(calls: pd.DataFrame) -> pd.DataFrame:
             "raw_text": calls["raw_text"],
             "rating": calls["rating"].astype("float64"),
             "valid": calls["valid"].astype(bool),
-            "status": call_status(calls),
+            "status": calls["status"],
         }
     )
 
@@ -185,8 +181,14 @@ def write_release_csv(frame: pd.DataFrame, path: Path) -> Path:
 
 
 def export_study(study: Study, calls: pd.DataFrame, out: Path) -> list[Path]:
-    """Writes the canonical table and, per instrument, the release's two tables."""
-    written = [write_table(canonical_calls(calls), LLM_CALLS, out)]
+    """Writes the canonical `llm_calls` and `models` tables and, per instrument, the release's
+    two tables. With the models table beside them, `moralign data import --llm-responses` needs
+    no study file."""
+    models = study_models(study)
+    written = [
+        write_table(canonical_calls(calls), LLM_CALLS, out),
+        write_table(models[models["model"].isin(calls["model"])], MODELS, out),
+    ]
     for name, spec in study.instruments.items():
         if not (calls["instrument"] == name).any():
             continue

@@ -15,6 +15,7 @@ import pandas as pd
 from collect.collector.design import PlannedCall
 from collect.collector.store import in_plan
 from collect.collector.study import GateThresholds
+from collect.core.outcome import Outcome
 
 CELL = ["model", "instrument", "language", "persona"]
 MIN_ANSWERS_FOR_DEGENERACY = 5
@@ -57,12 +58,9 @@ def cell_summary(planned: list[PlannedCall], calls: pd.DataFrame) -> pd.DataFram
         )
     else:
         flags = calls.assign(
-            finished=calls["status"].isin(["answered", "blocked"]),
-            valid=calls["valid"].astype(bool),
-            refused=calls["refusal"].astype(bool) & calls["status"].ne("failed"),
-            failed=calls["status"].eq("failed"),
+            finished=calls["status"].ne(Outcome.FAILED),
+            **{outcome.value: calls["status"].eq(outcome) for outcome in Outcome},
         )
-        flags["invalid"] = flags["finished"] & ~flags["valid"] & ~flags["refused"]
         valid_rows = flags.loc[flags["valid"]]
         grouped = flags.groupby(CELL)
         stats = pd.DataFrame(

@@ -25,7 +25,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from collect.collector.design import PlannedCall
-from collect.collector.parse import parse_answer
 from collect.collector.providers.base import (
     ChatResult,
     ErrorClass,
@@ -39,6 +38,8 @@ from collect.collector.providers.base import (
 from collect.collector.ratelimit import make_limiter
 from collect.collector.store import CallRecord, ChangedCall, Store, utc_now
 from collect.collector.study import RetryPolicy, Study
+from collect.core.outcome import Outcome, answer_outcome
+from collect.core.parse import parse_answer
 from collect.errors import MoralignError
 
 # After this many permanent errors in a row a model is stopped whatever their class, so a
@@ -425,7 +426,7 @@ class Runner:
         else:
             rating, reason = parsed.rating, parsed.reason
         return CallRecord(
-            status="blocked" if blocked else "answered",
+            status=answer_outcome(rating, blocked or parsed.refusal),
             attempts=attempts,
             started_at=started_at,
             finished_at=utc_now(),
@@ -446,7 +447,7 @@ class Runner:
 
 def _failed(err: ProviderError, attempts: int, started_at: str) -> CallRecord:
     return CallRecord(
-        status="failed",
+        status=Outcome.FAILED,
         attempts=attempts,
         started_at=started_at,
         finished_at=utc_now(),

@@ -1,8 +1,9 @@
 """The collection database: SQLite in WAL mode, one row per call key, committed call by call.
 
-A key is (study, model, instrument, language, persona, item, iteration). A finished row (the
-provider answered, or blocked the request) is never overwritten, so a rerun skips it; a failed row
-(errors after the last attempt) is replaced when a later run gets through. Each result is
+A key is (study, model, instrument, language, persona, item, iteration). Each row's `status` is
+its outcome (collect.core.outcome). A finished row (valid, invalid or refused: the provider
+answered, or blocked the request) is never overwritten, so a rerun skips it; a failed row (errors
+after the last attempt) is replaced when a later run gets through. Each result is
 committed on its own (one autocommitted statement), so killing the process loses at most the
 calls in flight. Text from providers is redacted of the API keys before it is stored.
 """
@@ -16,17 +17,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from operator import attrgetter
 from pathlib import Path
-from typing import Literal
 
 import pandas as pd
 
 from collect.collector.design import CallKey, PlannedCall
 from collect.collector.providers.failures import redact
+from collect.core.outcome import Outcome
 from collect.errors import InputError
 
-Status = Literal["answered", "blocked", "failed"]
-FINISHED: tuple[Status, ...] = ("answered", "blocked")
-SCHEMA_VERSION = "1"
+# Schema 1 stored answered / blocked / failed; schema 2 stores the call's outcome.
+SCHEMA_VERSION = "2"
+_OUTCOME_OF_V1 = ("CASE WHEN status = 'failed' THEN 'failed' "
+                  "WHEN status = 'blocked' OR refusal THEN 'refused' "
+                  "WHEN valid THEN 'valid' ELSE 'invalid' END")
 
 KEY_COLUMNS = ("study", "model", "instrument", "language", "persona", "item", "iteration")
 
@@ -46,6 +49,8 @@ CREATE TABLE IF NOT EXISTS runs (
     pending INTEGER NOT NULL,
     outcome TEXT
 );
+"""
+_CALLS_TABLE = """
 CREATE TABLE IF NOT EXISTS calls (
     study TEXT NOT NULL,
     model TEXT NOT NULL,
@@ -54,7 +59,7 @@ CREATE TABLE IF NOT EXISTS calls (
     persona TEXT NOT NULL,
     item INTEGER NOT NULL,
     iteration INTEGER NOT NULL,
-    status TEXT NOT NULL CHECK (status IN ('answered', 'blocked', 'failed')),
+    status TEXT NOT NULL CHECK (status IN ('valid', 'invalid', 'refused', 'failed')),
     provider TEXT NOT NULL,
     api_model TEXT NOT NULL,
     temperature REAL,
@@ -94,7 +99,7 @@ def prompt_sha(system: str, user: str) -> str:
 class CallRecord:
     """What is stored for one call; the key and request come from the planned call."""
 
-    status: Status
+    status: Outcome
     attempts: int
     started_at: str
     finished_at: str
@@ -178,11 +183,35 @@ class Store:
         self.db.execute("PRAGMA journal_mode = WAL")
         self.db.execute("PRAGMA synchronous = NORMAL")
         self.db.execute("PRAGMA foreign_keys = ON")
-        self.db.executescript(_SCHEMA)
+        self.db.executescript(_SCHEMA + _CALLS_TABLE)
         self.db.execute(
             "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
             (SCHEMA_VERSION,),
         )
+        if self._schema_version() == "1":
+            self._migrate_from_v1()
+
+    def _schema_version(self) -> str:
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return row[0] if row else SCHEMA_VERSION
+
+    def _migrate_from_v1(self) -> None:
+        """Rewrites the calls table with outcomes in `status`, in one transaction."""
+        columns = [row[1] for row in self.db.execute("PRAGMA table_info(calls)")]
+        selected = [_OUTCOME_OF_V1 if c == "status" else c for c in columns]
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute("ALTER TABLE calls RENAME TO calls_v1")
+            self.db.execute(_CALLS_TABLE)
+            self.db.execute(f"INSERT INTO calls ({', '.join(columns)}) "
+                            f"SELECT {', '.join(selected)} FROM calls_v1")
+            self.db.execute("DROP TABLE calls_v1")
+            self.db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'",
+                            (SCHEMA_VERSION,))
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
 
     def _check_collection_database(self) -> None:
         try:
@@ -221,8 +250,8 @@ class Store:
 
     def finished_keys(self, study: str) -> set[CallKey]:
         rows = self.db.execute(
-            f"SELECT {', '.join(KEY_COLUMNS)} FROM calls WHERE study = ? AND status IN (?, ?)",
-            (study, *FINISHED),
+            f"SELECT {', '.join(KEY_COLUMNS)} FROM calls WHERE study = ? AND status != 'failed'",
+            (study,),
         )
         return {CallKey(*row) for row in rows}
 
@@ -234,8 +263,8 @@ class Store:
             CallKey(*row[: len(KEY_COLUMNS)]): row[len(KEY_COLUMNS):]
             for row in self.db.execute(
                 f"SELECT {', '.join(KEY_COLUMNS)}, {', '.join(SETTING_COLUMNS)} FROM calls "
-                "WHERE study = ? AND status IN (?, ?)",
-                (planned[0].key.study, *FINISHED),
+                "WHERE study = ? AND status != 'failed'",
+                (planned[0].key.study,),
             )
         }
         out: list[ChangedCall] = []
@@ -295,11 +324,14 @@ class Store:
         )
 
     def frame(self, study: str) -> pd.DataFrame:
-        """Every stored call of `study`, with its prompts, in key order."""
-        return pd.read_sql_query(
-            "SELECT calls.*, prompts.system, prompts.user FROM calls "
+        """Every stored call of `study`, with its prompts, in key order. The rows of a schema-1
+        database opened read-only get their outcome computed here."""
+        outcome = _OUTCOME_OF_V1 if self._schema_version() == "1" else "calls.status"
+        frame = pd.read_sql_query(
+            f"SELECT calls.*, {outcome} AS outcome, prompts.system, prompts.user FROM calls "
             "JOIN prompts ON prompts.sha = calls.prompt_sha WHERE study = ? "
             f"ORDER BY {', '.join(KEY_COLUMNS)}",
             self.db,
             params=(study,),
         )
+        return frame.assign(status=frame.pop("outcome"))

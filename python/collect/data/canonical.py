@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from collect.collector.study import Study, load_study
+from collect.core.study import StudyDesign, load_design
 from collect.data import release, schema, wvs7
 from collect.data.csvfile import read_records, refuse_duplicates
 from collect.data.sources import dataset_dir, load_sources, sha256_of
 from collect.errors import InputError, MissingDataError
 from collect.paths import PATHS
-from collect.vocab import RESPONDENT_ID_MODES, RespondentIds
+from collect.vocab import RespondentIds
 
 REPORT_FILE = "import_report.json"
 MAKERS = PATHS.root / "data" / "model_makers.csv"
@@ -38,8 +38,9 @@ def build_canonical(
     """Import every source into canonical tables under `out`; WVS humans only if present.
 
     By default the LLM answers are the release's. `llm_files` replaces them with files in the
-    release's format (what `moralign collect export` writes); their models are described by
-    `study_file` when they are not the release's.
+    release's format (what `moralign collect export` writes). Their models are those of
+    `study_file` when one is given; otherwise those of the models table `collect export` writes
+    beside them; otherwise the release's.
     """
     external = external or PATHS.external
     out = out or PATHS.canonical
@@ -51,9 +52,12 @@ def build_canonical(
     models = release.read_models(folder)
     study_name = release.STUDY
     if study_file is not None:
-        study = load_study(study_file)
+        study = load_design(study_file)
         study_name = study.name
         models = pd.concat([models[models["kind"] == "human_mean"], study_models(study)])
+    elif llm_files and (exported := exported_models(llm_files)) is not None:
+        study_name, llms = exported
+        models = pd.concat([models[models["kind"] == "human_mean"], llms])
     models = with_makers(models, MAKERS)
     tables = {
         "items": release.read_items(folder),
@@ -89,7 +93,41 @@ def with_makers(models: pd.DataFrame, path: Path) -> pd.DataFrame:
     return models.assign(maker=models["model"].map(known).astype("string"))
 
 
-def study_models(study: Study) -> pd.DataFrame:
+def exported_models(llm_files: list[Path]) -> tuple[str, pd.DataFrame] | None:
+    """(study name, LLM rows of the models table) that `collect export` wrote beside the files,
+    or None when none of their folders holds a models table."""
+    folders = sorted({path.parent for path in llm_files})
+    found = [folder for folder in folders if (folder / schema.MODELS.filename).is_file()]
+    if not found:
+        return None
+    if len(found) != len(folders):
+        lacking = sorted(set(folders) - set(found))
+        raise MissingDataError(
+            f"{lacking[0] / schema.MODELS.filename} does not exist, but {found[0]} has one: "
+            "export every folder with `moralign collect export`, or name the models with --study"
+        )
+    tables = [schema.read_table(schema.MODELS, folder) for folder in found]
+    studies = {name for folder in found for name in _exported_study_names(folder)}
+    if len(studies) != 1:
+        raise InputError(f"the exported folders {found} hold the calls of studies "
+                         f"{sorted(studies)}; import one study at a time")
+    llms = pd.concat(tables, ignore_index=True)
+    twice = sorted(set(llms.loc[llms["model"].duplicated(), "model"]))
+    if twice:
+        raise InputError(f"models {twice} appear in more than one of the models tables of "
+                         f"{found}; export each model once")
+    return studies.pop(), llms[llms["kind"] == "llm"]
+
+
+def _exported_study_names(folder: Path) -> set[str]:
+    calls = folder / schema.LLM_CALLS.filename
+    if not calls.is_file():
+        raise MissingDataError(f"{calls} does not exist: `moralign collect export` writes it "
+                               f"beside {schema.MODELS.filename}")
+    return set(pd.read_csv(calls, usecols=["study"], dtype="string")["study"].dropna())
+
+
+def study_models(study: StudyDesign) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "model": [m.id for m in study.models],
@@ -106,13 +144,14 @@ def load(name: str, folder: Path | None = None) -> pd.DataFrame:
 
 
 def with_respondent_ids(humans: pd.DataFrame, mode: RespondentIds) -> pd.DataFrame:
-    """Human responses keyed by the chosen respondent id (method.md section 2).
+    """Human responses keyed by the chosen respondent id (docs/methods.md section 2.2).
 
     `paper` uses the labels the release published (each MFQ-2 label mixes 36 people; the
     published numbers depend on it); `respondent` uses the true, row-order respondents.
     """
-    if mode not in RESPONDENT_ID_MODES:
-        raise InputError(f"respondent ids must be one of {RESPONDENT_ID_MODES}, not {mode!r}")
-    if mode == "paper":
+    if mode not in tuple(RespondentIds):
+        raise InputError(f"respondent ids must be one of {[m.value for m in RespondentIds]}, "
+                         f"not {mode!r}")
+    if mode == RespondentIds.PAPER:
         return humans.drop(columns="respondent").rename(columns={"paper_id": "respondent"})
     return humans.drop(columns="paper_id")

@@ -12,7 +12,8 @@ from collect.data.sources import MIRROR_ENV, fetch_all, load_sources
 from collect.paths import PATHS
 
 app = typer.Typer(
-    help="Fetch the pinned data sources and build the canonical tables.", no_args_is_help=True
+    help="Fetch the pinned data sources and build the canonical tables.", no_args_is_help=True,
+    rich_markup_mode="markdown",  # help paragraphs reflow to the terminal's width
 )
 
 
@@ -22,7 +23,7 @@ def fetch(
         Path | None,
         typer.Option(
             help=f"Copy from this folder instead of downloading (also ${MIRROR_ENV}). "
-            "It may be laid out like data/external/<dataset>/ or like the upstream "
+            "It may be laid out like `data/external/<dataset>/` or like the upstream "
             "repository."
         ),
     ] = None,
@@ -56,7 +57,10 @@ def import_(
     ] = None,
     study: Annotated[
         Path | None,
-        typer.Option(help="Study file describing the models of --llm-responses."),
+        typer.Option(
+            help="Study file naming the models of --llm-responses. Optional: by default they "
+            "come from the models table `moralign collect export` writes beside its files."
+        ),
     ] = None,
 ) -> None:
     """Build the canonical tables (data/canonical/*.csv) from the fetched sources."""

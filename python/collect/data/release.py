@@ -1,4 +1,4 @@
-"""Importer for the public release of the Made in China study (method.md sections 1-2).
+"""Importer for the public release of the Made in China study (docs/methods.md sections 1-2).
 
 Reads the fetched files under data/external/made_in_china/ and returns canonical tables.
 """
@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from collect.collector.parse import parse_answer
+from collect.core.outcome import answer_outcome
+from collect.core.parse import parse_answer
 from collect.data import schema
 from collect.data.csvfile import (
     LINE,
@@ -118,7 +119,7 @@ def read_models(folder: Path) -> pd.DataFrame:
 
 
 def read_human_mfq(folder: Path) -> pd.DataFrame:
-    """The MFQ-2 human file, with both respondent ids (method.md section 2).
+    """The MFQ-2 human file, with both respondent ids (docs/methods.md section 2.2).
 
     Within each group the file is respondent-major: row r (0-based) holds item r mod 36 + 1 of
     respondent r div 36 + 1, while the released Participant label is r mod N + 1. `paper_id`
@@ -253,7 +254,7 @@ def _parsed_examples(rows: pd.DataFrame, study: str) -> pd.DataFrame:
         raw_text=rows["response"],
         rating=[answer.rating for answer in parsed],
         valid=[answer.valid for answer in parsed],
-        status=["refused" if answer.refusal else "ok" for answer in parsed],
+        status=[answer_outcome(answer.rating, answer.refusal) for answer in parsed],
     )
 
 

@@ -99,7 +99,7 @@ LLM_CALLS = TableSpec(
         "raw_text": "string",
         "rating": "float64",
         "valid": "bool",
-        "status": "string",  # ok, refused or failed (no answer from the provider)
+        "status": "string",  # collect.core.outcome: valid, invalid, refused, failed
     },
     ("study", "instrument", "model", "language", "persona", "item", "iteration"),
 )

@@ -1,4 +1,4 @@
-"""Importer for the official WVS wave 7 cross-national CSV (method.md section 2).
+"""Importer for the official WVS wave 7 cross-national CSV (docs/methods.md section 2.3).
 
 Keeps China and the USA, drops respondents who are not nationals (Q254 == 5), turns the
 negative missing-value codes of Q177-Q195 into missing, then drops respondents with any

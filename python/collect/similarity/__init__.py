@@ -1,1 +1,1 @@
-"""z-scoring, exclusion and cosine similarity tables (method.md section 3)."""
+"""z-scoring, exclusion and cosine similarity tables (docs/methods.md section 3)."""

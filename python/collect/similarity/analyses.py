@@ -20,7 +20,7 @@ CONCATENATED_LABELS = (BOTH_PERSONAS, ALL_PERSONAS)
 class WvsNoPersona(StrEnum):
     """Which LLM ratings the WVS-7 analyses without persona (rq1, rq3) read."""
 
-    # method.md section 3: the persona-none vector of each (LLM, language), z-scored alone.
+    # docs/methods.md section 3.3: the persona-none vector of each (LLM, language), z-scored alone.
     NONE_ONLY = "none-only"
     # What the released analysis scripts compute: they read the no-persona file without
     # selecting persona, so the none, China and USA vectors of (LLM, language) are z-scored
@@ -60,7 +60,7 @@ WITH_PERSONA: tuple[Persona, ...] = ("China", "USA")
 
 def analyses_for(instrument: Instrument,
                  wvs_no_persona: WvsNoPersona = WvsNoPersona.NONE_ONLY) -> tuple[Analysis, ...]:
-    """rq1, rq2, rq3, rq3_persona as the published study ran them (method.md sections 3-4)."""
+    """rq1, rq2, rq3, rq3_persona as the published study ran them (docs/methods.md sections 3-4)."""
     mfq = instrument.name == MFQ2.name
     pooled = LlmScaling.POOLED_OVER_PERSONAS
     per_condition = LlmScaling.PER_CONDITION

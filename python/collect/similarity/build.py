@@ -1,4 +1,4 @@
-"""Build the cosine table of one analysis from validated inputs (method.md section 3)."""
+"""Build the cosine table of one analysis from validated inputs (docs/methods.md section 3)."""
 
 from __future__ import annotations
 

@@ -11,12 +11,7 @@ import typer
 from collect.paths import PATHS
 from collect.similarity.analyses import WvsNoPersona
 from collect.similarity.run import run_similarity
-from collect.vocab import INSTRUMENTS
-
-
-class IdsOption(StrEnum):
-    paper = "paper"
-    respondent = "respondent"
+from collect.vocab import INSTRUMENTS, RespondentIds
 
 
 class InstrumentOption(StrEnum):
@@ -26,11 +21,11 @@ class InstrumentOption(StrEnum):
 
 
 def similarity(
-    respondent_ids: Annotated[IdsOption, typer.Option(
+    respondent_ids: Annotated[RespondentIds, typer.Option(
         "--respondent-ids",
         help="paper: the release's Participant labels (reproduces the published numbers); "
-             "respondent: true row-order respondents (method.md section 2).",
-    )] = IdsOption.paper,
+             "respondent: true row-order respondents (docs/methods.md section 2.2).",
+    )] = RespondentIds.PAPER,
     instrument: Annotated[InstrumentOption, typer.Option(
         help="Which instrument's tables to build. WVS-7 is skipped, with a message, when its "
              "human data has not been imported.",
@@ -39,14 +34,15 @@ def similarity(
         help="Folder of the canonical tables (default: data/canonical).",
     )] = None,
     wvs_no_persona: Annotated[WvsNoPersona, typer.Option(
-        help="WVS-7 rq1/rq3 LLM vectors. none-only (method.md): the persona-none ratings, "
-             "z-scored per (LLM, language). all-personas (what the released scripts compute): "
-             "none, China and USA ratings z-scored together per (LLM, language); rq1 compares "
-             "the none vector, rq3 the three concatenated (persona label \"all\").",
+        help="WVS-7 rq1/rq3 LLM vectors (docs/methods.md section 3.3). none-only: the "
+             "persona-none ratings, z-scored per (LLM, language). all-personas (what the "
+             "released scripts compute): none, China and USA ratings z-scored together per "
+             "(LLM, language); rq1 compares the none vector, rq3 the three concatenated "
+             "(persona label \"all\").",
     )] = WvsNoPersona.NONE_ONLY,
     out: Annotated[Path | None, typer.Option(
-        help="Folder of the derived tables (default: data/derived); tables go to "
-             "OUT/<ids>/<instrument>/<analysis>.rds with OUT/<ids>/manifest.json.",
+        help="Folder of the derived tables (default: data/derived). Tables go to "
+             "OUT/IDS/INSTRUMENT/, one .rds per analysis, listed in OUT/IDS/manifest.json.",
     )] = None,
 ) -> None:
     """Build the cosine-similarity tables (rq1, rq2, rq3, rq3_persona) that R reads.
@@ -61,7 +57,7 @@ def similarity(
     run_similarity(
         canonical or PATHS.canonical,
         out or PATHS.derived,
-        respondent_ids.value,  # type: ignore[arg-type]
+        respondent_ids,
         names,
         PATHS.wvs7_file,
         say=typer.echo,

@@ -1,8 +1,8 @@
 """Which LLMs and respondents an analysis keeps, and why the others are dropped.
 
 An LLM is dropped from an analysis if, in any condition the analysis uses, some item has no valid
-answer (method.md section 1). Two further rules keep cosines defined: an LLM whose ratings in a
-z-scoring group do not vary, and an LLM or respondent left with a zero vector once a block of
+answer (docs/methods.md section 1.7). Two further rules keep cosines defined: an LLM whose ratings
+in a z-scoring group do not vary, and an LLM or respondent left with a zero vector once a block of
 items is removed (leave-one-out), is dropped from that analysis.
 """
 

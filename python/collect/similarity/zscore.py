@@ -1,4 +1,4 @@
-"""z-scoring of rating vectors (method.md section 3), with the groupings the study uses."""
+"""z-scoring of rating vectors (docs/methods.md section 3.2), with the groupings the study uses."""
 
 from __future__ import annotations
 

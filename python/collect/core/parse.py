@@ -1,4 +1,4 @@
-"""Reading a rating out of an LLM's raw answer (method.md section 1, "Parsing").
+"""Reading a rating out of an LLM's raw answer (docs/methods.md section 1.6).
 
 The rule: the answer is the first integer in the text, if it lies in the scale; anything else is
 missing. Integers are read whole ("10" is ten, never "1"), full-width digits count as digits, a
