@@ -22,9 +22,10 @@ def release_mirror() -> Path:
 
 @pytest.fixture(scope="session")
 def fetched_release(release_mirror: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """data/external as `moralign data fetch --mirror` leaves it, in a temporary folder."""
+    """data/external as `moralign data fetch --mirror` leaves it, in a temporary folder: every
+    dataset of data/sources.toml, from the shared data folder (each dataset in its mirror_dir)."""
     external = tmp_path_factory.mktemp("external")
-    fetch_all(mirror=release_mirror, external=external)
+    fetch_all(mirror=SHARED_DATA, external=external)
     return external
 
 

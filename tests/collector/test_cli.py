@@ -75,10 +75,10 @@ def _imports_into_canonical_tables(
     from collect.data.canonical import build_canonical, load
     from collect.data.sources import fetch_all
 
-    from tests.conftest import RELEASE_MIRROR
+    from tests.conftest import SHARED_DATA
 
     external = tmp_path / "external"
-    fetch_all(mirror=RELEASE_MIRROR, external=external)
+    fetch_all(mirror=SHARED_DATA, external=external)
     folder = tmp_path / "canonical"
     build_canonical(external=external, out=folder, wvs7_file=tmp_path / "absent.csv",
                     llm_files=[export], study_file=study)
