@@ -50,7 +50,8 @@ metric_sensitivity <- function(metric_llm, measures) {
     )
   })
   dplyr::bind_rows(rows) |>
-    dplyr::left_join(dplyr::select(measures, "metric", "label", "kind", "scale"), by = "metric") |>
+    dplyr::left_join(dplyr::select(measures, "metric", "label", "kind", "scale", "description"),
+                     by = "metric") |>
     dplyr::arrange(match(.data$metric, measures$metric))
 }
 
@@ -168,12 +169,10 @@ plot_country_heatmap <- function(placement, instrument, names = character()) {
     ggplot2::labs(title = sprintf(
       "%s: similarity of each LLM to each country (cosine of z-scores, no persona)",
       instrument_labels[[instrument]]),
-      subtitle = "Rows and columns ordered by hierarchical clustering; China and the USA in bold, outlined",
+      subtitle = "Rows and columns ordered by hierarchical clustering; China and the USA outlined",
       x = NULL, y = NULL, fill = "Cosine") +
     theme_moralign() +
-    ggplot2::theme(axis.text.x = ggplot2::element_text(
-      angle = 60, hjust = 1,
-      face = ifelse(levels(data$country) %in% c("China", "USA"), "bold", "plain"))) +
+    ggplot2::theme(axis.text.x = ggplot2::element_text(angle = 60, hjust = 1)) +
     ggplot2::geom_tile(data = data[study, ], colour = "white", linewidth = 0.4)
 }
 
