@@ -7,13 +7,16 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyreadr
 import pytest
+from collect.cli import app
 from collect.data.reference import CountryMeans
 from collect.similarity.countries import country_placement, foundation_means
 from collect.similarity.inputs import LlmRatings, read_canonical
 from collect.similarity.measure_tables import measure_tables
-from collect.similarity.run import build_instrument
+from collect.similarity.run import build_instrument, run_similarity
 from collect.vocab import LANGUAGES, MFQ2, PERSONAS, WVS7
+from typer.testing import CliRunner
 
 from tests.similarity import reference as ref
 
@@ -114,3 +117,44 @@ def test_foundation_means_average_six_items() -> None:
     items = np.arange(1, 37, dtype=float)[None, :]
     np.testing.assert_allclose(foundation_means(items, MFQ2.items)[0],
                                [16, 17, 18, 19, 20, 21])
+
+
+def test_run_similarity_writes_the_measure_tables_for_both_instruments(
+        synthetic_canonical_with_wvs: Path, fetched_release: Path, tmp_path: Path) -> None:
+    out = tmp_path / "derived"
+    entries = run_similarity(synthetic_canonical_with_wvs, out, "respondent", ["mfq2", "wvs7"],
+                             tmp_path / "absent.csv", say=lambda _: None,
+                             metrics=("neg_mean_abs_diff",), external=fetched_release)
+    for instrument in ("mfq2", "wvs7"):
+        written = entries[instrument]["measure_tables"]
+        assert {"metric_llm", "coherence", "contributions", "placement",
+                "rq1_neg_mean_abs_diff"} <= set(written)
+        read = {name: pyreadr.read_r(out / "respondent" / instrument / f"{name}.rds")[None]
+                for name in ("metric_llm", "contributions", "rq1_neg_mean_abs_diff")}
+        contributions = read["contributions"]
+        cos = read["metric_llm"].query("metric == 'cosine_z'")
+        gaps = cos.pivot(index="llm", columns="nationality", values="similarity")
+        sums = contributions.groupby("llm", observed=True)["contribution_to_gap"].sum()
+        assert np.abs(sums - (gaps["China"] - gaps["USA"]).loc[sums.index]).max() < 1e-12
+        units = contributions["unit"].astype(str).unique()
+        assert len(units) == (6 if instrument == "mfq2" else 19)
+        mad = read["rq1_neg_mean_abs_diff"]
+        summary = read["metric_llm"].query("metric == 'neg_mean_abs_diff'")
+        means = mad.groupby(["llm", "nationality"], observed=True)["cosine"].mean()
+        merged = summary.set_index(["llm", "nationality"])["similarity"]
+        assert np.abs(means - merged.loc[means.index]).max() < 1e-12
+        assert (mad["cosine"] <= 0).all()
+
+
+def test_cli_metric_option_writes_per_measure_tables_and_refuses_unknown_ones(
+        synthetic_canonical: Path, tmp_path: Path) -> None:
+    out = tmp_path / "derived"
+    base = ["similarity", "--instrument", "mfq2", "--canonical", str(synthetic_canonical),
+            "--out", str(out)]
+    done = CliRunner().invoke(app, [*base, "--metric", "spearman", "--metric", "neg_euclidean"])
+    assert done.exit_code == 0, done.output
+    written = {p.stem for p in (out / "paper" / "mfq2").glob("rq1_*.rds")}
+    assert written == {"rq1_spearman", "rq1_neg_euclidean"}
+    bad = CliRunner().invoke(app, [*base, "--metric", "cosine"])
+    assert bad.exit_code != 0
+    assert "--metric takes a pair measure" in bad.output
