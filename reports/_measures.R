@@ -192,19 +192,22 @@ foundation_profile_display <- function(profiles) {
 purity_text <- function(invariance, profiles) {
   purity <- invariance[invariance$foundation == "Purity", ]
   others <- invariance[invariance$foundation != "Purity", ]
-  spread <- function(f) {
-    values <- profiles$mean[profiles$unit == f]
-    max(values) - min(values)
-  }
+  ranges <- sort(tapply(profiles$mean, profiles$unit, function(m) max(m) - min(m)),
+                 decreasing = TRUE)
+  place <- match("Purity", names(ranges))
   sprintf(paste(
     "Atari et al. (2023, Table 6) found %s%% of the Purity intercepts non-invariant across",
     "countries, against %s%% to %s%% for the other foundations: Purity means are the least",
-    "comparable across countries. Purity also spreads most among the countries here",
-    "(range %s scale points, against %s for Care), so any placement that uses raw foundation",
-    "levels leans on the least comparable foundation."),
-    fmt_num(purity$pct_noninvariant_intercepts, 1), fmt_num(min(others$pct_noninvariant_intercepts), 1),
-    fmt_num(max(others$pct_noninvariant_intercepts), 1), fmt_num(spread("Purity"), 2),
-    fmt_num(spread("Care"), 2))
+    "comparable across countries. Among the %d countries here Purity's means span %s scale",
+    "points, the %s range of the six foundations (Care: %s): differences between countries",
+    "in Purity, which weigh on every placement below, are partly differences in how the items",
+    "work across countries rather than in the foundation itself."),
+    fmt_num(purity$pct_noninvariant_intercepts, 1),
+    fmt_num(min(others$pct_noninvariant_intercepts), 1),
+    fmt_num(max(others$pct_noninvariant_intercepts), 1), length(unique(profiles$country)),
+    fmt_num(ranges[["Purity"]], 2),
+    c("largest", "second largest", "third largest", "fourth largest", "fifth largest",
+      "smallest")[place], fmt_num(ranges[["Care"]], 2))
 }
 
 consistency_display <- function(consistency, names) {
@@ -221,4 +224,28 @@ consistency_display <- function(consistency, names) {
     out$`Gap without items 16, 28, 34` <- fmt_num(consistency$gap_without_reworded)
   }
   out[order(consistency$pearson), ]
+}
+
+# Per LLM (no persona, cosine of z-scores): the five nearest countries and the ranks of China and
+# the USA, in each prompt language.
+per_llm_placement <- function(placement, names, metric = "cosine_z") {
+  rows <- placement[placement$metric == metric & placement$persona == "none", ]
+  rows <- rows[order(rows$llm, rows$language, rows$rank), ]
+  cell <- function(llm, language) {
+    mine <- rows[rows$llm == llm & rows$language == language, ]
+    if (nrow(mine) == 0) return(c("", ""))
+    c(paste(utils::head(mine$country, 5), collapse = ", "),
+      sprintf("%d / %d", mine$rank[mine$country == "China"], mine$rank[mine$country == "USA"]))
+  }
+  llms <- unique(rows[, c("llm", "llm_origin")])
+  llms <- llms[order(llms$llm_origin, llms$llm), ]
+  english <- vapply(llms$llm, cell, character(2), language = "English")
+  chinese <- vapply(llms$llm, cell, character(2), language = "Chinese")
+  data.frame(
+    LLM = ifelse(llms$llm %in% names(names), unname(names[llms$llm]), llms$llm),
+    Origin = llms$llm_origin,
+    `Nearest five, English` = english[1, ], `China / USA rank, English` = english[2, ],
+    `Nearest five, Chinese` = chinese[1, ], `China / USA rank, Chinese` = chinese[2, ],
+    check.names = FALSE
+  )
 }

@@ -115,11 +115,12 @@ def run_similarity(canonical: Path, out: Path, ids: RespondentIds, instruments: 
                 raise_missing(frames, instrument)
             message = missing_wvs_message(frames, wvs7_file)
             say(message)
-            entries[name] = {"status": "skipped", "reason": message}
+            fresh = write_measure_tables(frames, instrument, ids, out, metrics, external, say)
+            entries[name] = {"status": "skipped", "reason": message, "measure_tables": fresh}
             for stale in sorted((out / ids / name).glob("*.rds")):
-                stale.unlink()
-                say(f"removed {stale}, built from data no longer present")
-            write_measure_tables(frames, instrument, ids, out, metrics, external, say)
+                if stale.stem not in fresh:
+                    stale.unlink()
+                    say(f"removed {stale}, built from data no longer present")
             continue
         build = build_instrument(frames, instrument, ids, wvs_no_persona)
         for outcome in build.outcomes:
@@ -151,7 +152,8 @@ def write_measure_tables(frames: CanonicalFrames, instrument: Instrument, ids: R
     for table, frame in measure_tables(frames, instrument, ids, metrics, external, say).items():
         write_rds(frame, table_path(out, ids, instrument.name, table))
         rows[table] = len(frame)
-    say(f"{out / ids / instrument.name}: measure tables {', '.join(rows)}")
+    if rows:
+        say(f"{out / ids / instrument.name}: measure tables {', '.join(rows)}")
     return rows
 
 
