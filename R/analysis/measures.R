@@ -173,7 +173,8 @@ plot_country_heatmap <- function(placement, instrument, names = character()) {
       x = NULL, y = NULL, fill = "Cosine") +
     theme_moralign() +
     ggplot2::theme(axis.text.x = ggplot2::element_text(angle = 60, hjust = 1)) +
-    ggplot2::geom_tile(data = data[study, ], colour = "white", linewidth = 0.4)
+    ggplot2::geom_tile(data = data[study, ], fill = NA, colour = "white", linewidth = 0.6,
+                       width = 1, height = 1)
 }
 
 plot_country_map <- function(placement, instrument) {
