@@ -210,10 +210,9 @@ purity_text <- function(invariance, profiles) {
       "smallest")[place], fmt_num(ranges[["Care"]], 2))
 }
 
-consistency_display <- function(consistency, names) {
+consistency_display <- function(consistency) {
   out <- data.frame(
-    LLM = ifelse(consistency$llm %in% names(names), unname(names[consistency$llm]),
-                 consistency$llm),
+    LLM = model_names(consistency$llm),
     Origin = consistency$llm_origin,
     `Pearson r` = fmt_cos(consistency$pearson),
     `Spearman ρ` = fmt_cos(consistency$spearman),
@@ -228,7 +227,7 @@ consistency_display <- function(consistency, names) {
 
 # Per LLM (no persona, cosine of z-scores): the five nearest countries and the ranks of China and
 # the USA, in each prompt language.
-per_llm_placement <- function(placement, names, metric = "cosine_z") {
+per_llm_placement <- function(placement, metric = "cosine_z") {
   rows <- placement[placement$metric == metric & placement$persona == "none", ]
   rows <- rows[order(rows$llm, rows$language, rows$rank), ]
   cell <- function(llm, language) {
@@ -242,7 +241,7 @@ per_llm_placement <- function(placement, names, metric = "cosine_z") {
   english <- vapply(llms$llm, cell, character(2), language = "English")
   chinese <- vapply(llms$llm, cell, character(2), language = "Chinese")
   data.frame(
-    LLM = ifelse(llms$llm %in% names(names), unname(names[llms$llm]), llms$llm),
+    LLM = model_names(llms$llm),
     Origin = llms$llm_origin,
     `Nearest five, English` = english[1, ], `China / USA rank, English` = english[2, ],
     `Nearest five, Chinese` = chinese[1, ], `China / USA rank, Chinese` = chinese[2, ],

@@ -14,7 +14,8 @@ from collect.paths import PATHS, ROOT
 
 from tests.report.pages import BookPage, read_pages
 
-RELEASE_MIRROR = ROOT.parent / "shared" / "data" / "made_in_china"
+SHARED_DATA = ROOT.parent / "shared" / "data"  # every dataset, each in its mirror_dir
+RELEASE_MIRROR = SHARED_DATA / "made_in_china"
 RENDER_SCRIPT = ROOT / "reports" / "render.R"
 
 
@@ -67,7 +68,7 @@ def build_pipeline(folder: Path) -> PipelineOutputs:
     outputs = PipelineOutputs(folder / "results", folder / "canonical", folder / "derived",
                               folder / "external")
     env = outputs.environment()
-    run([moralign(), "data", "fetch", "--mirror", str(RELEASE_MIRROR), "--external",
+    run([moralign(), "data", "fetch", "--mirror", str(SHARED_DATA), "--external",
          str(outputs.external)], env)
     run([moralign(), "data", "import"], env)
     for ids in ("paper", "respondent"):
