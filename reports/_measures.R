@@ -172,10 +172,13 @@ persona_shift_text <- function(shift, n_countries) {
     fmt_num(get("China", "China", "rank"), 1), fmt_cos(get("none", "China", "similarity")),
     fmt_cos(get("China", "China", "similarity")), fmt_num(get("China", "USA", "rank"), 1),
     fmt_cos(get("none", "USA", "similarity")), fmt_cos(get("China", "USA", "similarity")),
-    if (get("China", "China", "rank") <= 3) "moves the LLMs to China among all countries" else if
-      (get("China", "China", "rank") < get("none", "China", "rank"))
-      "moves the LLMs towards China, though China stays behind other countries" else
-        "does not bring the LLMs closer to China among the countries")
+    paste(
+      if (get("China", "China", "rank") <= 3) "moves the LLMs to China among all countries" else if
+        (get("China", "China", "rank") < get("none", "China", "rank"))
+        "moves the LLMs towards China, though China stays behind most other countries," else
+          "does not bring the LLMs closer to China among the countries,",
+      if (get("China", "USA", "rank") <= get("none", "USA", "rank"))
+        "and does not move them away from the USA" else "and moves them away from the USA"))
 }
 
 # Foundation means of China and the USA (the release's respondents) among the 19 countries.
