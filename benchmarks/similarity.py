@@ -6,6 +6,11 @@ fetched release into a temporary folder). WVS-7: SYNTHETIC data at the published
 seconds to build it in memory, the seconds to write its .rds, rows per second and the peak
 memory traced while building; at the end the peak resident memory of the process.
 
+Then the measures-and-countries tables: every similarity measure, coherence, contributions and
+consistency for MFQ-2 (release) and WVS-7 (synthetic, paper scale), and the country placement of
+every LLM condition against the published country means (data/external, from `moralign data
+fetch`).
+
 Run: .venv/bin/python benchmarks/similarity.py [--no-write]
 """
 
@@ -21,10 +26,19 @@ from pathlib import Path
 
 import numpy as np
 from collect.data.canonical import build_canonical
+from collect.data.reference import (
+    MFQ2_MEANS,
+    WVS7_MEANS,
+    read_mfq2_country_means,
+    read_wvs7_country_means,
+    reference_file,
+)
 from collect.data.sources import fetch_all
 from collect.paths import PATHS
+from collect.similarity import measures as m
 from collect.similarity.analyses import Analysis, analyses_for
 from collect.similarity.build import build_analysis, standardise
+from collect.similarity.countries import country_placement, with_study_nations
 from collect.similarity.derived import write_rds
 from collect.similarity.inputs import (
     HumanGroup,
@@ -33,6 +47,7 @@ from collect.similarity.inputs import (
     instrument_inputs,
     read_canonical,
 )
+from collect.similarity.metrics import PAIR_MEASURES
 from collect.vocab import LANGUAGE_OF_NATION, LANGUAGES, MFQ2, NATIONS, PERSONAS, WVS7
 
 WVS_PAPER_N = {"China": 2808, "USA": 2357}
@@ -95,6 +110,37 @@ def measure(inputs: InstrumentInputs, label: str, out: Path | None) -> float:
     return total
 
 
+def measure_tables_time(inputs: InstrumentInputs, label: str) -> None:
+    """Every measure (metric_llm and each pair measure's per-respondent table), coherence x
+    alignment, contributions, consistency."""
+    start = time.perf_counter()
+    groups = tuple(m.varying(g) for g in inputs.humans)
+    side = m.compared_side(inputs)
+    tables = (m.metric_llm_table(groups, side), m.alignment_table(groups, side),
+              m.contributions_table(inputs, groups, side),
+              m.language_consistency(inputs, groups, side),
+              *(m.pair_table(groups, side, name) for name in PAIR_MEASURES))
+    seconds = time.perf_counter() - start
+    print(f"{label:5} all {len(m.MEASURES)} measures (+ per-respondent tables), coherence, "
+          "contributions, consistency "
+          f"({sum(len(t) for t in tables):,} rows) in {seconds:.3f} s", flush=True)
+
+
+def placement_time(inputs: InstrumentInputs, label: str) -> None:
+    mfq = inputs.instrument.name == MFQ2.name
+    path = reference_file(MFQ2_MEANS if mfq else WVS7_MEANS)
+    if not path.is_file():
+        print(f"{label:5} country placement skipped: {path} missing (moralign data fetch)")
+        return
+    start = time.perf_counter()
+    reference = (read_mfq2_country_means if mfq else read_wvs7_country_means)(path)
+    countries = with_study_nations(reference, inputs.instrument, inputs.humans)
+    table = country_placement(countries, inputs.llms, inputs.instrument)
+    seconds = time.perf_counter() - start
+    print(f"{label:5} country placement, {len(countries.countries)} countries, every LLM "
+          f"condition and pair measure ({len(table):,} rows) in {seconds:.3f} s", flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-write", action="store_true", help="time building only")
@@ -110,8 +156,13 @@ def main(argv: list[str] | None = None) -> None:
         mfq_total = measure(mfq, "mfq2", out)
         what = "built" if out is None else "built and written"
         print(f"mfq2  all tables {what} in {mfq_total:.3f} s (+ {read:.3f} s reading)")
-        wvs_total = measure(synthetic_wvs(), "wvs7", out)
+        wvs = synthetic_wvs()
+        wvs_total = measure(wvs, "wvs7", out)
         print(f"wvs7  all tables (synthetic, paper scale) {what} in {wvs_total:.3f} s")
+        measure_tables_time(mfq, "mfq2")
+        placement_time(mfq, "mfq2")
+        measure_tables_time(wvs, "wvs7")
+        placement_time(wvs, "wvs7")
     peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10
     print(f"peak resident memory of the process {peak_rss:.0f} MiB")
 

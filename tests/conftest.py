@@ -17,9 +17,9 @@ from collect.data.sources import MIRROR_ENV, dataset_dir, fetch_all, load_source
 from collect.paths import PATHS
 
 
-def fetched_release_folder() -> Path:
-    """data/external/made_in_china with every pinned file in place and its sha256 checked."""
-    sources = [s for s in load_sources() if s.dataset == STUDY]
+def fetched_external() -> Path:
+    """data/external with every pinned file of every dataset in place and its sha256 checked."""
+    sources = load_sources()
     missing = [s for s in sources if not s.target(PATHS.external).is_file()]
     if missing and os.environ.get(MIRROR_ENV):
         fetch_all(external=PATHS.external, sources=sources)
@@ -34,7 +34,11 @@ def fetched_release_folder() -> Path:
         if actual != source.sha256:
             pytest.fail(f"{source.target(PATHS.external)} has sha256 {actual}, not the pinned "
                         f"{source.sha256}: run `moralign data fetch` again")
-    return dataset_dir(STUDY, PATHS.external)
+    return PATHS.external
+
+
+def fetched_release_folder() -> Path:
+    return dataset_dir(STUDY, fetched_external())
 
 
 @pytest.fixture(scope="session")
@@ -47,7 +51,7 @@ def release_mirror() -> Path:
 def fetched_release(release_mirror: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """data/external as `moralign data fetch --mirror` leaves it, in a temporary folder."""
     external = tmp_path_factory.mktemp("external")
-    fetch_all(mirror=release_mirror, external=external)
+    fetch_all(mirror=fetched_external(), external=external)
     return external
 
 

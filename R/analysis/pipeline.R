@@ -112,6 +112,7 @@ analyse_instrument <- function(derived_dir, results_dir, instrument, mixed = TRU
     write(dplyr::bind_rows(lmm$selection), "lmm_selection")
     write(dplyr::bind_rows(lmm$variance_components), "lmm_variance_components")
   }
+  analyse_measures(derived_dir, results_dir, instrument)
   invisible(cells)
 }
 
@@ -138,6 +139,7 @@ analyse_all <- function(derived_dir, results_dir, instruments = c("mfq2", "wvs7"
   all_cells <- dplyr::bind_rows(cells, .id = "instrument")
   save_figure(plot_origin_by_nationality(all_cells), results_dir, "fig1_origin_by_nationality")
   readr::write_csv(package_versions(), file.path(results_dir, "package_versions.csv"))
+  analyse_placement(derived_dir, results_dir, instruments)
   invisible(names(cells))
 }
 

@@ -75,10 +75,10 @@ def _imports_into_canonical_tables(
     from collect.data.canonical import build_canonical, load
     from collect.data.sources import fetch_all
 
-    from tests.conftest import fetched_release_folder
+    from tests.conftest import fetched_external
 
     external = tmp_path / "external"
-    fetch_all(mirror=fetched_release_folder(), external=external)
+    fetch_all(mirror=fetched_external(), external=external)
     folder = tmp_path / "canonical"
     build_canonical(external=external, out=folder, wvs7_file=tmp_path / "absent.csv",
                     llm_files=[export], study_file=study)

@@ -22,18 +22,19 @@ def test_sources_pin_the_release_commit_and_the_fetched_files(release_mirror: Pa
     release = {s.local: s.sha256 for s in sources if s.dataset == "made_in_china"}
     assert len(release) == 7
     assert all(sha256_of(release_mirror / local) == pin for local, pin in release.items())
-    for source in sources:
+    for source in (s for s in sources if s.dataset == "made_in_china"):
         assert "92350cba5895e9932fda2d85dc9e245da14b40fc" in source.url
         assert source.url.endswith(source.path)
 
 
 def test_fetch_from_mirror_verifies_and_is_idempotent(release_mirror: Path, tmp_path: Path) -> None:
-    first = fetch_all(mirror=release_mirror, external=tmp_path)
+    release = [s for s in load_sources() if s.dataset == "made_in_china"]
+    first = fetch_all(mirror=release_mirror, external=tmp_path, sources=release)
     assert len(first) == 7 and all(fetched for _, fetched in first)
     for path, _ in first:
         source = next(s for s in load_sources() if path.as_posix().endswith(s.local))
         assert sha256_of(path) == source.sha256
-    again = fetch_all(mirror=release_mirror, external=tmp_path)
+    again = fetch_all(mirror=release_mirror, external=tmp_path, sources=release)
     assert not any(fetched for _, fetched in again)
 
 
@@ -41,7 +42,8 @@ def test_mirror_env_variable_is_used(
     release_mirror: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("MORALIGN_DATA_MIRROR", str(release_mirror))
-    assert len(fetch_all(external=tmp_path)) == 7
+    release = [s for s in load_sources() if s.dataset == "made_in_china"]
+    assert len(fetch_all(external=tmp_path, sources=release)) == 7
 
 
 def test_missing_mirror_is_a_clear_error(tmp_path: Path) -> None:
@@ -123,5 +125,6 @@ def test_a_bad_file_is_replaced_by_a_good_one(release_mirror: Path, tmp_path: Pa
     target = tmp_path / "made_in_china" / "Data" / "llm_info.csv"
     target.parent.mkdir(parents=True)
     target.write_text("not the release\n")
-    fetch_all(mirror=release_mirror, external=tmp_path)
+    release = [s for s in load_sources() if s.dataset == "made_in_china"]
+    fetch_all(mirror=release_mirror, external=tmp_path, sources=release)
     assert sha256_of(target) == sha256_of(release_mirror / "Data" / "llm_info.csv")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from collect.paths import PATHS, ROOT
 
-from tests.conftest import fetched_release_folder
+from tests.conftest import fetched_external
 from tests.report.pages import BookPage, read_pages
 
 RENDER_SCRIPT = ROOT / "reports" / "render.R"
@@ -65,7 +65,7 @@ def build_pipeline(folder: Path) -> PipelineOutputs:
     outputs = PipelineOutputs(folder / "results", folder / "canonical", folder / "derived",
                               folder / "external")
     env = outputs.environment()
-    run([moralign(), "data", "fetch", "--mirror", str(fetched_release_folder()), "--external",
+    run([moralign(), "data", "fetch", "--mirror", str(fetched_external()), "--external",
          str(outputs.external)], env)
     run([moralign(), "data", "import"], env)
     for ids in ("paper", "respondent"):

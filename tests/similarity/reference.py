@@ -25,3 +25,34 @@ def concatenated_cosine(human: np.ndarray, personas: list[np.ndarray],
     h = np.concatenate([(human - human.mean())[keep]] * len(personas))
     x = np.concatenate([(p - centre)[keep] for p in personas])
     return float(h @ x / np.sqrt((h @ h) * (x @ x)))
+
+
+def pearson(x: np.ndarray, y: np.ndarray) -> float:
+    return float(np.corrcoef(x, y)[0, 1])
+
+
+def average_ranks(x: np.ndarray) -> np.ndarray:
+    """Ranks 1..n by sorting, tied values sharing the mean of their positions."""
+    order = sorted(range(len(x)), key=lambda i: x[i])
+    ranks = np.empty(len(x))
+    start = 0
+    while start < len(order):
+        end = start
+        while end + 1 < len(order) and x[order[end + 1]] == x[order[start]]:
+            end += 1
+        for position in range(start, end + 1):
+            ranks[order[position]] = (start + end) / 2 + 1
+        start = end + 1
+    return ranks
+
+
+def spearman(x: np.ndarray, y: np.ndarray) -> float:
+    return pearson(average_ranks(x), average_ranks(y))
+
+
+def euclidean(x: np.ndarray, y: np.ndarray) -> float:
+    return float(np.sqrt(sum((a - b) ** 2 for a, b in zip(x, y, strict=True))))
+
+
+def mean_abs_diff(x: np.ndarray, y: np.ndarray) -> float:
+    return float(np.mean([abs(a - b) for a, b in zip(x, y, strict=True)]))

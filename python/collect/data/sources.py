@@ -71,9 +71,10 @@ def _download(url: str, destination: Path) -> None:
 
 def _mirror_copier(mirror: Path) -> Callable[[SourceFile, Path], None]:
     def copy(source: SourceFile, destination: Path) -> None:
-        # a mirror holds several datasets, each in its `mirror_dir`, or is one dataset's folder
-        # laid out like data/external/<dataset>/ or like the upstream repository
-        folders = (mirror / (source.mirror_dir or source.dataset), mirror)
+        # a mirror holds several datasets, each in its `mirror_dir` or laid out like data/external,
+        # or is one dataset's folder laid out like data/external/<dataset>/ or like its repository
+        folders = dict.fromkeys((mirror / (source.mirror_dir or source.dataset),
+                                 mirror / source.dataset, mirror))
         candidates = [folder / name for folder in folders for name in (source.local, source.path)]
         for candidate in candidates:
             if candidate.is_file():

@@ -10,6 +10,7 @@ import typer
 
 from collect.paths import PATHS
 from collect.similarity.analyses import WvsNoPersona
+from collect.similarity.metrics import DEFAULT_METRIC, PAIR_MEASURES
 from collect.similarity.run import run_similarity
 from collect.vocab import INSTRUMENTS, RespondentIds
 
@@ -40,6 +41,13 @@ def similarity(
              "(LLM, language); rq1 compares the none vector, rq3 the three concatenated "
              "(persona label \"all\").",
     )] = WvsNoPersona.NONE_ONLY,
+    metric: Annotated[list[str] | None, typer.Option(
+        help="Pair measure whose per-respondent RQ1 table is written as `rq1_NAME.rds` "
+             "(repeat the option, or `all`): " + ", ".join(PAIR_MEASURES) + f". Default "
+             f"{DEFAULT_METRIC} (rq1.rds itself). Every measure's per-LLM summary "
+             "(metric_llm.rds) is written whatever is chosen; docs/methods.md section 7.1 "
+             "defines them.",
+    )] = None,
     out: Annotated[Path | None, typer.Option(
         help="Folder of the derived tables (default: data/derived). Tables go to "
              "OUT/IDS/INSTRUMENT/, one .rds per analysis, listed in OUT/IDS/manifest.json.",
@@ -54,6 +62,13 @@ def similarity(
     An LLM is dropped from an analysis if an item of a condition it uses has no valid answer.
     """
     names = list(INSTRUMENTS) if instrument is InstrumentOption.all else [instrument.value]
+    metrics = tuple(metric or [DEFAULT_METRIC])
+    if "all" in metrics:
+        metrics = PAIR_MEASURES
+    unknown = sorted(set(metrics) - set(PAIR_MEASURES))
+    if unknown:
+        raise typer.BadParameter(f"{unknown}: --metric takes a pair measure "
+                                 f"{list(PAIR_MEASURES)} or all", param_hint="--metric")
     run_similarity(
         canonical or PATHS.canonical,
         out or PATHS.derived,
@@ -62,4 +77,5 @@ def similarity(
         PATHS.wvs7_file,
         say=typer.echo,
         wvs_no_persona=wvs_no_persona,
+        metrics=metrics,
     )

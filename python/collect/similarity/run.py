@@ -21,6 +21,8 @@ from collect.similarity.build import (
 )
 from collect.similarity.derived import table_path, update_manifest, write_rds
 from collect.similarity.inputs import CanonicalFrames, instrument_inputs, read_canonical
+from collect.similarity.measure_tables import measure_tables
+from collect.similarity.metrics import DEFAULT_METRIC
 from collect.vocab import INSTRUMENTS, WVS7, Instrument, RespondentIds
 
 ZSCORES = "zscores"
@@ -93,8 +95,15 @@ def manifest_entry(build: InstrumentBuild, out: Path, ids: str, sha256: dict[str
 
 def run_similarity(canonical: Path, out: Path, ids: RespondentIds, instruments: list[str],
                    wvs7_file: Path, say: Callable[[str], None] = print,
-                   wvs_no_persona: WvsNoPersona = WvsNoPersona.NONE_ONLY) -> dict[str, Any]:
-    """Build, write and describe the tables; returns the manifest entries written."""
+                   wvs_no_persona: WvsNoPersona = WvsNoPersona.NONE_ONLY,
+                   metrics: tuple[str, ...] = (DEFAULT_METRIC,),
+                   external: Path | None = None) -> dict[str, Any]:
+    """Build, write and describe the tables; returns the manifest entries written.
+
+    `metrics`: the pair measures whose per-respondent RQ1 table is written (rq1_<measure>.rds;
+    cosine_z is rq1.rds itself); every measure's per-LLM summary is always written.
+    `external`: where the fetched country reference files are (default: data/external).
+    """
     frames = read_canonical(canonical)
     options = {"respondent_ids": ids, "wvs_no_persona": wvs_no_persona.value,
                "canonical": str(canonical), "moralign": __version__}
@@ -106,10 +115,12 @@ def run_similarity(canonical: Path, out: Path, ids: RespondentIds, instruments: 
                 raise_missing(frames, instrument)
             message = missing_wvs_message(frames, wvs7_file)
             say(message)
-            entries[name] = {"status": "skipped", "reason": message}
+            fresh = write_measure_tables(frames, instrument, ids, out, metrics, external, say)
+            entries[name] = {"status": "skipped", "reason": message, "measure_tables": fresh}
             for stale in sorted((out / ids / name).glob("*.rds")):
-                stale.unlink()
-                say(f"removed {stale}, built from data no longer present")
+                if stale.stem not in fresh:
+                    stale.unlink()
+                    say(f"removed {stale}, built from data no longer present")
             continue
         build = build_instrument(frames, instrument, ids, wvs_no_persona)
         for outcome in build.outcomes:
@@ -125,10 +136,25 @@ def run_similarity(canonical: Path, out: Path, ids: RespondentIds, instruments: 
             say(f"{name} {nation}: {build.respondents[nation]:,} respondents, {len(straight)} "
                 "dropped for zero variance")
         entries[name] = manifest_entry(build, out, ids, frames.sha256, options)
+        entries[name]["measure_tables"] = write_measure_tables(frames, instrument, ids, out,
+                                                               metrics, external, say)
     models = frames.models.set_index("model")
     display_names = dict(zip(models.index, models["display_name"], strict=True))
     update_manifest(out / ids, {**options, "display_names": display_names}, entries)
     return entries
+
+
+def write_measure_tables(frames: CanonicalFrames, instrument: Instrument, ids: RespondentIds,
+                         out: Path, metrics: tuple[str, ...], external: Path | None,
+                         say: Callable[[str], None]) -> dict[str, int]:
+    """The tables of the measures-and-countries analysis (collect.similarity.measure_tables)."""
+    rows = {}
+    for table, frame in measure_tables(frames, instrument, ids, metrics, external, say).items():
+        write_rds(frame, table_path(out, ids, instrument.name, table))
+        rows[table] = len(frame)
+    if rows:
+        say(f"{out / ids / instrument.name}: measure tables {', '.join(rows)}")
+    return rows
 
 
 def raise_missing(frames: CanonicalFrames, instrument: Instrument) -> None:
