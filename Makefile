@@ -16,7 +16,7 @@ test: setup-model data ## every Python and R test
 	$(PY) -m pytest
 
 setup:
-	@tools/setup.sh
+	$(call stage,setup,tools/setup.sh)
 
 setup-model:
 	@tools/setup.sh --model

@@ -268,10 +268,11 @@ show_result_figure <- function(file) {
 rendered_by_quarto <- function() !is.null(knitr::opts_knit$get("quarto.version"))
 
 # A cross-reference to the figure chunk labelled `label` (fig-...), for prose: Quarto resolves
-# "@fig-..." into "Figure 3.1", bookdown resolves "\@ref(fig:...)" into the number. A figure this
-# build lacks (its chunk then shows a note) is named without a reference.
-fig_ref <- function(label, file) {
-  if (!file.exists(result_path("figures", file))) return("figure not available in this build")
+# "@fig-..." into "Figure 3.1", bookdown resolves "\@ref(fig:...)" into the number. `source` is
+# the file the figure shows or is drawn from: without it the chunk shows a note instead, and the
+# figure is named without a reference.
+fig_ref <- function(label, source) {
+  if (!file.exists(source)) return("figure not available in this build")
   if (rendered_by_quarto()) paste0("@", label) else sprintf("Figure \\@ref(fig:%s)", label)
 }
 

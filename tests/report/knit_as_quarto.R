@@ -78,4 +78,8 @@ knit_hooks$set(
 
 `%||%` <- function(x, y) if (is.null(x)) y else x
 
-knit(input, output = sub("\\.qmd$", ".md", input), envir = new.env(), quiet = TRUE)
+# Quarto knits from the chapter's folder (knitr's output.dir, where figures go); the code itself
+# runs in root.dir.
+setwd(dirname(input))
+knit(basename(input), output = sub("\\.qmd$", ".md", basename(input)), envir = new.env(),
+     quiet = TRUE)

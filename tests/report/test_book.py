@@ -107,6 +107,7 @@ def test_every_chapter_is_a_page_that_links_to_the_next(book: RenderedBook) -> N
             assert page.next_href == expected, f"{page.name} links next to {page.next_href}"
         else:
             assert page.next_href is None
+    assert f"Rendering the book with {book.engine} (chosen by --engine" in book.log
     assert f"Book rendered with {book.engine}" in book.log
 
 

@@ -157,6 +157,11 @@ def test_figure_labels_are_unique_and_every_reference_resolves(
     assert references <= set(labels), f"unresolved figure references: {references - set(labels)}"
 
 
+def test_knitting_writes_nothing_into_the_project(knitted: dict[str, KnittedChapter]) -> None:
+    stray = [p.name for folder in (ROOT, ROOT / "reports") for p in folder.glob("*_files")]
+    assert stray == [], f"figure folders written into the project: {stray}"
+
+
 def test_no_absolute_path_and_no_r_error_in_the_markdown(
     knitted: dict[str, KnittedChapter],
 ) -> None:
@@ -172,12 +177,12 @@ def test_no_absolute_path_and_no_r_error_in_the_markdown(
 def table_of_contents(markdown_file: Path) -> list[str]:
     done = subprocess.run(
         ["pandoc", str(markdown_file), "--from", "markdown", "--to", "html", "--standalone",
-         "--toc", "--toc-depth", "3", "--metadata", "title=chapter"],
+         "--toc", "--toc-depth", "3", "--wrap", "none", "--metadata", "title=chapter"],
         capture_output=True, text=True, check=True,
     )
     toc = done.stdout.split('id="TOC"', 1)[1].split("</nav>", 1)[0]
     return [" ".join(re.sub(r"<[^>]+>", "", entry).split())
-            for entry in re.findall(r"<a href=\"#[^\"]*\"[^>]*>(.*?)</a>", toc, re.S)]
+            for entry in re.findall(r"<a\s+href=\"#[^\"]*\"[^>]*>(.*?)</a>", toc, re.S)]
 
 
 def test_pandoc_makes_every_heading_a_section_of_the_table_of_contents(
