@@ -7,6 +7,8 @@
 #
 # The copy holds the project's tracked and new files (as a clone would) and uses the project's
 # .venv. WORK_DIR defaults to a new temporary folder; it is left in place for inspection.
+# MAKE_FLAGS is passed to make: `MAKE_FLAGS="-o setup"` skips tools/setup.sh, for a .venv that
+# must not be touched (one shared with other checkouts, whose pyproject.toml may differ).
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -26,7 +28,7 @@ export PYTHONPATH="$copy/python"
 timed_make() {
   local label="$1" log="$work/$1.log" start end
   start=${EPOCHREALTIME/./}
-  make -C "$copy" report > "$log" 2>&1 || { tail -30 "$log"; exit 1; }
+  make -C "$copy" ${MAKE_FLAGS:-} report > "$log" 2>&1 || { tail -30 "$log"; exit 1; }
   end=${EPOCHREALTIME/./}
   printf '%-28s %8.1f s   stages: %s\n' "$label" "$(( (end - start) / 100000 ))e-1" \
     "$(grep -o '^\[[^]]*\] done in [0-9.]* s' "$log" | sed 's/ done in /=/; s/[][]//g' | paste -sd, -)"

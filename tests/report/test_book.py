@@ -148,6 +148,12 @@ def test_no_r_error_or_warning_text_leaked_into_a_page(book: RenderedBook) -> No
             pytest.fail(f"{page.name} shows R's error or warning output: ...{context}...")
 
 
+def test_no_page_shows_where_the_project_lies(book: RenderedBook) -> None:
+    """Paths (in notes, in messages the pipeline recorded) read relative to the project."""
+    for page in book.pages.values():
+        assert str(ROOT) not in page.text, f"{page.name} shows the project's absolute path"
+
+
 @pytest.mark.parametrize("chapter", [INDEX, METHODS, MFQ2, MIXED, "reports/robustness.qmd",
                                      "reports/appendix.qmd"])
 def test_the_pipeline_produced_everything_the_page_shows(book: RenderedBook, chapter: str) -> None:
