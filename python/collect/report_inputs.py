@@ -74,6 +74,8 @@ def design(tables: dict[str, pd.DataFrame], study: Study) -> dict[str, Any]:
     llms = models[models["kind"] == "llm"]
     return {
         "items": {str(k): int(v) for k, v in items.groupby("instrument")["item"].nunique().items()},
+        "scales": {name: [spec.scale_min, spec.scale_max]
+                   for name, spec in study.instruments.items()},
         "llms_by_origin": {str(k): int(v) for k, v in llms["origin"].value_counts().items()},
         "languages": sorted(ratings["language"].unique().tolist()),
         "personas": sorted(ratings["persona"].unique().tolist()),
