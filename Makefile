@@ -3,34 +3,79 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 MORALIGN := .venv/bin/moralign
 # Set MORALIGN_DATA_MIRROR=<folder> to copy the pinned files from a local mirror instead of
-# downloading them.
+# downloading them. BOOK_ENGINE (or the variable MORALIGN_BOOK_ENGINE) chooses how the book is
+# rendered: auto (quarto when it is on the PATH, else bookdown), quarto or bookdown.
+BOOK_ENGINE ?= $(or $(MORALIGN_BOOK_ENGINE),auto)
 
-.PHONY: report test setup setup-model data similarity analysis book demo lint renv-lock bench
+.PHONY: report test setup setup-model fetch data similarity analysis book-inputs book demo lint \
+	renv-lock bench
 
-report: setup data analysis book ## fetch, import, similarity, R models, render the book
+report: _book/index.html ## fetch, import, similarity, R models, book inputs, the book
 
 test: setup-model data ## every Python and R test
 	$(PY) -m pytest
 
 setup:
-	@tools/setup.sh
+	$(call stage,setup,tools/setup.sh)
 
 setup-model:
 	@tools/setup.sh --model
 
-data: setup
-	$(MORALIGN) data fetch
-	$(MORALIGN) data import
+# ---- the pipeline as files: a stage runs only when a file it reads is newer than what it wrote.
+# Stages write the default folders (data/..., results/, _book/) whatever MORALIGN_*_DIR says.
 
-similarity: data
-	$(MORALIGN) similarity --respondent-ids paper
-	$(MORALIGN) similarity --respondent-ids respondent
+# $(call stage,NAME,COMMAND): say what runs, run it, say how long it took.
+stage = @t0=$${EPOCHREALTIME/./}; echo "[$(1)] $(2)"; $(2) || exit $$?; \
+	t1=$${EPOCHREALTIME/./}; printf '[%s] done in %.1f s\n' "$(1)" "$$(( (t1 - t0) / 100000 ))e-1"
 
-analysis: data ## similarity tables, then the R models, in both respondent-id modes
-	$(MORALIGN) analyze --respondent-ids both
+MODES := paper respondent
+CANONICAL := $(addprefix data/canonical/,items.csv models.csv model_calls.csv \
+	human_responses.csv llm_ratings.csv llm_calls.csv)
+MANIFESTS := $(foreach mode,$(MODES),data/derived/$(mode)/manifest.json)
+# run.R writes package_versions.csv last: its date is that of the whole run.
+MODEL_RUNS := results/package_versions.csv results/respondent/package_versions.csv
+BOOK_INPUTS := results/provenance.json
+# Files listed when make starts (none on a fresh clone, where the targets do not exist yet).
+EXTERNAL_FILES := $(shell find data/external -type f ! -name '.*' 2>/dev/null)
+RESULT_FILES := $(shell find results -type f ! -name README.md 2>/dev/null)
+derived_tables = $(wildcard data/derived/$(1)/*/*.rds)
 
-book: setup
-	Rscript reports/render.R
+# Checks the pinned files' hashes and fetches what is missing; quick when all are in place.
+fetch: | setup
+	$(call stage,fetch,$(MORALIGN) data fetch --external data/external)
+
+$(CANONICAL) &: data/sources.toml data/model_makers.csv $(EXTERNAL_FILES) \
+		$(wildcard python/collect/data/*.py) | fetch
+	$(call stage,import,$(MORALIGN) data import --external data/external --out data/canonical)
+
+data/derived/%/manifest.json: $(CANONICAL) $(wildcard python/collect/similarity/*.py) | setup
+	$(call stage,similarity $*,$(MORALIGN) similarity --respondent-ids $* \
+		--canonical data/canonical --out data/derived)
+
+results/package_versions.csv: data/derived/paper/manifest.json $(call derived_tables,paper) \
+		$(wildcard R/analysis/*.R) | setup
+	$(call stage,models paper,Rscript R/analysis/run.R --derived data/derived/paper \
+		--results results)
+
+results/respondent/package_versions.csv: data/derived/respondent/manifest.json \
+		$(call derived_tables,respondent) $(wildcard R/analysis/*.R) | setup
+	$(call stage,models respondent,Rscript R/analysis/run.R --derived data/derived/respondent \
+		--results results/respondent)
+
+$(BOOK_INPUTS): $(CANONICAL) $(MANIFESTS) studies/made_in_china.toml data/sources.toml \
+		python/collect/report_inputs.py $(wildcard python/collect/collector/*.py) | setup
+	$(call stage,book inputs,$(MORALIGN) book-inputs --canonical data/canonical \
+		--derived data/derived --results results)
+
+_book/index.html: $(MODEL_RUNS) $(BOOK_INPUTS) $(RESULT_FILES) _quarto.yml index.qmd \
+		$(wildcard reports/*) renv.lock | setup
+	$(call stage,book,Rscript reports/render.R --engine $(BOOK_ENGINE) --results results)
+
+data: $(CANONICAL)
+similarity: $(MANIFESTS)
+analysis: $(MODEL_RUNS) $(BOOK_INPUTS) ## similarity tables, R models (both id modes), book inputs
+book-inputs: $(BOOK_INPUTS)
+book: _book/index.html
 
 DEMO_DB := data/collected/demo_local.sqlite
 demo: setup-model data ## a small collection against a tiny local model, then export

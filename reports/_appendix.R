@@ -1,4 +1,4 @@
-# Helpers of the appendix: package versions from renv.lock and from the project's Python venv.
+# Helpers of the appendix: package versions from renv.lock and from the results (R and Python).
 
 renv_packages <- function(lock) {
   packages <- lock$Packages
@@ -20,23 +20,4 @@ package_list <- function(packages, caption) {
                      html_escape(packages$Version))
   sprintf('<p><em>%s</em></p>\n<p class="package-list">%s</p>\n', caption,
           paste(entries, collapse = " · "))
-}
-
-# The venv's Python version and installed distributions, asked of that Python itself.
-python_environment <- function() {
-  executable <- file.path(PROJECT_ROOT, ".venv", "bin", "python")
-  if (!file.exists(executable)) return(NULL)
-  script <- paste(
-    "import json, sys, importlib.metadata as md",
-    "versions = {(d.metadata['Name'] or '?'): d.version for d in md.distributions()}",
-    "packages = sorted(versions.items(), key=lambda p: p[0].lower())",
-    "print(json.dumps({'version': sys.version.split()[0], 'packages': packages}))",
-    sep = "\n"
-  )
-  output <- system2(executable, c("-c", shQuote(script)), stdout = TRUE)
-  info <- jsonlite::fromJSON(paste(output, collapse = "\n"))
-  list(
-    executable = executable, version = info$version,
-    packages = data.frame(Package = info$packages[, 1], Version = info$packages[, 2])
-  )
 }

@@ -1,28 +1,30 @@
 # Helpers shared by the book's chapters: where the pipeline's outputs live, reading them, and
-# formatting numbers. Chapters only read files the pipeline wrote; nothing here fits a model.
+# formatting numbers. Chapters only read files the pipeline wrote to the results folder; nothing
+# here fits a model.
 
 suppressPackageStartupMessages({
   library(knitr)
 })
 
+# No global fig.align: under Quarto any alignment other than "default" wraps every chunk, even a
+# `results: asis` one, in a cell div, and the headings such chunks emit then drop out of the
+# page's table of contents. Figure chunks that need centring say so themselves.
 knitr::opts_chunk$set(
-  echo = FALSE, message = FALSE, fig.align = "center", out.width = "100%",
-  fig.width = 9, fig.height = 5, dpi = 110
+  echo = FALSE, message = FALSE, out.width = "100%", fig.width = 9, fig.height = 5, dpi = 110
 )
 options(knitr.kable.NA = "", dplyr.summarise.inform = FALSE)
 
 # ---- where things are -------------------------------------------------------------------------
 
+# The project root: the first folder at or above `start` that holds the book's _quarto.yml. A
+# chapter's chunks run there under Quarto and bookdown; RStudio's "Run chunk" runs them in the
+# chapter's own folder, from where this finds the root too.
 find_project_root <- function(start = getwd()) {
   dir <- normalizePath(start, mustWork = FALSE)
   repeat {
-    if (file.exists(file.path(dir, "pyproject.toml")) && dir.exists(file.path(dir, "data"))) {
-      return(dir)
-    }
+    if (file.exists(file.path(dir, "_quarto.yml"))) return(dir)
     parent <- dirname(dir)
-    if (parent == dir) {
-      stop("cannot find the project root (a folder with pyproject.toml and data/) above ", start)
-    }
+    if (parent == dir) stop("cannot find the project root (a folder with _quarto.yml) above ", start)
     dir <- parent
   }
 }
@@ -33,14 +35,10 @@ PROJECT_ROOT <- if (nzchar(Sys.getenv("MORALIGN_ROOT"))) {
   find_project_root()
 }
 
-folder_from_env <- function(variable, default) {
-  normalizePath(Sys.getenv(variable, unset = default), mustWork = FALSE)
-}
-
-RESULTS_DIR <- folder_from_env("MORALIGN_RESULTS_DIR", file.path(PROJECT_ROOT, "results"))
-CANONICAL_DIR <- folder_from_env("MORALIGN_CANONICAL_DIR",
-                                 file.path(PROJECT_ROOT, "data", "canonical"))
-DERIVED_DIR <- folder_from_env("MORALIGN_DERIVED_DIR", file.path(PROJECT_ROOT, "data", "derived"))
+RESULTS_DIR <- normalizePath(
+  Sys.getenv("MORALIGN_RESULTS_DIR", unset = file.path(PROJECT_ROOT, "results")),
+  mustWork = FALSE
+)
 
 # A path as the reader should see it: relative to the project root when it lies inside it.
 shown_path <- function(path) {
@@ -50,6 +48,12 @@ shown_path <- function(path) {
 }
 
 result_path <- function(...) file.path(RESULTS_DIR, ...)
+
+# Text with the project's absolute location removed (paths in messages the pipeline wrote).
+shown_text <- function(text) gsub(paste0(PROJECT_ROOT, "/"), "", text, fixed = TRUE)
+
+# Source one of the chapters' helper files (reports/_*.R) wherever the chunk runs.
+source_helper <- function(name) source(file.path(PROJECT_ROOT, "reports", name))
 
 # ---- reading ----------------------------------------------------------------------------------
 
@@ -61,8 +65,6 @@ read_csv_file <- function(path) {
 
 read_result <- function(...) read_csv_file(result_path(...))
 
-read_canonical <- function(name) read_csv_file(file.path(CANONICAL_DIR, paste0(name, ".csv")))
-
 # Stop with the file, the missing columns and the command that writes them (a stale table).
 require_columns <- function(table, columns, path, producer) {
   missing <- setdiff(columns, names(table))
@@ -73,9 +75,9 @@ require_columns <- function(table, columns, path, producer) {
   invisible(table)
 }
 
-# Display names of model ids, from the canonical models table (the id when it has none).
+# Display names of model ids, from the models table of the results (the id when it has none).
 model_names <- function(ids) {
-  models <- read_canonical("models")
+  models <- read_result("models.csv")
   if (is.null(models)) return(ids)
   names <- models$display_name[match(ids, models$model)]
   ifelse(is.na(names), ids, names)
@@ -85,6 +87,11 @@ read_json_file <- function(path) {
   if (!file.exists(path)) return(NULL)
   jsonlite::read_json(path, simplifyVector = TRUE)
 }
+
+read_result_json <- function(...) read_json_file(result_path(...))
+
+# The command that writes the files the book reads besides the models' results.
+BOOK_INPUTS <- "moralign book-inputs"
 
 # The note a page shows in place of a table or figure the pipeline did not produce.
 missing_note <- function(path, producer = "Rscript R/analysis/run.R") {
@@ -185,8 +192,9 @@ compare_sizes <- function(a, b) {
 
 # ---- tables -----------------------------------------------------------------------------------
 
-# An HTML table with its caption. The caption is written into the table here rather than by
-# kable, so that neither bookdown nor Quarto numbers it (they would number differently).
+# An HTML table with its caption, as lines of HTML. The caption is written into the table here
+# rather than by kable, so that neither bookdown nor Quarto numbers it (they would number
+# differently).
 html_table <- function(table, caption = NULL, escape = TRUE, align = NULL, class = "result-table") {
   if (is.null(align)) align <- ifelse(vapply(table, looks_numeric, logical(1)), "r", "l")
   html <- knitr::kable(table, format = "html", escape = escape, align = align, row.names = FALSE,
@@ -194,7 +202,8 @@ html_table <- function(table, caption = NULL, escape = TRUE, align = NULL, class
   if (!is.null(caption)) {
     html <- sub("(<table[^>]*>)", paste0("\\1\n<caption>", caption, "</caption>"), html)
   }
-  html
+  # A table wider than the page scrolls inside its own box (reports/_book.css).
+  c('<div class="table-scroll">', html, "</div>")
 }
 
 # Numbers, p values and intervals as formatted above ("0.207", "< .001", "[-0.2, 0.1]", "1,032").
@@ -239,12 +248,14 @@ show_table <- function(table, caption, digits = 3, path = NULL, class = "result-
 # ---- figures ----------------------------------------------------------------------------------
 
 # Show a PNG the pipeline drew. The file is copied into knitr's figure folder so that Quarto and
-# bookdown both treat it as the chunk's own figure (caption from the chunk's `fig-cap`). Chunks run
-# in the project root, while the figure folder is relative to the page being written (knitr's
-# output.dir).
+# bookdown both treat it as the chunk's own figure (caption from the chunk's `fig-cap`, number from
+# its `fig-` label). Chunks run in the project root, while the figure folder is relative to the
+# page being written (knitr's output.dir). Outside knitting (a chunk run in RStudio) the PNG is
+# shown where it is.
 show_result_figure <- function(file) {
   path <- result_path("figures", file)
   if (!file.exists(path)) return(knitr::asis_output(missing_note(path)))
+  if (!isTRUE(getOption("knitr.in.progress"))) return(knitr::include_graphics(path))
   copy <- paste0(knitr::opts_current$get("fig.path"), file)
   target <- if (xfun::is_abs_path(copy)) copy else
     file.path(knitr::opts_knit$get("output.dir") %||% ".", copy)
@@ -253,25 +264,68 @@ show_result_figure <- function(file) {
   knitr::include_graphics(copy, error = FALSE)
 }
 
-# ---- the project's Python definitions (prompts, data sources) ---------------------------------
+# Whether Quarto's knitr engine is knitting this chapter (it sets this option; bookdown does not).
+rendered_by_quarto <- function() !is.null(knitr::opts_knit$get("quarto.version"))
 
-# The venv's Python, so that chapters read prompts and sources from the project's own code.
-use_project_python <- function() {
-  venv_python <- file.path(PROJECT_ROOT, ".venv", "bin", "python")
-  if (!nzchar(Sys.getenv("RETICULATE_PYTHON")) && file.exists(venv_python)) {
-    Sys.setenv(RETICULATE_PYTHON = venv_python)
+# A cross-reference to the figure chunk labelled `label` (fig-...), for prose: Quarto resolves
+# "@fig-..." into "Figure 3.1", bookdown resolves "\@ref(fig:...)" into the number. `source` is
+# the file the figure shows or is drawn from: without it the chunk shows a note instead, and the
+# figure is named without a reference.
+fig_ref <- function(label, source) {
+  if (!file.exists(source)) return("figure not available in this build")
+  if (rendered_by_quarto()) paste0("@", label) else sprintf("Figure \\@ref(fig:%s)", label)
+}
+
+# ---- the instrument chapters ------------------------------------------------------------------
+
+INSTRUMENT_CHAPTER <- "reports/_instrument-results.qmd"
+
+# The body of an instrument's results chapter: the child document knitted for that instrument
+# (its {{instrument}} placeholders filled in first, so that figure labels differ between the
+# chapters), or what to do when the pipeline produced no results for it.
+instrument_results <- function(instrument) {
+  if (!file.exists(result_path(instrument, "rq1_ols.csv"))) {
+    return(absent_instrument_note(instrument))
   }
-  invisible(Sys.getenv("RETICULATE_PYTHON"))
+  env <- new.env(parent = globalenv())
+  env$instrument <- instrument
+  text <- knitr::knit_expand(file.path(PROJECT_ROOT, INSTRUMENT_CHAPTER), instrument = instrument)
+  # knitr leaves a child in the page's folder; the chapter's code runs in the project root.
+  working_dir <- setwd(getwd())
+  on.exit(setwd(working_dir), add = TRUE)
+  knitr::knit_child(text = text, envir = env, quiet = TRUE)
 }
 
-import_project_module <- function(module) {
-  use_project_python()
-  reticulate::import(module, convert = TRUE)
+absent_instrument_note <- function(instrument) {
+  label <- INSTRUMENT_LABELS[[instrument]]
+  status <- read_result_json("exclusions.json")$paper[[instrument]]
+  lines <- c(
+    sprintf(paste('<p class="missing-result"><strong>No %s results in this build.</strong> The',
+                  "folder <code>%s</code> holds no <code>rq1_ols.csv</code>.</p>"),
+            label, shown_path(result_path(instrument))),
+    ""
+  )
+  if (!is.null(status$reason)) {
+    lines <- c(lines, sprintf("The similarity step reported: %s", shown_text(status$reason)), "")
+  }
+  c(lines, instrument_steps(instrument)) |> paste(collapse = "\n")
 }
 
-read_toml <- function(path) {
-  tomllib <- import_project_module("tomllib")
-  tomllib$loads(paste(readLines(path, encoding = "UTF-8", warn = FALSE), collapse = "\n"))
+# How to add an instrument's results; for one whose human data users download themselves, where
+# from (as data/sources.toml says, through the provenance the pipeline wrote).
+instrument_steps <- function(instrument) {
+  manual <- read_result_json("provenance.json")$manual
+  manual <- if (is.null(manual)) NULL else manual[manual$name == instrument, , drop = FALSE]
+  fetch <- if (is.null(manual) || nrow(manual) == 0) {
+    "1. Fetch the data: `moralign data fetch`."
+  } else {
+    c(sprintf("1. Download %s from <%s> (%s).", manual$title, manual$url, manual$terms),
+      sprintf("2. Put the file at `%s`, or set `%s` to its path.", manual$expected_path,
+              manual$environment_variable))
+  }
+  c("To add it:", "", fetch,
+    sprintf(paste("%d. Rebuild the results and this book: `make report` (each step is listed in",
+                  "the appendix)."), length(fetch) + 1))
 }
 
 html_escape <- function(text) {

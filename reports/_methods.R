@@ -1,5 +1,5 @@
-# Helpers of the overview and the data-and-methods chapters: the models table, the prompts (from
-# the collector's own prompt function), exclusions (from the similarity manifests), provenance.
+# Helpers of the overview and the data-and-methods chapters: the models table, the prompts,
+# exclusions and provenance, all as `moralign book-inputs` wrote them into the results folder.
 
 # ---- models -----------------------------------------------------------------------------------
 
@@ -14,7 +14,7 @@ collapse_by_instrument <- function(values, instruments) {
 
 # The table of the LLMs studied: name, maker, origin and where/how each was called.
 models_table <- function(models, calls) {
-  require_columns(models, "maker", file.path(CANONICAL_DIR, "models.csv"), "moralign data import")
+  require_columns(models, "maker", result_path("models.csv"), BOOK_INPUTS)
   llms <- models[models$kind == "llm", , drop = FALSE]
   llms <- llms[order(llms$origin, tolower(llms$display_name)), , drop = FALSE]
   per_model <- function(column) {
@@ -42,30 +42,22 @@ html_lines <- function(text) {
 PERSONA_LABELS <- c(none = "no persona", China = "China", USA = "USA")
 
 # The system messages (per language and persona) and user message (per language) of each
-# instrument's first item, rendered by the collector's prompt function.
-prompt_tables <- function(study, prompts_module) {
-  for (instrument in names(study$instruments)) {
-    spec <- study$instruments[[instrument]]
-    item <- as.integer(spec$items[[1]])
-    rows <- list()
-    for (language in unlist(study$languages)) {
-      for (persona in unlist(study$personas)) {
-        messages <- prompts_module$render_prompts(study, instrument, language, persona, item)
-        rows[[length(rows) + 1]] <- data.frame(
-          Language = language, Persona = PERSONA_LABELS[[persona]],
-          System = html_lines(messages[[1]]), User = html_lines(messages[[2]])
-        )
-      }
-    }
-    rows <- do.call(rbind, rows)
-    cat(sprintf("\n### %s\n\n", INSTRUMENT_LABELS[[instrument]]))
-    system_table <- rows[, c("Language", "Persona", "System")]
-    names(system_table)[3] <- "System message"
+# instrument's first item, as the collector's prompt function rendered them (prompts.csv).
+prompt_tables <- function(prompts) {
+  if (is.null(prompts)) return(cat(missing_note(result_path("prompts.csv"), BOOK_INPUTS)))
+  for (instrument in unique(prompts$instrument)) {
+    rows <- prompts[prompts$instrument == instrument, , drop = FALSE]
     label <- INSTRUMENT_LABELS[[instrument]]
+    cat(sprintf("\n### %s\n\n", label))
+    system_table <- data.frame(
+      Language = rows$language, Persona = unname(PERSONA_LABELS[rows$persona]),
+      `System message` = html_lines(rows$system), check.names = FALSE
+    )
     cat(html_table(system_table, sprintf("%s system messages.", label), escape = FALSE),
         sep = "\n")
-    user_table <- unique(rows[, c("Language", "User")])
-    names(user_table)[2] <- sprintf("User message (item %d; the same for every persona)", item)
+    user_table <- unique(data.frame(Language = rows$language, User = html_lines(rows$user)))
+    names(user_table)[2] <- sprintf("User message (item %d; the same for every persona)",
+                                    rows$item[[1]])
     cat(html_table(user_table, sprintf("%s user messages.", label), escape = FALSE), sep = "\n")
   }
 }
@@ -75,69 +67,89 @@ ANALYSIS_LABELS <- c(
   rq3_persona = "RQ3 (leave one out, personas)"
 )
 
-# Kept and dropped LLMs (and dropped respondents) of every analysis, from the similarity manifests.
-show_exclusions <- function(manifests) {
-  path <- file.path(DERIVED_DIR, "paper", "manifest.json")
-  manifest <- manifests$paper
-  if (is.null(manifest)) return(cat(missing_note(path, "moralign similarity")))
+# Kept and dropped LLMs (and dropped respondents) of every analysis with paper ids, as the
+# similarity step recorded them (exclusions.json).
+show_exclusions <- function(exclusions) {
+  by_instrument <- exclusions$paper
+  if (is.null(by_instrument)) {
+    return(cat(missing_note(result_path("exclusions.json"), BOOK_INPUTS)))
+  }
   rows <- list()
-  for (instrument in names(manifest$instruments)) {
-    entry <- manifest$instruments[[instrument]]
+  for (instrument in names(by_instrument)) {
+    entry <- by_instrument[[instrument]]
+    label <- INSTRUMENT_LABELS[[instrument]]
     if (!identical(entry$status, "built")) {
       rows[[length(rows) + 1]] <- data.frame(
-        Instrument = INSTRUMENT_LABELS[[instrument]], Analysis = "all", `LLMs kept` = "",
-        `LLMs dropped` = paste("not built:", entry$reason), `Rows` = "", check.names = FALSE)
+        Instrument = label, Analysis = "all", `LLMs kept` = "",
+        `LLMs dropped` = paste("not built:", shown_text(entry$reason)), Rows = "",
+        check.names = FALSE)
       next
     }
-    for (analysis in names(entry$tables)) {
-      table <- entry$tables[[analysis]]
-      dropped <- table$dropped_llms
-      dropped_text <- if (length(dropped) == 0 || NROW(dropped) == 0) "none" else
+    for (analysis in names(entry$analyses)) {
+      table <- entry$analyses[[analysis]]
+      dropped <- table$llms_dropped
+      dropped_text <- if (NROW(dropped) == 0) "none" else
         paste0(dropped$model, " (", dropped$reason, ")", collapse = "; ")
       rows[[length(rows) + 1]] <- data.frame(
-        Instrument = INSTRUMENT_LABELS[[instrument]],
-        Analysis = ANALYSIS_LABELS[[analysis]] %||% analysis,
-        `LLMs kept` = as.character(length(table$kept_llms)),
-        `LLMs dropped` = dropped_text, Rows = fmt_int(table$rows), check.names = FALSE)
+        Instrument = label, Analysis = ANALYSIS_LABELS[[analysis]] %||% analysis,
+        `LLMs kept` = as.character(table$llms_kept), `LLMs dropped` = dropped_text,
+        Rows = fmt_int(table$rows), check.names = FALSE)
     }
-    straight <- unlist(entry$dropped_respondents$zero_variance_count)
     respondents <- unlist(entry$respondents)
-    cat(sprintf("\n%s: %s respondents; dropped as straight-liners: %s.\n",
-                INSTRUMENT_LABELS[[instrument]],
+    straight <- unlist(entry$straight_liners)
+    cat(sprintf("\n%s: %s respondents; dropped as straight-liners: %s.\n", label,
                 paste(fmt_int(respondents), names(respondents), collapse = ", "),
                 paste(straight, names(straight), collapse = ", ")))
   }
-  caption <- sprintf("LLMs kept and dropped per analysis (paper ids; from %s).", shown_path(path))
-  cat(html_table(do.call(rbind, rows), caption), sep = "\n")
+  cat(html_table(do.call(rbind, rows), "LLMs kept and dropped per analysis (paper ids)."),
+      sep = "\n")
 }
 
-# The files the study reads, with where they come from and their sha256, from data/sources.toml.
-show_provenance <- function(sources) {
-  for (name in names(sources$datasets)) {
-    dataset <- sources$datasets[[name]]
-    files <- dataset$files
-    urls <- vapply(files, function(f) {
-      with_commit <- sub("{commit}", dataset$commit, dataset$url_pattern, fixed = TRUE)
-      sub("{path}", f$path, with_commit, fixed = TRUE)
-    }, "")
-    cat(sprintf("\n**%s.** %s. Repository %s, commit `%s`. Licence: %s.\n\n", dataset$title,
-                dataset$citation, dataset$repository, dataset$commit, dataset$licence))
+# The files the study reads, with where they come from and their sha256 (provenance.json, from
+# data/sources.toml), and the data sets users download themselves.
+show_provenance <- function(provenance) {
+  if (is.null(provenance)) {
+    return(cat(missing_note(result_path("provenance.json"), BOOK_INPUTS)))
+  }
+  datasets <- provenance$datasets
+  for (i in seq_len(NROW(datasets))) {
+    files <- datasets$files[[i]]
+    cat(sprintf("\n**%s.** %s. Repository %s, commit `%s`. Licence: %s.\n\n", datasets$title[[i]],
+                datasets$citation[[i]], datasets$repository[[i]], datasets$commit[[i]],
+                datasets$licence[[i]]))
     table <- data.frame(
       check.names = FALSE,
-      File = sprintf("<code>%s</code>", vapply(files, `[[`, "", "local")),
-      `Path in the repository (link)` = sprintf('<a href="%s">%s</a>', urls,
-                                                vapply(files, `[[`, "", "path")),
-      sha256 = sprintf("<code>%s</code>", vapply(files, `[[`, "", "sha256"))
+      File = sprintf("<code>%s</code>", html_escape(files$local)),
+      `Path in the repository (link)` = sprintf('<a href="%s">%s</a>', files$url,
+                                                html_escape(files$path)),
+      sha256 = sprintf("<code>%s</code>", files$sha256)
     )
     caption <- paste("Files downloaded (or copied from a mirror) and checked by",
                      "<code>moralign data fetch</code>.")
     cat(html_table(table, caption, escape = FALSE, class = "result-table provenance"), sep = "\n")
   }
-  for (name in names(sources$manual)) {
-    manual <- sources$manual[[name]]
+  manual <- provenance$manual
+  for (i in seq_len(NROW(manual))) {
     cat(sprintf(paste("\n**%s.** %s. Not redistributable (%s): download it from <%s> and put it",
                       "at `%s`, or point `%s` at it.\n"),
-                manual$title, manual$citation, manual$terms, manual$url, manual$expected_path,
-                manual$environment_variable))
+                manual$title[[i]], manual$citation[[i]], manual$terms[[i]], manual$url[[i]],
+                manual$expected_path[[i]], manual$environment_variable[[i]]))
   }
+  project <- provenance$project
+  commit <- if (is.null(project$commit)) "not a git checkout" else
+    sprintf("commit `%s`%s", project$commit,
+            if (isTRUE(project$modified)) ", with local changes" else "")
+  tables <- provenance$canonical_tables
+  cat(sprintf(paste("\nThis build: moralign %s (%s), study file `%s` (sha256 `%s`). The canonical",
+                    "tables it was built from:\n\n"),
+              provenance$moralign, commit, provenance$study_file$path,
+              provenance$study_file$sha256))
+  table <- data.frame(
+    Table = sprintf("<code>%s</code>", html_escape(vapply(tables, `[[`, "", "path"))),
+    Rows = fmt_int(vapply(tables, `[[`, 1, "rows")),
+    sha256 = sprintf("<code>%s</code>", vapply(tables, `[[`, "", "sha256")),
+    check.names = FALSE, row.names = NULL
+  )
+  cat(html_table(table, "Canonical tables (<code>moralign data import</code>).", escape = FALSE,
+                 class = "result-table provenance"), sep = "\n")
 }

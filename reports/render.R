@@ -4,12 +4,14 @@
 #   Rscript reports/render.R [--engine auto|quarto|bookdown] [--output-dir DIR] [--results DIR]
 #   Rscript reports/render.R --list-chapters
 #
-# With `--engine auto` (the default) the book is rendered by `quarto render` in the project root
-# when quarto is on the PATH, otherwise by bookdown (gitbook, self-contained pages that open
-# offline). Both read the chapter list from the root's _quarto.yml, and under both every chapter's
-# code runs with the project root as its working directory and in an R session of its own.
-# Rendering only reads what the pipeline wrote to results/ (or to --results DIR, exported to the
-# chapters as MORALIGN_RESULTS_DIR); it fits no model.
+# The engine is `--engine`, else the environment variable MORALIGN_BOOK_ENGINE, else `auto`:
+# `quarto render` in the project root when quarto is on the PATH, otherwise bookdown (gitbook,
+# self-contained pages that open offline). The script says which engine it used and why. Both
+# read the chapter list from the root's _quarto.yml, and under both every chapter's code runs with
+# the project root as its working directory and in an R session of its own. Quarto writes
+# index.html, reports/<chapter>.html, site_libs/ and search.json; bookdown writes every page at
+# the top of the output folder. Rendering only reads what the pipeline wrote to results/ (or to
+# --results DIR, exported to the chapters as MORALIGN_RESULTS_DIR); it fits no model.
 
 usage <- paste(
   paste("usage: Rscript reports/render.R [--engine auto|quarto|bookdown] [--output-dir DIR]",
@@ -19,7 +21,9 @@ usage <- paste(
 )
 
 parse_args <- function(args) {
-  options <- list(engine = "auto", output_dir = NULL, results = NULL, list_chapters = FALSE)
+  engine <- Sys.getenv("MORALIGN_BOOK_ENGINE", unset = "")
+  options <- list(engine = if (nzchar(engine)) engine else "auto", output_dir = NULL,
+                  results = NULL, list_chapters = FALSE)
   flags <- c("--engine" = "engine", "--output-dir" = "output_dir", "--results" = "results")
   i <- 1
   while (i <= length(args)) {
@@ -40,7 +44,8 @@ parse_args <- function(args) {
     i <- i + 2
   }
   if (!options$engine %in% c("auto", "quarto", "bookdown")) {
-    stop("--engine must be auto, quarto or bookdown, not '", options$engine, "'", call. = FALSE)
+    stop("--engine (or MORALIGN_BOOK_ENGINE) must be auto, quarto or bookdown, not '",
+         options$engine, "'", call. = FALSE)
   }
   options
 }
@@ -162,17 +167,14 @@ main <- function() {
   if (!is.null(options$results)) {
     Sys.setenv(MORALIGN_RESULTS_DIR = normalizePath(options$results, mustWork = TRUE))
   }
-  engine <- options$engine
-  if (engine == "auto") engine <- if (nzchar(Sys.which("quarto"))) "quarto" else "bookdown"
-  if (engine == "quarto" && !nzchar(Sys.which("quarto"))) {
-    stop("quarto is not on the PATH: install Quarto, or render with --engine bookdown",
-         call. = FALSE)
-  }
+  engine <- choose_engine(options$engine)
   default_output <- file.path(root, config$project$`output-dir` %||% "_book")
   output_dir <- options$output_dir %||% default_output
   dir.create(output_dir, recursive = TRUE, showWarnings = FALSE)
   output_dir <- normalizePath(output_dir)
 
+  cat(sprintf("Rendering the book with %s (%s) into %s\n", engine, attr(engine, "why"),
+              output_dir))
   started <- Sys.time()
   if (engine == "quarto") {
     render_with_quarto(root, output_dir)
@@ -183,6 +185,23 @@ main <- function() {
   index <- file.path(output_dir, "index.html")
   if (!file.exists(index)) stop("rendering finished but ", index, " does not exist", call. = FALSE)
   cat(sprintf("Book rendered with %s in %.1f s: %s\n", engine, seconds, index))
+}
+
+# The engine to use, with the reason for the choice as its "why" attribute.
+choose_engine <- function(requested) {
+  has_quarto <- nzchar(Sys.which("quarto"))
+  if (requested == "quarto" && !has_quarto) {
+    stop("quarto is not on the PATH: install Quarto, or render with --engine bookdown",
+         call. = FALSE)
+  }
+  if (requested != "auto") {
+    return(structure(requested, why = "chosen by --engine or MORALIGN_BOOK_ENGINE"))
+  }
+  if (has_quarto) {
+    structure("quarto", why = "found on the PATH; --engine bookdown to use bookdown")
+  } else {
+    structure("bookdown", why = "quarto is not on the PATH")
+  }
 }
 
 `%||%` <- function(x, y) if (is.null(x)) y else x

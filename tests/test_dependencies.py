@@ -23,8 +23,6 @@ PYTHON_TOOLS = {"ruff": ("the linter of `make lint`", "Makefile")}
 R_WITHOUT_LOADING = {
     # Quarto's knitr engine renders the book's .qmd chapters through rmarkdown.
     "rmarkdown": ("quarto render", "_quarto.yml"),
-    # ggplot2::map_data() draws the world map's polygons from the maps package.
-    "maps": ("ggplot2::map_data", "R/analysis/measures.R"),
 }
 FIRST_PARTY = {"collect", "tests", "benchmarks"}
 # R's own packages, part of every R installation.

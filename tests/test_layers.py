@@ -24,6 +24,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"collect.collector.providers"}),
     frozenset({"collect.collector"}),
     frozenset({"collect.similarity", "collect.rbridge"}),
+    frozenset({"collect.report_inputs"}),
     frozenset({"collect.analysis_cli"}),
     frozenset({"collect.cli"}),
     frozenset({"collect.__main__"}),

@@ -8,9 +8,9 @@ cd "$(dirname "$0")/.."
 R_PACKAGES=(r-base-core r-base-dev r-cran-lme4 r-cran-lmertest r-cran-emmeans r-cran-pbkrtest
   r-cran-performance r-cran-knitr r-cran-rmarkdown r-cran-bookdown r-cran-yaml r-cran-xfun
   r-cran-testthat r-cran-ggplot2 r-cran-jsonlite r-cran-readr r-cran-dplyr r-cran-tidyr
-  r-cran-purrr r-cran-tibble r-cran-reticulate r-cran-matrix r-cran-withr r-cran-maps)
+  r-cran-purrr r-cran-tibble r-cran-matrix r-cran-withr r-cran-maps)
 R_LIBRARIES=(lme4 lmerTest emmeans pbkrtest performance knitr rmarkdown bookdown yaml xfun
-  testthat ggplot2 jsonlite readr dplyr tidyr purrr tibble reticulate Matrix withr maps)
+  testthat ggplot2 jsonlite readr dplyr tidyr purrr tibble Matrix withr maps)
 
 want_model=false
 [[ "${1:-}" == "--model" ]] && want_model=true

@@ -183,6 +183,9 @@ plot_country_map <- function(placement, instrument) {
     dplyr::summarise(similarity = mean(.data$similarity), .groups = "drop") |>
     dplyr::mutate(region = dplyr::coalesce(unname(map_region_names[.data$country]),
                                            .data$country))
+  if (!requireNamespace("maps", quietly = TRUE)) {
+    stop("the world map needs the R package maps (Debian: r-cran-maps)", call. = FALSE)
+  }
   world <- ggplot2::map_data("world")
   unmatched <- setdiff(means$region, world$region)
   if (length(unmatched) > 0) {

@@ -1,4 +1,5 @@
-"""`moralign analyze`: build the similarity tables, then run the R models and figures."""
+"""`moralign analyze`: build the similarity tables, run the R models and figures, and write what
+the book shows besides them (`moralign book-inputs` alone)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import typer
 
 from collect.errors import MissingDataError
 from collect.paths import PATHS, ROOT
+from collect.report_inputs import write_report_inputs
 from collect.similarity.run import run_similarity
 from collect.vocab import INSTRUMENTS, RespondentIds
 
@@ -63,11 +65,12 @@ def analyze(
         help="Rebuild the similarity tables first (--no-similarity uses the existing ones).",
     )] = True,
 ) -> None:
-    """Run the similarity step, then the R models and figures.
+    """Run the similarity step, then the R models and figures, then the book's other inputs.
 
-    The R models are the OLS fits as published, the mixed models and their emmeans contrasts.
-    Tables go to `RESULTS/<instrument>/*.csv`, figures to RESULTS/figures/; see
-    results/README.md for every file and column."""
+    The R models are the OLS fits as published, the mixed models and their emmeans contrasts;
+    the book's other inputs are what `moralign book-inputs` writes. Tables go to
+    `RESULTS/<instrument>/*.csv`, figures to RESULTS/figures/; see results/README.md for every
+    file and column."""
     instruments = instrument or list(INSTRUMENTS)
     unknown = sorted(set(instruments) - set(INSTRUMENTS))
     if unknown:
@@ -88,3 +91,21 @@ def analyze(
             typer.secho(f"the R analysis failed (exit status {completed.returncode})",
                         fg=typer.colors.RED, err=True)
             raise typer.Exit(completed.returncode)
+    write_report_inputs(results_root, canonical or PATHS.canonical, derived_root, say=typer.echo)
+
+
+def book_inputs(
+    canonical: Annotated[Path | None, typer.Option(
+        help="Folder of the canonical tables (default: data/canonical).",
+    )] = None,
+    derived: Annotated[Path | None, typer.Option(
+        help="Folder of the derived tables, for their manifests (default: data/derived).",
+    )] = None,
+    results: Annotated[Path | None, typer.Option(
+        help="Folder of the results, where the files go (default: results).",
+    )] = None,
+) -> None:
+    """Write what the book shows besides the models' results into RESULTS/: prompts.csv,
+    models.csv, model_calls.csv, design.json, exclusions.json, python_packages.csv and
+    provenance.json (written last). The book reads nothing else but RESULTS/."""
+    write_report_inputs(results, canonical, derived, say=typer.echo)

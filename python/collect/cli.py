@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from collect import __version__
-from collect.analysis_cli import analyze
+from collect.analysis_cli import analyze, book_inputs
 from collect.collector.cli import app as collect_app
 from collect.data.cli import app as data_app
 from collect.errors import MoralignError
@@ -26,6 +26,7 @@ app.add_typer(data_app, name="data")
 app.add_typer(collect_app, name="collect")
 app.command("similarity")(similarity)
 app.command("analyze")(analyze)
+app.command("book-inputs")(book_inputs)
 
 
 @app.command()

@@ -1,5 +1,6 @@
-"""Fixtures of the book's tests: the pipeline's results (built through the CLI if absent) and
-the book rendered from them the offline way (bookdown) into a temporary folder."""
+"""Fixtures of the book's tests: the pipeline's results (built through the CLI if absent), the
+book rendered from them into a temporary folder (by bookdown, the offline way, unless
+MORALIGN_BOOK_ENGINE says quarto), and a fresh copy of the project without results."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ import pytest
 from collect.paths import PATHS, ROOT
 
 from tests.conftest import fetched_external
-from tests.report.pages import BookPage, read_pages
+from tests.report.pages import BookPage, is_quarto_book, page_of, read_pages
 
 RENDER_SCRIPT = ROOT / "reports" / "render.R"
+# What the book reads besides the models' results, written last by `moralign book-inputs`.
+BOOK_INPUTS_DONE = "provenance.json"
 
 
 @dataclass(frozen=True)
@@ -41,9 +44,20 @@ class PipelineOutputs:
 class RenderedBook:
     folder: Path
     log: str
+    engine: str
     pages: dict[str, BookPage]
     chapters: list[str]
     outputs: PipelineOutputs
+
+    @property
+    def quarto_layout(self) -> bool:
+        return is_quarto_book(self.folder)
+
+    def page_name(self, chapter: str) -> str:
+        return page_of(chapter, self.quarto_layout)
+
+    def page(self, chapter: str) -> BookPage:
+        return self.pages[self.page_name(chapter)]
 
 
 def run(command: list[str], env: dict[str, str] | None = None) -> str:
@@ -75,6 +89,8 @@ def build_pipeline(folder: Path) -> PipelineOutputs:
          "--results", str(outputs.results)], env)
     run(["Rscript", "R/analysis/run.R", "--derived", str(outputs.derived / "respondent"),
          "--results", str(outputs.results / "respondent")], env)
+    run([moralign(), "book-inputs", "--canonical", str(outputs.canonical), "--derived",
+         str(outputs.derived), "--results", str(outputs.results)], env)
     return outputs
 
 
@@ -83,7 +99,7 @@ def pipeline_outputs(tmp_path_factory: pytest.TempPathFactory) -> PipelineOutput
     """The project's results (or those the MORALIGN_*_DIR variables point at) when they exist;
     otherwise results built for this session."""
     project = PipelineOutputs(PATHS.results, PATHS.canonical, PATHS.derived, PATHS.external)
-    if (project.results / "mfq2" / "rq1_ols.csv").exists():
+    if all((project.results / name).exists() for name in ("mfq2/rq1_ols.csv", BOOK_INPUTS_DONE)):
         return project
     return build_pipeline(tmp_path_factory.mktemp("pipeline"))
 
@@ -94,7 +110,32 @@ def book(
 ) -> RenderedBook:
     folder = tmp_path_factory.mktemp("book")
     env = pipeline_outputs.environment()
-    log = run(["Rscript", str(RENDER_SCRIPT), "--engine", "bookdown", "--output-dir",
-               str(folder)], env)
+    engine = os.environ.get("MORALIGN_BOOK_ENGINE") or "bookdown"
+    log = run(["Rscript", str(RENDER_SCRIPT), "--engine", engine, "--output-dir", str(folder)],
+              env)
     chapters = run(["Rscript", str(RENDER_SCRIPT), "--list-chapters"], env).split()
-    return RenderedBook(folder, log, read_pages(folder), chapters, pipeline_outputs)
+    return RenderedBook(folder, log, engine, read_pages(folder), chapters, pipeline_outputs)
+
+
+def project_files() -> list[str]:
+    """The files a clone of the project holds: tracked, or new and not ignored."""
+    listed = run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"])
+    return sorted({name for name in listed.split("\0") if name and (ROOT / name).is_file()})
+
+
+@pytest.fixture(scope="session")
+def fresh_clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the project's files as a fresh clone has them: no data, no results."""
+    folder = tmp_path_factory.mktemp("clone") / "moralign"
+    for name in project_files():
+        target = folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, target)
+    assert not list((folder / "results").rglob("*.csv")), "a fresh clone has no results"
+    return folder
+
+
+def environment_without_project_folders() -> dict[str, str]:
+    """The environment minus every variable that points the project's code at other folders."""
+    return {name: value for name, value in os.environ.items()
+            if not name.startswith("MORALIGN_") or name == "MORALIGN_BOOK_ENGINE"}

@@ -1,12 +1,30 @@
-"""Reading the rendered book's HTML pages with the standard library's parser."""
+"""Reading the rendered book's HTML pages with the standard library's parser, in either engine's
+layout: bookdown (gitbook) writes every page at the top of the book's folder and links the next
+page with `a.navigation-next`; Quarto writes index.html at the top and each chapter where its
+source lies (reports/<chapter>.html), beside site_libs/ and search.json, and links the next page
+from `div.nav-page-next`."""
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 INVISIBLE = {"script", "style", "head", "title"}
+# Folders of a Quarto book that hold no pages of the book.
+NOT_PAGES = {"site_libs", "search_files"}
+
+
+def is_quarto_book(folder: Path) -> bool:
+    return (folder / "site_libs").is_dir() or (folder / "search.json").is_file()
+
+
+def page_of(chapter: str, quarto: bool) -> str:
+    """The page (relative to the book's folder) of a chapter listed root-relative in _quarto.yml."""
+    source = PurePosixPath(chapter)
+    page = source.with_suffix(".html")
+    return str(page) if quarto else page.name
 
 
 @dataclass
@@ -17,7 +35,7 @@ class Table:
 
 @dataclass
 class BookPage:
-    name: str
+    name: str  # relative to the book's folder
     headings: list[str] = field(default_factory=list)
     next_href: str | None = None
     images: list[str] = field(default_factory=list)
@@ -32,6 +50,11 @@ class BookPage:
     def tables_captioned(self, words: str) -> list[Table]:
         return [t for t in self.tables if words in t.caption]
 
+    def relative(self, href: str) -> str:
+        """A link of this page as a path relative to the book's folder (no fragment)."""
+        target = href.split("#")[0]
+        return posixpath.normpath(posixpath.join(posixpath.dirname(self.name), target))
+
 
 class _PageParser(HTMLParser):
     def __init__(self, page: BookPage) -> None:
@@ -44,6 +67,7 @@ class _PageParser(HTMLParser):
         self.row: list[str] | None = None
         self.missing: list[str] | None = None
         self.missing_depth = 0
+        self.in_next_box = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = {k: v or "" for k, v in attrs}
@@ -52,8 +76,11 @@ class _PageParser(HTMLParser):
             self.hidden_depth += 1
         if tag == "h1":
             self.heading = []
-        if tag == "a" and "navigation-next" in classes:
-            self.page.next_href = attributes.get("href")
+        if tag == "div" and "nav-page-next" in classes:
+            self.in_next_box = True
+        if tag == "a" and ("navigation-next" in classes or self.in_next_box):
+            self.page.next_href = self.page.relative(attributes.get("href", ""))
+            self.in_next_box = False
         if tag == "img":
             self.page.images.append(attributes.get("src", ""))
         if tag == "table":
@@ -99,8 +126,8 @@ class _PageParser(HTMLParser):
                 collector.append(data)
 
 
-def read_page(path: Path) -> BookPage:
-    page = BookPage(path.name)
+def read_page(path: Path, folder: Path) -> BookPage:
+    page = BookPage(path.relative_to(folder).as_posix())
     parser = _PageParser(page)
     parser.feed(path.read_text(encoding="utf-8"))
     parser.close()
@@ -108,4 +135,7 @@ def read_page(path: Path) -> BookPage:
 
 
 def read_pages(folder: Path) -> dict[str, BookPage]:
-    return {path.name: read_page(path) for path in sorted(folder.glob("*.html"))}
+    """Every page of the book, by its path relative to the book's folder."""
+    paths = [path for path in sorted(folder.rglob("*.html"))
+             if not NOT_PAGES & set(path.relative_to(folder).parts)]
+    return {page.name: page for page in (read_page(path, folder) for path in paths)}

@@ -1,9 +1,11 @@
-"""The book, rendered the offline way (bookdown) from the pipeline's results, checked as HTML."""
+"""The book, rendered from the pipeline's results (by bookdown unless MORALIGN_BOOK_ENGINE says
+quarto), checked as HTML in either engine's layout."""
 
 from __future__ import annotations
 
 import base64
 import csv
+import json
 import re
 import struct
 import subprocess
@@ -39,10 +41,11 @@ LEAKED_R_OUTPUT = re.compile(
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-def page_of(chapter: str) -> str:
-    """The bookdown page of a chapter listed (root-relative) in _quarto.yml."""
-    name = Path(chapter).name
-    return "index.html" if name == "index.qmd" else name.removesuffix(".qmd") + ".html"
+INDEX = "index.qmd"
+MFQ2 = "reports/results-mfq2.qmd"
+WVS7 = "reports/results-wvs7.qmd"
+METHODS = "reports/data-methods.qmd"
+MIXED = "reports/mixed-effects.qmd"
 
 
 def chapter_title(chapter: str) -> str:
@@ -81,29 +84,31 @@ def png_problem(data: bytes) -> str | None:
     return None
 
 
-def image_bytes(page_folder: Path, source: str) -> bytes:
+def image_bytes(book: RenderedBook, page: BookPage, source: str) -> bytes:
+    """An image of a page: embedded (bookdown's self-contained pages) or a file beside the page."""
     if source.startswith("data:"):
         header, _, payload = source.partition(",")
         assert header == "data:image/png;base64", f"embedded image is not a PNG: {header}"
         return base64.b64decode(payload)
-    return (page_folder / source).read_bytes()
+    return (book.folder / page.relative(source)).read_bytes()
 
 
 def test_every_chapter_is_a_page_that_links_to_the_next(book: RenderedBook) -> None:
     assert book.chapters[0] == "index.qmd"
     for position, chapter in enumerate(book.chapters):
-        page = book.pages.get(page_of(chapter))
-        assert page is not None, f"no page {page_of(chapter)} for chapter {chapter}"
+        page = book.pages.get(book.page_name(chapter))
+        assert page is not None, f"no page {book.page_name(chapter)} for chapter {chapter}"
         title = chapter_title(chapter)
         assert any(title in heading for heading in page.headings), (
             f"{page.name} has headings {page.headings}, not the chapter title {title!r}"
         )
         if position + 1 < len(book.chapters):
-            expected = page_of(book.chapters[position + 1])
+            expected = book.page_name(book.chapters[position + 1])
             assert page.next_href == expected, f"{page.name} links next to {page.next_href}"
         else:
             assert page.next_href is None
-    assert "Book rendered with bookdown" in book.log
+    assert f"Rendering the book with {book.engine} (chosen by --engine" in book.log
+    assert f"Book rendered with {book.engine}" in book.log
 
 
 def test_rq1_table_shows_the_reproduced_mfq2_coefficients(book: RenderedBook) -> None:
@@ -113,7 +118,7 @@ def test_rq1_table_shows_the_reproduced_mfq2_coefficients(book: RenderedBook) ->
     for term, published in PUBLISHED_RQ1_MFQ2.items():
         assert round(estimates[term], 3) == pytest.approx(published, abs=1e-9), term
 
-    [table] = book.pages["results-mfq2.html"].tables_captioned("RQ1, OLS")
+    [table] = book.page(MFQ2).tables_captioned("RQ1, OLS")
     shown = {row[0]: row for row in table.rows[1:]}
     for row in coefficients:
         label = RQ1_TERM_LABELS[row["term"]]
@@ -126,12 +131,12 @@ def test_every_figure_is_a_valid_png_shown_on_a_page(book: RenderedBook) -> None
     figures = 0
     for page in book.pages.values():
         for source in page.images:
-            problem = png_problem(image_bytes(book.folder, source))
+            problem = png_problem(image_bytes(book, page, source))
             assert problem is None, f"an image on {page.name} is not a valid PNG: {problem}"
             figures += 1
-    assert len(book.pages["results-mfq2.html"].images) >= 5, "the paper's five MFQ-2 figures"
-    assert book.pages["index.html"].images, "the overview shows the headline figure"
-    assert book.pages["mixed-effects.html"].images, "the per-LLM contrast plot"
+    assert len(book.page(MFQ2).images) >= 5, "the paper's five MFQ-2 figures"
+    assert book.page(INDEX).images, "the overview shows the headline figure"
+    assert book.page(MIXED).images, "the per-LLM contrast plot"
     assert figures >= 7
 
 
@@ -143,17 +148,21 @@ def test_no_r_error_or_warning_text_leaked_into_a_page(book: RenderedBook) -> No
             pytest.fail(f"{page.name} shows R's error or warning output: ...{context}...")
 
 
-@pytest.mark.parametrize("page_name", ["index.html", "data-methods.html", "results-mfq2.html",
-                                       "mixed-effects.html", "robustness.html", "appendix.html"])
-def test_the_pipeline_produced_everything_the_page_shows(
-    book: RenderedBook, page_name: str
-) -> None:
-    page: BookPage = book.pages[page_name]
-    assert page.missing_notes == [], f"{page_name} shows missing results: {page.missing_notes}"
+def test_no_page_shows_where_the_project_lies(book: RenderedBook) -> None:
+    """Paths (in notes, in messages the pipeline recorded) read relative to the project."""
+    for page in book.pages.values():
+        assert str(ROOT) not in page.text, f"{page.name} shows the project's absolute path"
+
+
+@pytest.mark.parametrize("chapter", [INDEX, METHODS, MFQ2, MIXED, "reports/robustness.qmd",
+                                     "reports/appendix.qmd"])
+def test_the_pipeline_produced_everything_the_page_shows(book: RenderedBook, chapter: str) -> None:
+    page = book.page(chapter)
+    assert page.missing_notes == [], f"{page.name} shows missing results: {page.missing_notes}"
 
 
 def test_wvs_chapter_shows_results_or_says_how_to_add_the_data(book: RenderedBook) -> None:
-    page = book.pages["results-wvs7.html"]
+    page = book.page(WVS7)
     if (book.outputs.results / "wvs7" / "rq1_ols.csv").exists():
         assert page.tables_captioned("WVS-7 RQ1, OLS")
         assert page.missing_notes == []
@@ -170,23 +179,42 @@ def test_prompts_shown_are_the_study_files_templates(book: RenderedBook) -> None
     study = tomllib.loads((ROOT / "studies" / "made_in_china.toml").read_text(encoding="utf-8"))
     english = study["templates"]["mfq2"]["English"]["user"]
     first_line = english.split("\n")[0]
-    page = book.pages["data-methods.html"]
+    page = book.page(METHODS)
     [table] = page.tables_captioned("MFQ-2 user messages")
     assert any(first_line in cell for row in table.rows for cell in row)
+
+
+def test_provenance_lists_every_pinned_file_with_its_hash(book: RenderedBook) -> None:
+    sources = tomllib.loads((ROOT / "data" / "sources.toml").read_text(encoding="utf-8"))
+    pinned = {entry["path"]: entry["sha256"]
+              for dataset in sources["datasets"].values() for entry in dataset["files"]}
+    [table] = book.page(METHODS).tables_captioned("checked by moralign data fetch")
+    shown = {row[1]: row[2] for row in table.rows[1:]}
+    assert shown == pinned
+
+
+def test_exclusions_come_from_the_similarity_manifest(book: RenderedBook) -> None:
+    manifest = json.loads((book.outputs.derived / "paper" / "manifest.json").read_text("utf-8"))
+    rq1 = manifest["instruments"]["mfq2"]["tables"]["rq1"]
+    [table] = book.page(METHODS).tables_captioned("LLMs kept and dropped per analysis")
+    header, *rows = table.rows
+    [row] = [r for r in rows if r[0] == "MFQ-2" and r[1] == "RQ1 (no persona)"]
+    assert row[header.index("LLMs kept")] == str(len(rq1["kept_llms"]))
+    assert row[header.index("Rows")] == f"{rq1['rows']:,}"
 
 
 def test_render_refuses_an_unknown_engine_with_a_clear_message() -> None:
     done = subprocess.run(["Rscript", str(RENDER_SCRIPT), "--engine", "pdf"], cwd=ROOT,
                           capture_output=True, text=True, check=False)
     assert done.returncode != 0
-    assert "--engine must be auto, quarto or bookdown, not 'pdf'" in done.stderr
+    assert "must be auto, quarto or bookdown, not 'pdf'" in done.stderr
 
 
 def test_models_table_shows_each_models_maker_from_the_canonical_table(book: RenderedBook) -> None:
     models = [row for row in read_csv(book.outputs.canonical / "models.csv")
               if row["kind"] == "llm"]
     assert models and all(row["maker"] for row in models), "models.csv gives every LLM a maker"
-    [table] = book.pages["index.html"].tables_captioned("The LLMs studied")
+    [table] = book.page(INDEX).tables_captioned("The LLMs studied")
     header, *rows = table.rows
     shown = {row[header.index("Model")]: row[header.index("Maker")] for row in rows}
     assert shown == {row["display_name"]: row["maker"] for row in models}
@@ -197,7 +225,7 @@ def test_mixed_chapter_compares_rq2_with_the_llm_level_model(book: RenderedBook)
     full = {row["term"]: row for row in read_csv(folder / "rq2_lmm.csv")}
     llm_level = {row["term"]: row for row in read_csv(folder / "rq2_llm_level_lmm.csv")}
     assert "chinese_participant" in llm_level and set(full) < set(llm_level)
-    page = book.pages["mixed-effects.html"]
+    page = book.page(MIXED)
     [table] = page.tables_captioned("the full mixed model and the LLM-level model")
     header, *rows = table.rows
     assert header[:3] == ["Term", "Full estimate", "Full SE"]

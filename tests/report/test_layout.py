@@ -1,22 +1,49 @@
 """Where the book's files live: _quarto.yml and index.qmd at the project root, chapters in
-reports/ sourcing their helpers by root-relative paths, and one chapter list for both engines."""
+reports/ that find their helpers from the root or from their own folder, one chapter list for both
+engines, a _quarto.yml that uses only documented options, the engine an explicit choice, and page
+lookup that knows both engines' layouts."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
 from collect.paths import ROOT
 
 from tests.report.conftest import RENDER_SCRIPT
+from tests.report.pages import is_quarto_book, page_of, read_pages
 
 CONFIG = ROOT / "_quarto.yml"
-# A helper sourced by a chapter, and a child document (`_*.qmd`) knitted by a helper.
-SOURCED = re.compile(r'\bsource\("([^"]+)"\)')
+# A helper a chapter sources (`reports/_x.R`, or `_x.R` beside it), and a child document
+# (`_*.qmd`) a helper knits.
+SOURCED = re.compile(r'"((?:reports/)?_[\w-]+\.R)"')
 CHILD_DOCUMENT = re.compile(r'"([^"]*_[^"/]*\.qmd)"')
+# The options _quarto.yml may use, from Quarto's reference pages for projects, books and HTML
+# (quarto.org/docs/reference/projects/books.html and .../formats/html.html).
+DOCUMENTED = {
+    "": {"project", "book", "format", "execute", "crossref", "bibliography", "lang", "knitr",
+         "editor", "website"},
+    "project": {"type", "title", "render", "execute-dir", "output-dir", "lib-dir", "resources",
+                "preview", "pre-render", "post-render"},
+    "book": {"title", "subtitle", "author", "date", "date-format", "abstract", "description",
+             "chapters", "appendices", "references", "cover-image", "output-file", "downloads",
+             "sharing", "repo-url", "repo-branch", "repo-actions", "site-url", "favicon",
+             "search", "sidebar", "navbar", "page-navigation", "page-footer", "reader-mode",
+             "doi", "license"},
+    "format": {"html", "pdf", "epub", "docx"},
+    "format.html": {"theme", "css", "toc", "toc-depth", "toc-title", "toc-location",
+                    "number-sections", "number-depth", "fig-responsive", "fig-align", "fig-width",
+                    "fig-height", "fig-format", "fig-dpi", "grid", "page-layout", "code-fold",
+                    "code-tools", "smooth-scroll", "anchor-sections", "link-external-icon",
+                    "embed-resources", "include-in-header", "mainfont", "fontsize",
+                    "linestretch", "html-table-processing"},
+    "format.html.grid": {"sidebar-width", "body-width", "margin-width", "gutter-width"},
+}
 
 
 def book_config() -> dict:
@@ -55,14 +82,15 @@ def test_list_chapters_reads_the_root_config_from_any_folder(tmp_path: Path) -> 
     assert done.stdout.split() == listed_files(book_config())
 
 
-def test_chapters_and_helpers_name_files_relative_to_the_root() -> None:
+def test_chapters_and_helpers_name_files_that_exist() -> None:
     sources = [ROOT / chapter for chapter in listed_files(book_config())]
     helpers = sorted((ROOT / "reports").glob("_*.R"))
     seen_sourced, seen_children = set(), set()
     for path in sources:
         for name in SOURCED.findall(path.read_text(encoding="utf-8")):
-            assert (ROOT / name).is_file(), f"{path.name} sources {name}, not a root-relative file"
-            seen_sourced.add(name)
+            helper = ROOT / "reports" / Path(name).name
+            assert helper.is_file(), f"{path.name} sources {name}, which does not exist"
+            seen_sourced.add(f"reports/{helper.name}")
     for path in helpers:
         for name in CHILD_DOCUMENT.findall(path.read_text(encoding="utf-8")):
             assert (ROOT / name).is_file(), f"{path.name} knits {name}, not a root-relative file"
@@ -85,3 +113,118 @@ def test_render_names_a_chapter_the_config_lists_but_that_does_not_exist(tmp_pat
     assert "lists chapters that do not exist" in done.stderr
     assert "reports/absent-chapter.qmd" in done.stderr
     assert not (tmp_path / "_book" / "index.html").exists()
+
+
+# Chapters that still source their helpers by root-relative paths only (strict: passes once
+# they find them from their own folder too).
+ROOT_ONLY = {
+    "reports/mixed-effects.qmd": 'sources "reports/_common.R" and "reports/_mixed.R"',
+    "reports/robustness.qmd": 'sources "reports/_common.R" and "reports/_robustness.R"',
+}
+
+
+@pytest.mark.parametrize("chapter", [
+    pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=ROOT_ONLY[c]))
+    if c in ROOT_ONLY else c
+    for c in listed_files(book_config())
+])
+def test_a_chapters_setup_chunk_runs_from_the_chapters_own_folder(chapter: str) -> None:
+    """As RStudio's "Run chunk" runs it: in the chapter's folder, not the project root."""
+    script = (
+        "lines <- readLines(commandArgs(TRUE)[[1]], encoding = 'UTF-8');"
+        "start <- grep('^```\\\\{r', lines)[[1]];"
+        "end <- start + grep('^```\\\\s*$', lines[-seq_len(start)])[[1]];"
+        "eval(parse(text = lines[(start + 1):(end - 1)]), envir = globalenv());"
+        "cat(PROJECT_ROOT, RESULTS_DIR, sep = '\\n')"
+    )
+    unset = ("MORALIGN_ROOT", "MORALIGN_RESULTS_DIR")
+    env = {name: value for name, value in os.environ.items() if name not in unset}
+    done = subprocess.run(["Rscript", "-e", script, (ROOT / chapter).name],
+                          cwd=(ROOT / chapter).parent, env=env, capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [str(ROOT), str(ROOT / "results")]
+
+
+def undocumented_keys(config: dict, section: str = "") -> list[str]:
+    allowed = DOCUMENTED[section]
+    found = [f"{section}.{key}".lstrip(".") for key in config if key not in allowed]
+    for key, value in config.items():
+        child = f"{section}.{key}".lstrip(".")
+        if isinstance(value, dict) and child in DOCUMENTED:
+            found += undocumented_keys(value, child)
+    return found
+
+
+def test_quarto_config_uses_only_documented_options() -> None:
+    config = book_config()
+    assert undocumented_keys(config) == []
+    assert config["format"]["html"]["grid"]["body-width"].endswith("px")
+
+
+def test_undocumented_options_are_caught() -> None:
+    config = book_config()
+    config["book"]["chapter"] = ["index.qmd"]
+    config["format"]["html"]["grid"] = {"body_width": "900px"}
+    assert undocumented_keys(config) == ["book.chapter", "format.html.grid.body_width"]
+
+
+def test_the_engine_comes_from_the_environment_when_not_given() -> None:
+    done = subprocess.run(["Rscript", str(RENDER_SCRIPT)], cwd=ROOT,
+                          env={**os.environ, "MORALIGN_BOOK_ENGINE": "latex"},
+                          capture_output=True, text=True, check=False)
+    assert done.returncode != 0
+    assert "MORALIGN_BOOK_ENGINE) must be auto, quarto or bookdown, not 'latex'" in done.stderr
+
+
+def test_asking_for_quarto_without_it_says_so() -> None:
+    path = "/usr/bin:/bin"
+    assert shutil.which("quarto", path=path) is None, "this test needs a PATH without quarto"
+    done = subprocess.run(["Rscript", str(RENDER_SCRIPT), "--engine", "quarto"], cwd=ROOT,
+                          env={**os.environ, "PATH": path}, capture_output=True, text=True,
+                          check=False)
+    assert done.returncode != 0
+    assert "quarto is not on the PATH" in done.stderr
+
+
+QUARTO_CHAPTER_PAGE = """<html><head><title>x</title></head><body>
+<h1 class="title"><span class="chapter-number">2</span>&nbsp; <span class="chapter-title">MFQ-2
+results</span></h1>
+<figure class="figure"><img src="results-mfq2_files/figure-html/fig-mfq2-cells-1.png"></figure>
+<nav class="page-navigation">
+<div class="nav-page nav-page-previous"><a href="../reports/data-methods.html"
+ class="pagination-link">Data and methods</a></div>
+<div class="nav-page nav-page-next"><a href="../reports/results-wvs7.html"
+ class="pagination-link">WVS-7 results</a></div>
+</nav></body></html>"""
+
+
+def test_pages_are_found_in_quartos_layout(tmp_path: Path) -> None:
+    """Quarto's layout: chapters where their sources lie, links relative to each page."""
+    (tmp_path / "site_libs" / "quarto-nav").mkdir(parents=True)
+    (tmp_path / "site_libs" / "quarto-nav" / "nav.html").write_text("<p>library</p>")
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports" / "results-mfq2.html").write_text(QUARTO_CHAPTER_PAGE)
+    (tmp_path / "index.html").write_text(
+        '<h1>Overview</h1><div class="nav-page nav-page-next">'
+        '<a href="./reports/data-methods.html#top">next</a></div>')
+    assert is_quarto_book(tmp_path)
+    pages = read_pages(tmp_path)
+    assert sorted(pages) == ["index.html", "reports/results-mfq2.html"]
+    assert page_of("reports/results-mfq2.qmd", quarto=True) == "reports/results-mfq2.html"
+    assert page_of("index.qmd", quarto=True) == "index.html"
+    chapter = pages["reports/results-mfq2.html"]
+    assert chapter.next_href == page_of("reports/results-wvs7.qmd", quarto=True)
+    assert pages["index.html"].next_href == "reports/data-methods.html"
+    assert chapter.relative(chapter.images[0]) == (
+        "reports/results-mfq2_files/figure-html/fig-mfq2-cells-1.png"
+    )
+    assert "MFQ-2 results" in chapter.headings[0]
+
+
+def test_pages_are_found_in_bookdowns_layout(tmp_path: Path) -> None:
+    (tmp_path / "index.html").write_text(
+        '<h1>Overview</h1><a class="navigation navigation-next" href="data-methods.html">n</a>')
+    assert not is_quarto_book(tmp_path)
+    assert page_of("reports/data-methods.qmd", quarto=False) == "data-methods.html"
+    assert read_pages(tmp_path)["index.html"].next_href == "data-methods.html"
