@@ -453,6 +453,7 @@ def export(
     planned = plan_calls(study)
     with _open_store(study, db, read_only=True) as store:
         stored = store.frame(study.name)
+        logprobs = store.logprobs(study.name)
         pending = len(store.pending(planned))
         changed = len(store.changed(planned))
     calls = in_plan(stored, planned)
@@ -474,7 +475,7 @@ def export(
         console.print(f"[yellow]note: {failed} calls failed (no answer from the provider); they "
                       "are left out of the item means and prop_na, and marked status=failed in "
                       "the per-call tables[/yellow]")
-    for written in export_study(study, calls, out):
+    for written in export_study(study, calls, out, logprobs):
         typer.echo(f"wrote {written}")
 
 
