@@ -10,11 +10,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from collect.collector.batch import BatchCollector, custom_id, split_lines
+from collect.collector.batch import BATCH_CLIENTS, BatchCollector, split_lines
 from collect.collector.design import plan_calls
 from collect.collector.export import release_item_means
-from collect.collector.openai_batch import OpenAIBatchClient, request_line
-from collect.collector.providers.openai_compat import chat_body
 from collect.collector.runner import RunObserver, RunReport
 from collect.collector.store import Store
 from collect.collector.study import BatchSettings, load_study
@@ -23,6 +21,7 @@ from collect.errors import InputError
 from tests.collector.cli_runs import run_collect, start_collect
 from tests.collector.runs import run_study
 from tests.collector.studyfiles import TEST_KEY, TEST_KEY_ENV, calls_per_model, write_study
+from tests.servers.anthropic_batch import AnthropicBatchServer
 from tests.servers.openai_batch import BatchFaults, OpenAIBatchServer
 from tests.servers.openai_chat import OpenAIChat
 from tests.servers.scripted import ScriptedServer
@@ -63,7 +62,8 @@ def _stored(db: Path) -> pd.DataFrame:
         return pd.read_sql_query("SELECT * FROM calls", conn)
 
 
-def _assert_each_line_answered_once(server: OpenAIBatchServer, db: Path) -> None:
+def _assert_each_line_answered_once(server: OpenAIBatchServer | AnthropicBatchServer,
+                                    db: Path) -> None:
     answered = Counter(server.answered)
     assert len(answered) == PLANNED and max(answered.values()) == 1
     calls = _stored(db)
@@ -170,21 +170,30 @@ def test_detach_submits_and_a_later_run_collects(tmp_path: Path) -> None:
     _assert_each_line_answered_once(server, db)
 
 
-def test_a_batch_created_but_not_recorded_is_found_not_created_again(tmp_path: Path) -> None:
+def submit_without_recording(study_file: Path, db: Path) -> None:
+    """Record a batch's lines and create it, as a run killed before recording its id leaves it."""
+    study = load_study(study_file)
+    spec = study.providers["scripted"]
+    calls = plan_calls(study)
+    client = BATCH_CLIENTS[spec.config.kind](spec.config, spec.retry)
+    content = b"".join(client.line(client.custom_id(c.key), c.request) for c in calls)
+    input_id = client.prepare(content)
+    with Store(db) as store:
+        store.add_batch_file("mini", "scripted", input_id,
+                             [client.custom_id(c.key) for c in calls])
+    client.submit(input_id, content, "mini")
+    client.close()
+
+
+@pytest.mark.parametrize("kind", ["openai", "anthropic"])
+def test_a_batch_created_but_not_recorded_is_found_not_created_again(
+    tmp_path: Path, kind: str
+) -> None:
     db = tmp_path / "db.sqlite"
-    with OpenAIBatchServer(TEST_KEY, answer=_batch_answer) as server:
-        study_file = _batch_study(tmp_path, server)
-        study = load_study(study_file)
-        spec = study.providers["scripted"]
-        calls = plan_calls(study)
-        client = OpenAIBatchClient(spec.config, spec.retry)
-        content = b"".join(request_line(custom_id(c.key), chat_body(spec.config, c.request))
-                           for c in calls)
-        file_id = client.upload(content)
-        with Store(db) as store:
-            store.add_batch_file("mini", "scripted", file_id, [custom_id(c.key) for c in calls])
-        client.create(file_id, "mini")  # the process dies before recording the batch id
-        client.close()
+    server_type = OpenAIBatchServer if kind == "openai" else AnthropicBatchServer
+    with server_type(TEST_KEY) as server:
+        study_file = _batch_study(tmp_path, server, kind=kind)  # type: ignore[arg-type]
+        submit_without_recording(study_file, db)
         _run_batches(study_file, db)
     assert len(server.batches) == 1
     _assert_each_line_answered_once(server, db)

@@ -19,24 +19,23 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from collect.collector.design import CallKey, PlannedCall
-from collect.collector.openai_batch import TERMINAL, OpenAIBatchClient, request_line
+from collect.collector.anthropic_batch import AnthropicBatchClient
+from collect.collector.design import PlannedCall
+from collect.collector.openai_batch import TERMINAL, OpenAIBatchClient
 from collect.collector.providers.base import (
     ChatResult,
     PermanentError,
     ProviderError,
     TransientError,
 )
-from collect.collector.providers.openai_compat import chat_body
 from collect.collector.runner import RunObserver, RunReport, answer_record, failed_record, kind_of
 from collect.collector.store import BatchRow, Store, utc_now
 from collect.collector.study import BatchSettings, ProviderSpec, Study
 
-
-def custom_id(key: CallKey) -> str:
-    """The line's id in a batch file: the planned key without the study."""
-    return (f"{key.model}|{key.instrument}|{key.language}|{key.persona}|{key.item}|"
-            f"{key.iteration}")
+BATCH_CLIENTS: dict[str, type[OpenAIBatchClient]] = {
+    "openai": OpenAIBatchClient,
+    "anthropic": AnthropicBatchClient,
+}
 
 
 def split_lines(lines: list[tuple[str, bytes]], settings: BatchSettings) -> Iterator[
@@ -75,7 +74,7 @@ class BatchCollector:
             spec = self.study.providers[name]
             assert spec.batch is not None
             try:
-                client = OpenAIBatchClient(spec.config, spec.retry)
+                client = BATCH_CLIENTS[spec.config.kind](spec.config, spec.retry)
             except PermanentError as err:
                 report.stopped_providers[name] = str(err)
                 report.not_attempted += len(self.store.pending(calls))
@@ -102,7 +101,7 @@ class _ProviderBatches:
         self.spec = spec
         self.settings: BatchSettings = spec.batch
         self.client = client
-        self.calls = {custom_id(call.key): call for call in calls}
+        self.calls = {client.custom_id(call.key): call for call in calls}
         self.report = report
 
     def _open(self) -> list[BatchRow]:
@@ -121,16 +120,20 @@ class _ProviderBatches:
             interval = min(interval * 2, self.settings.poll_max_s)
         left = self.store.pending(list(self.calls.values()))
         in_flight = self.store.batch_line_ids(self.study.name, open_only=True)
-        self.report.not_attempted += sum(1 for c in left if custom_id(c.key) not in in_flight)
+        self.report.not_attempted += sum(
+            1 for c in left if self.client.custom_id(c.key) not in in_flight)
 
     def _refresh(self) -> None:
         """Poll each open batch once (creating those recorded without a batch), collect ended."""
         for row in self._open():
             try:
                 if row.batch_id is None:
-                    batch = self.client.find(row.input_file_id)
-                    if batch is None:
-                        batch = self.client.create(row.input_file_id, self.study.name)
+                    known = {r.batch_id for r in self.store.batches(self.study.name)
+                             if r.batch_id is not None}
+                    batch = self.client.recover(row, known, self.study.name)
+                    if batch is None:  # never created: its lines are pending again
+                        self.store.mark_collected(row.input_file_id)
+                        continue
                 else:
                     batch = self.client.retrieve(row.batch_id)
                 self.store.update_batch(row.input_file_id, batch)
@@ -146,37 +149,34 @@ class _ProviderBatches:
         rounds = self.store.batch_line_ids(self.study.name, open_only=False)
         lines = []
         for call in pending:
-            cid = custom_id(call.key)
+            cid = self.client.custom_id(call.key)
             if cid in in_flight or rounds[cid] >= self.settings.max_rounds:
                 continue
-            lines.append((cid, request_line(cid, chat_body(self.spec.config, call.request))))
+            lines.append((cid, self.client.line(cid, call.request)))
         for chunk in split_lines(lines, self.settings):
-            file_id = self.client.upload(b"".join(line for _, line in chunk))
-            self.store.add_batch_file(self.study.name, self.spec.config.name, file_id,
+            content = b"".join(line for _, line in chunk)
+            input_id = self.client.prepare(content)
+            self.store.add_batch_file(self.study.name, self.spec.config.name, input_id,
                                       [cid for cid, _ in chunk])
-            batch = self.client.create(file_id, self.study.name)
-            self.store.update_batch(file_id, batch)
+            batch = self.client.submit(input_id, content, self.study.name)
+            self.store.update_batch(input_id, batch)
             self.observer.message(f"batch {batch.get('id')} submitted: {len(chunk)} requests")
 
     def _collect(self, input_file_id: str, batch: dict[str, object]) -> None:
         """Store every line of an ended batch, and mark it collected, in one transaction."""
         answers: list[tuple[PlannedCall, ChatResult | ProviderError]] = []
-        for field in ("output_file_id", "error_file_id"):
-            file_id = batch.get(field)
-            if not file_id:
+        for raw in self.client.results(batch):
+            if not raw.strip():
                 continue
-            for raw in self.client.content(str(file_id)).splitlines():
-                if not raw.strip():
-                    continue
-                line = json.loads(raw)
-                call = self.calls.get(str(line.get("custom_id")))
-                if call is None:
-                    self.observer.message(f"batch {batch.get('id')}: line with unknown "
-                                          f"custom_id {line.get('custom_id')!r} ignored")
-                    continue
-                result = self.client.read_line(line)
-                if result is not None:
-                    answers.append((call, result))
+            line = json.loads(raw)
+            call = self.calls.get(str(line.get("custom_id")))
+            if call is None:
+                self.observer.message(f"batch {batch.get('id')}: line with unknown "
+                                      f"custom_id {line.get('custom_id')!r} ignored")
+                continue
+            result = self.client.read_line(line)
+            if result is not None:
+                answers.append((call, result))
         if batch.get("status") == "failed":
             self.observer.message(f"batch {batch.get('id')} failed: {batch.get('errors')}")
         started_at = utc_now()

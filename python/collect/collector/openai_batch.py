@@ -16,7 +16,9 @@ from typing import Any
 
 import httpx
 
+from collect.collector.design import CallKey
 from collect.collector.providers.base import (
+    ChatRequest,
     ChatResult,
     ErrorClass,
     ProviderConfig,
@@ -24,27 +26,66 @@ from collect.collector.providers.base import (
     TransientError,
 )
 from collect.collector.providers.failures import status_error, transient
-from collect.collector.providers.openai_compat import result_from_body
+from collect.collector.providers.openai_compat import chat_body, result_from_body
 from collect.collector.providers.results import moderation_refusal, read_answer
 from collect.collector.runner import backoff_delay
+from collect.collector.store import BatchRow
 from collect.collector.study import RetryPolicy
 
 ENDPOINT = "/v1/chat/completions"
-TERMINAL = frozenset({"completed", "expired", "failed", "cancelled"})
+TERMINAL = frozenset({"completed", "expired", "failed", "cancelled", "ended"})  # "ended": Anthropic
 # Line error codes that mean "not run": the line is asked again, it did not fail.
 NOT_RUN_CODES = frozenset({"batch_expired", "batch_cancelled"})
 
 
 class OpenAIBatchClient:
+    """The Batch API steps the collector takes (batch.py), for OpenAI's protocol."""
+
     def __init__(self, config: ProviderConfig, retry: RetryPolicy) -> None:
         self.config = config
         self.retry = retry
         self._key = config.api_key()
         self._client = httpx.Client(
-            base_url=(config.base_url or "").rstrip("/") + "/",
-            headers={"authorization": f"Bearer {self._key}"},
+            base_url=self._base_url(),
+            headers=self._headers(self._key),
             timeout=httpx.Timeout(max(config.timeout_s, 60.0)),
         )
+
+    def _base_url(self) -> str:
+        return (self.config.base_url or "").rstrip("/") + "/"
+
+    def _headers(self, key: str) -> dict[str, str]:
+        return {"authorization": f"Bearer {key}"}
+
+    def custom_id(self, key: CallKey) -> str:
+        """The line's id in a batch: the planned key without the study."""
+        return (f"{key.model}|{key.instrument}|{key.language}|{key.persona}|{key.item}|"
+                f"{key.iteration}")
+
+    def line(self, custom_id: str, request: ChatRequest) -> bytes:
+        line = {"custom_id": custom_id, "method": "POST", "url": ENDPOINT,
+                "body": chat_body(self.config, request)}
+        return json.dumps(line, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+
+    def prepare(self, content: bytes) -> str:
+        """Upload the lines; the id under which the store records them before the batch exists."""
+        return self.upload(content)
+
+    def submit(self, input_id: str, content: bytes, study: str) -> dict[str, Any]:
+        return self.create(input_id, study)
+
+    def recover(self, row: BatchRow, known: set[str], study: str) -> dict[str, Any] | None:
+        """The batch of a recorded file whose batch id was not recorded: found, or created now
+        (the file is on the server). None when nothing can be done: its lines are sent again."""
+        return self.find(row.input_file_id) or self.create(row.input_file_id, study)
+
+    def results(self, batch: dict[str, Any]) -> list[bytes]:
+        """The lines of an ended batch's output and error files."""
+        lines: list[bytes] = []
+        for field in ("output_file_id", "error_file_id"):
+            if batch.get(field):
+                lines += self.content(str(batch[field])).splitlines()
+        return lines
 
     def close(self) -> None:
         self._client.close()
@@ -127,7 +168,3 @@ class OpenAIBatchClient:
         message = f"{name}: batch line error [{code}]: {error.get('message', '')}"
         return TransientError(ErrorClass.SERVER_ERROR, message[:300])
 
-
-def request_line(custom_id: str, body: dict[str, Any]) -> bytes:
-    line = {"custom_id": custom_id, "method": "POST", "url": ENDPOINT, "body": body}
-    return json.dumps(line, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"

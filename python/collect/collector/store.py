@@ -132,6 +132,7 @@ class BatchRow:
     failed: int
     output_file_id: str | None
     error_file_id: str | None
+    created_at: str
     collected: bool
 
 
@@ -436,7 +437,7 @@ class Store:
             return []
         rows = self.db.execute(
             "SELECT input_file_id, provider, batch_id, status, lines, completed, failed, "
-            f"output_file_id, error_file_id, collected FROM batches WHERE {where} "
+            f"output_file_id, error_file_id, created_at, collected FROM batches WHERE {where} "
             "ORDER BY created_at, rowid",
             (study,),
         )

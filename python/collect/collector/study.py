@@ -42,10 +42,10 @@ class RetryPolicy:
     max_retry_after_s: float = 300.0
 
 
-# Per batch file: OpenAI's Batch API takes at most 50,000 requests and 200 MB.
-BATCH_MAX_LINES = 50_000
-BATCH_MAX_BYTES = 200 * 1024 * 1024
-BATCH_KINDS = ("openai",)
+# Per batch, by provider kind: OpenAI's Batch API takes at most 50,000 requests and 200 MB per
+# file, Anthropic's Message Batches 100,000 requests and 256 MB.
+BATCH_LIMITS = {"openai": (50_000, 200 * 1024 * 1024), "anthropic": (100_000, 256 * 1024 * 1024)}
+BATCH_KINDS = tuple(BATCH_LIMITS)
 
 
 @dataclass(frozen=True)
@@ -54,8 +54,8 @@ class BatchSettings:
     `max_lines` requests and `max_bytes` bytes, polled every `poll_interval_s` seconds (doubling
     up to `poll_max_s`), at `price_factor` times the online price."""
 
-    max_lines: int = BATCH_MAX_LINES
-    max_bytes: int = BATCH_MAX_BYTES
+    max_lines: int = BATCH_LIMITS["openai"][0]
+    max_bytes: int = BATCH_LIMITS["openai"][1]
     poll_interval_s: float = 30.0
     poll_max_s: float = 600.0
     price_factor: float = 0.5
@@ -189,8 +189,8 @@ def _batch_settings(fields: Fields, kind: str) -> BatchSettings | None:
         raise fields.error("mode", f"batch mode is implemented for kinds {list(BATCH_KINDS)}, "
                                    f"not {kind!r}")
     settings = BatchSettings(
-        max_lines=fields.get("batch_max_lines", int, BATCH_MAX_LINES),
-        max_bytes=fields.get("batch_max_bytes", int, BATCH_MAX_BYTES),
+        max_lines=fields.get("batch_max_lines", int, BATCH_LIMITS[kind][0]),
+        max_bytes=fields.get("batch_max_bytes", int, BATCH_LIMITS[kind][1]),
         poll_interval_s=fields.positive("batch_poll_interval_s", 30.0),
         poll_max_s=fields.positive("batch_poll_max_s", 600.0),
         price_factor=fields.positive("batch_price_factor", 0.5),
