@@ -103,6 +103,7 @@ class _ProviderBatches:
         self.client = client
         self.calls = {client.custom_id(call.key): call for call in calls}
         self.report = report
+        self.changed = True  # calls may be pending that are in no batch: worth a look
 
     def _open(self) -> list[BatchRow]:
         return [row for row in self.store.batches(self.study.name, open_only=True)
@@ -133,6 +134,7 @@ class _ProviderBatches:
                     batch = self.client.recover(row, known, self.study.name)
                     if batch is None:  # never created: its lines are pending again
                         self.store.mark_collected(row.input_file_id)
+                        self.changed = True
                         continue
                 else:
                     batch = self.client.retrieve(row.batch_id)
@@ -144,6 +146,9 @@ class _ProviderBatches:
                 self.observer.message(f"batch of file {row.input_file_id}: {err}; polling again")
 
     def _submit(self) -> None:
+        if not self.changed:
+            return
+        self.changed = False
         pending = self.store.pending(list(self.calls.values()))
         in_flight = self.store.batch_line_ids(self.study.name, open_only=True)
         rounds = self.store.batch_line_ids(self.study.name, open_only=False)
@@ -183,7 +188,7 @@ class _ProviderBatches:
         records = []
         for call, result in answers:
             if isinstance(result, ChatResult):
-                record = answer_record(self.study, call, result, 1, started_at)
+                record = answer_record(self.study, call, result, 1, started_at, started_at)
             else:
                 record = failed_record(result, 1, started_at)
             records.append((call, record))
@@ -193,3 +198,4 @@ class _ProviderBatches:
         with self.store.transaction():
             self.store.record_many(records, self.run_id)
             self.store.mark_collected(input_file_id)
+        self.changed = True

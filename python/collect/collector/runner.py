@@ -418,9 +418,11 @@ class Runner:
             self.observer.message(f"model {model!r} stopped: {err}")
 
 def answer_record(
-    study: Study, call: PlannedCall, result: ChatResult, attempts: int, started_at: str
+    study: Study, call: PlannedCall, result: ChatResult, attempts: int, started_at: str,
+    finished_at: str | None = None,
 ) -> CallRecord:
-    """What is stored for a call the provider answered (or blocked), online or in a batch."""
+    """What is stored for a call the provider answered (or blocked), online or in a batch
+    (whose lines share the time their results were read: `finished_at`)."""
     instrument = study.instruments[call.key.instrument]
     blocked = result.outcome == "refused"
     parsed = parse_answer(result.text, instrument.scale_min, instrument.scale_max)
@@ -432,7 +434,7 @@ def answer_record(
         status=answer_outcome(rating, blocked or parsed.refusal),
         attempts=attempts,
         started_at=started_at,
-        finished_at=utc_now(),
+        finished_at=finished_at or utc_now(),
         raw_text=result.text,
         rating=rating,
         valid=rating is not None,
