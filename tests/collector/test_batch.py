@@ -219,21 +219,16 @@ def test_killed_run_resumes_its_batches_without_paying_twice(tmp_path: Path) -> 
         assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     assert len(server.batches) == created
     _assert_each_line_answered_once(server, db)
+    _same_means_as_online(study_file, db, tmp_path / "online")
 
 
-def test_batch_and_online_runs_export_the_same_means(tmp_path: Path) -> None:
-    (tmp_path / "online").mkdir()
-    (tmp_path / "batch").mkdir()
+def _same_means_as_online(batch_file: Path, db: Path, folder: Path) -> None:
+    """The item means of the batch run equal those of the same study run online."""
+    folder.mkdir()
     with ScriptedServer(OpenAIChat(), api_key=TEST_KEY,
                         answer=lambda call: _rating(call.system + call.user)) as online:
-        online_file = write_study(tmp_path / "online", online.api_base)
-        _, online_calls = run_study(online_file, tmp_path / "online.sqlite")
-    faults = BatchFaults(expire_after_lines=7)
-    db = tmp_path / "batch.sqlite"
-    with OpenAIBatchServer(TEST_KEY, faults=faults, answer=_batch_answer) as server:
-        batch_file = _batch_study(tmp_path / "batch", server)
-        _run_batches(batch_file, db, detach=True)  # submitted, then the process goes away
-        _run_batches(batch_file, db)
+        online_file = write_study(folder, online.api_base)
+        _, online_calls = run_study(online_file, folder / "online.sqlite")
     with Store(db) as store:
         batch_calls = store.frame("mini")
     study = load_study(batch_file)
@@ -241,6 +236,17 @@ def test_batch_and_online_runs_export_the_same_means(tmp_path: Path) -> None:
     batch_means = release_item_means(study, batch_calls, "mini")
     pd.testing.assert_frame_equal(online_means, batch_means)
     assert batch_means.select_dtypes("number").notna().all().all()
+
+
+def test_batch_and_online_runs_export_the_same_means(tmp_path: Path) -> None:
+    (tmp_path / "batch").mkdir()
+    faults = BatchFaults(expire_after_lines=7)
+    db = tmp_path / "batch.sqlite"
+    with OpenAIBatchServer(TEST_KEY, faults=faults, answer=_batch_answer) as server:
+        batch_file = _batch_study(tmp_path / "batch", server)
+        _run_batches(batch_file, db, detach=True)  # submitted, then the process goes away
+        _run_batches(batch_file, db)
+    _same_means_as_online(batch_file, db, tmp_path / "online")
 
 
 @pytest.mark.parametrize(
