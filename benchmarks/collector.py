@@ -1,11 +1,15 @@
 """Collector throughput, client CPU per call and resume time against a scripted OpenAI server.
 
     python benchmarks/collector.py [--calls 2000] [--latency 0.2] [--rpm 6000] [--concurrency 32]
+    python benchmarks/collector.py --batch 20000
+
 
 The server (tests/servers, 200 ms per answer) runs in its own process so that only the
 collector's CPU is measured. Floors: throughput >= 90% of the rate limit; client CPU < 1 ms per
 call; resuming a finished run (load the study, plan, skip every stored call, check the gates)
-< 2 s.
+< 2 s. With --batch LINES, batch mode against the scripted Batch API server (in its own process):
+building, splitting and uploading LINES requests < 5 s client CPU; resuming the open batches
+(load, plan, poll) < 2 s; ingesting the output < 3 s client CPU.
 """
 
 from __future__ import annotations
@@ -56,8 +60,18 @@ server.stop()
 """
 
 
-def start_server(latency: float) -> tuple[subprocess.Popen[str], str]:
-    code = SERVER.format(root=str(ROOT), key=TEST_KEY, latency=latency)
+BATCH_SERVER = """
+import sys
+sys.path.insert(0, {root!r})
+from tests.servers.openai_batch import OpenAIBatchServer
+with OpenAIBatchServer({key!r}, polls_in_progress=2) as server:
+    print(server.api_base, flush=True)
+    sys.stdin.read()
+"""
+
+
+def start_server(latency: float, template: str = SERVER) -> tuple[subprocess.Popen[str], str]:
+    code = template.format(root=str(ROOT), key=TEST_KEY, latency=latency)
     process = subprocess.Popen(
         [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )
@@ -135,6 +149,45 @@ async def bare_client_cpu(base_url: str, calls: int, concurrency: int, client: s
     return spent / calls
 
 
+def batch_benchmark(lines: int) -> None:
+    from collect.collector.batch import BatchCollector
+    from collect.collector.runner import RunObserver
+
+    def batch_run(study_file: Path, db: Path, detach: bool) -> tuple[float, float]:
+        cpu, wall = time.process_time(), time.perf_counter()
+        study = load_study(study_file)
+        with Store(db, secrets=[TEST_KEY]) as store:
+            BatchCollector(study, store, RunObserver(), detach=detach).run(plan_calls(study))
+        return time.process_time() - cpu, time.perf_counter() - wall
+
+    process, base_url = start_server(0.0, BATCH_SERVER)
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            study_file = write_study(
+                Path(folder), base_url, models={"alpha": "scripted"},
+                repetitions=-(-lines // calls_per_model(1)),
+                provider_options={"mode": "batch", "batch_max_lines": 5000,
+                                  "batch_poll_interval_s": 0.01, "batch_poll_max_s": 0.02},
+            )
+            db = Path(folder) / "batch.sqlite"
+            submit_cpu, submit_wall = batch_run(study_file, db, detach=True)
+            _, resume_wall = batch_run(study_file, db, detach=True)
+            ingest_cpu, ingest_wall = batch_run(study_file, db, detach=False)
+            with Store(db) as store:
+                stored = len(store.frame("mini"))
+                files = len(store.batches("mini"))
+    finally:
+        assert process.stdin is not None
+        process.stdin.close()
+        process.wait(timeout=30)
+    print(f"batch mode: {stored} lines stored from {files} batch files")
+    print(f"build, split and upload: {submit_cpu:.2f} s client CPU ({submit_wall:.2f} s wall; "
+          "floor < 5 s CPU)")
+    print(f"resume the open batches (load, plan, poll): {resume_wall:.2f} s wall (floor < 2 s)")
+    print(f"poll, download and ingest the output: {ingest_cpu:.2f} s client CPU "
+          f"({ingest_wall:.2f} s wall; floor < 3 s CPU)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=2000)
@@ -143,8 +196,13 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--no-reference", action="store_true",
                         help="Skip the bare HTTP client measurements.")
+    parser.add_argument("--batch", type=int, metavar="LINES",
+                        help="Measure batch mode with this many requests instead.")
     args = parser.parse_args()
     os.environ[TEST_KEY_ENV] = TEST_KEY
+    if args.batch:
+        batch_benchmark(args.batch)
+        return
     load_before = os.getloadavg()[0]
     repetitions = -(-args.calls // calls_per_model(1))
     process, base_url = start_server(args.latency)

@@ -136,8 +136,7 @@ class ScriptedServer:
         self.model = model
         self.calls: list[ScriptedCall] = []
         self.port: int | None = None
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        self._running: RunningServer | None = None
 
     # --- what tests read -------------------------------------------------------------------
     @property
@@ -163,41 +162,17 @@ class ScriptedServer:
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
-    def start(self, timeout_s: float = 20.0) -> None:
+    def start(self) -> None:
         app = Starlette(
             routes=[Route(path, self._handle, methods=["POST"]) for path in self.protocol.routes]
         )
-        config = uvicorn.Config(
-            _TransportExposingApp(app),
-            host="127.0.0.1",
-            port=0,
-            log_level="error",
-            access_log=False,
-            lifespan="off",
-            backlog=4096,
-            timeout_keep_alive=30,
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run, name=f"scripted-{self.protocol.name}", daemon=True
-        )
-        self._thread.start()
-        waited = 0.0
-        while not self._server.started:
-            if not self._thread.is_alive() or waited > timeout_s:
-                raise RuntimeError(f"scripted {self.protocol.name} server did not start")
-            threading.Event().wait(0.01)
-            waited += 0.01
-        self.port = self._server.servers[0].sockets[0].getsockname()[1]
+        self._running = serve_in_thread(app, self.protocol.name)
+        self.port = self._running.port
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-            self._server.force_exit = True  # do not wait for "slow" handlers still sleeping
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-        self._server = None
-        self._thread = None
+        if self._running is not None:
+            self._running.stop()
+        self._running = None
 
     # --- one request -------------------------------------------------------------------------
     def _fault_for(self, index: int) -> Fault | None:
@@ -292,3 +267,44 @@ class _TransportExposingApp:
         if scope["type"] == "http":
             scope["scripted.transport"] = send.__self__.transport
         await self.app(scope, receive, send)
+
+
+class RunningServer:
+    """An ASGI app served by uvicorn in a background thread on an ephemeral 127.0.0.1 port."""
+
+    def __init__(self, server: uvicorn.Server, thread: threading.Thread, port: int) -> None:
+        self.server = server
+        self.thread = thread
+        self.port = port
+
+    @property
+    def root_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.server.force_exit = True  # do not wait for "slow" handlers still sleeping
+        self.thread.join(timeout=10)
+
+
+def serve_in_thread(app: Starlette, name: str, timeout_s: float = 20.0) -> RunningServer:
+    config = uvicorn.Config(
+        _TransportExposingApp(app),
+        host="127.0.0.1",
+        port=0,
+        log_level="error",
+        access_log=False,
+        lifespan="off",
+        backlog=4096,
+        timeout_keep_alive=30,
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name=f"scripted-{name}", daemon=True)
+    thread.start()
+    waited = 0.0
+    while not server.started:
+        if not thread.is_alive() or waited > timeout_s:
+            raise RuntimeError(f"scripted {name} server did not start")
+        threading.Event().wait(0.01)
+        waited += 0.01
+    return RunningServer(server, thread, server.servers[0].sockets[0].getsockname()[1])

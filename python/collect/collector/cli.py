@@ -108,6 +108,11 @@ def run(
         typer.Option(help="On Ctrl-C, seconds to let calls in flight finish before abandoning "
                           "them (a second Ctrl-C abandons at once)."),
     ] = 10.0,
+    detach: Annotated[
+        bool,
+        typer.Option("--detach", help="Batch-mode providers: submit the batches and exit; a "
+                                      "later run collects them."),
+    ] = False,
     replace_changed: Annotated[
         bool,
         typer.Option("--replace-changed",
@@ -147,12 +152,21 @@ def run(
             if study.description:
                 console.print(study.description)
             with _local_servers(study) as study, _open_store(study, db) as store:
-                report = _run_with_progress(study, store, planned, grace, replace_changed)
+                batched = [c for c in planned if study.providers[c.provider].batch is not None]
+                online = [c for c in planned if study.providers[c.provider].batch is None]
+                report = _run_with_progress(study, store, online, grace, replace_changed)
+                if batched:
+                    if online:
+                        _print_report(report)
+                    report = _run_batches(study, store, batched, detach)
                 summary = cell_summary(planned, store.frame(study.name))
     except DatabaseInUseError as err:
         console.print(f"error: {err}", style="red", markup=False, soft_wrap=True)
         raise typer.Exit(EXIT_DATABASE_IN_USE) from None
     _print_report(report)
+    if detach:
+        console.print("detached: batches are submitted; run again (without --detach) to collect")
+        return
     failures = check_gates(summary, study.gates)
     _print_gates(failures)
     if report.interrupted:
@@ -225,6 +239,35 @@ class _ProgressObserver(RunObserver):
 
     def message(self, text: str) -> None:
         self.progress.console.print(text)
+
+
+def _run_batches(study: Study, store: Store, planned: list[PlannedCall],
+                 detach: bool) -> RunReport:
+    from collect.collector.batch import BatchCollector
+
+    class _Messages(RunObserver):
+        def message(self, text: str) -> None:
+            console.print(text, markup=False)
+
+    try:
+        return BatchCollector(study, store, _Messages(), detach=detach).run(planned)
+    finally:
+        _print_batches(store, study.name)
+
+
+def _print_batches(store: Store, study: str) -> None:
+    rows = store.batches(study)
+    if not rows:
+        return
+    table = Table(title="batches")
+    for column in ("provider", "batch", "input file", "status", "lines", "completed", "failed",
+                   "collected"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row.provider, row.batch_id or "(not created)", row.input_file_id,
+                      row.status, str(row.lines), str(row.completed), str(row.failed),
+                      "yes" if row.collected else "no")
+    typer.echo(_render(table))
 
 
 def _run_with_progress(study: Study, store: Store, planned: list[PlannedCall],
@@ -302,7 +345,7 @@ def _dry_run(study: Study, planned: list[PlannedCall], db: Path | None) -> None:
         with _open_store(study, db, read_only=True) as store:
             pending = store.pending(planned)
     table = Table(title=f"study {study.name}: {len(planned)} calls, {len(pending)} not stored yet")
-    for column in ("model", "provider", "calls", "to make", "input tokens", "output tokens",
+    for column in ("model", "provider", "mode", "calls", "to make", "input tokens", "output tokens",
                    "cost (USD)"):
         table.add_column(column, justify="left" if column in ("model", "provider") else "right")
     total_cost: float | None = 0.0
@@ -311,18 +354,23 @@ def _dry_run(study: Study, planned: list[PlannedCall], db: Path | None) -> None:
         if not mine:
             continue
         todo = [c for c in pending if c.key.model == model.id]
+        batch = study.providers[model.provider].batch
         tokens_in = sum(c.estimated_input_tokens for c in todo)
         tokens_out = sum(c.request.max_tokens for c in todo)
         cost = None
         if model.price_input_per_mtok is not None and model.price_output_per_mtok is not None:
             cost = (tokens_in * model.price_input_per_mtok
                     + tokens_out * model.price_output_per_mtok) / 1e6
+            if batch is not None:
+                cost *= batch.price_factor
         total_cost = None if cost is None or total_cost is None else total_cost + cost
-        table.add_row(model.id, model.provider, str(len(mine)), str(len(todo)), f"{tokens_in:,}",
+        table.add_row(model.id, model.provider, "online" if batch is None else "batch",
+                      str(len(mine)), str(len(todo)), f"{tokens_in:,}",
                       f"{tokens_out:,}", "no price" if cost is None else f"{cost:.2f}")
     typer.echo(_render(table))
     typer.echo(
-        "Token counts are estimates (input from prompt length, output at max_tokens); cost "
+        "Token counts are estimates (input from prompt length, output at max_tokens); batch "
+        "providers cost batch_price_factor (default 0.5) times the online price; cost "
         + ("total " + f"{total_cost:.2f} USD." if total_cost is not None
            else "needs price_input_per_mtok and price_output_per_mtok for every model.")
     )
@@ -360,6 +408,7 @@ def status(
         return
     with _open_store(study, db, read_only=True) as store:
         calls = store.frame(study.name)
+        _print_batches(store, study.name)
     summary = cell_summary(planned, calls)
     table = Table(title=f"study {study.name} in {path}")
     columns = ("model", "instrument", "language", "persona", "planned", "valid", "invalid",
@@ -404,6 +453,7 @@ def export(
     planned = plan_calls(study)
     with _open_store(study, db, read_only=True) as store:
         stored = store.frame(study.name)
+        logprobs = store.logprobs(study.name)
         pending = len(store.pending(planned))
         changed = len(store.changed(planned))
     calls = in_plan(stored, planned)
@@ -425,7 +475,7 @@ def export(
         console.print(f"[yellow]note: {failed} calls failed (no answer from the provider); they "
                       "are left out of the item means and prop_na, and marked status=failed in "
                       "the per-call tables[/yellow]")
-    for written in export_study(study, calls, out):
+    for written in export_study(study, calls, out, logprobs):
         typer.echo(f"wrote {written}")
 
 

@@ -12,6 +12,8 @@ from collect.collector.prompts import render_prompts
 from collect.collector.providers.base import ChatRequest
 from collect.collector.study import ModelSpec, Study
 
+LOGPROB_MAX_TOKENS = 2
+
 
 @dataclass(frozen=True, order=True)
 class CallKey:
@@ -47,13 +49,18 @@ def plan_calls(study: Study, models: tuple[ModelSpec, ...] | None = None) -> lis
     planned: list[PlannedCall] = []
     for model in models if models is not None else study.models:
         extra_body = dict(model.extra_body)
+        repetitions, max_tokens = study.repetitions, model.max_tokens
+        if model.readout == "logprob":
+            # Once per condition; two tokens, so that a first token "1" can be split (logprob.py).
+            repetitions, max_tokens = 1, LOGPROB_MAX_TOKENS
+            extra_body.update(logprobs=True, top_logprobs=model.top_logprobs)
         for instrument, spec in study.instruments.items():
             if not model.runs(instrument):
                 continue
             temperature = model.temperature_for(instrument)
             for language in study.languages:
                 for persona in study.personas:
-                    for iteration in range(study.repetitions):
+                    for iteration in range(repetitions):
                         for item in spec.items:
                             where = (instrument, language, persona, item)
                             if where not in prompts:
@@ -68,7 +75,7 @@ def plan_calls(study: Study, models: tuple[ModelSpec, ...] | None = None) -> lis
                                         api_model=model.api_model,
                                         system=system,
                                         user=user,
-                                        max_tokens=model.max_tokens,
+                                        max_tokens=max_tokens,
                                         temperature=temperature,
                                         disable_thinking=model.disable_thinking,
                                         extra_body=extra_body,

@@ -29,6 +29,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from collect.collector.agreement import readout_agreement, repetition_reliability
+from collect.collector.logprob import readout_table
 from collect.collector.study import Study
 from collect.core.outcome import Outcome
 from collect.data.canonical import study_models
@@ -180,12 +182,28 @@ def write_release_csv(frame: pd.DataFrame, path: Path) -> Path:
     return path
 
 
-def export_study(study: Study, calls: pd.DataFrame, out: Path) -> list[Path]:
+def export_study(study: Study, calls: pd.DataFrame, out: Path,
+                 logprobs: pd.DataFrame | None = None) -> list[Path]:
     """Writes the canonical `llm_calls` and `models` tables and, per instrument, the release's
     two tables. With the models table beside them, `moralign data import --llm-responses` needs
-    no study file."""
+    no study file. Models with the logprob readout are left out of these (they have one call per
+    cell, not repeated samples); their distributions go to `llm_logprob_readouts.csv` and their
+    agreement with a sampled twin to `llm_readout_agreement.csv`; the spread and split-half
+    reliability of the sampled answers to `llm_repetition_reliability.csv` (agreement.py)."""
+    by_logprob = {model.id for model in study.models if model.readout == "logprob"}
+    sampled = calls.loc[~calls["model"].isin(by_logprob)]
+    written = [write_release_csv(repetition_reliability(sampled),
+                                 out / "llm_repetition_reliability.csv")]
+    if by_logprob and logprobs is not None:
+        readouts = readout_table(study, logprobs.loc[logprobs["model"].isin(by_logprob)])
+        written += [
+            write_release_csv(readouts, out / "llm_logprob_readouts.csv"),
+            write_release_csv(readout_agreement(study, sampled, readouts),
+                              out / "llm_readout_agreement.csv"),
+        ]
+    calls = sampled
     models = study_models(study)
-    written = [
+    written += [
         write_table(canonical_calls(calls), LLM_CALLS, out),
         write_table(models[models["model"].isin(calls["model"])], MODELS, out),
     ]

@@ -308,7 +308,7 @@ class Runner:
                 report.not_attempted += 1
                 continue
             self.store.record(call, record, self.run_id)
-            kind = _kind(record)
+            kind = kind_of(record)
             report.count(call.key.model, kind)
             self.observer.call_done(call.key.model, kind)
 
@@ -336,7 +336,7 @@ class Runner:
                         "treated as an exhausted quota",
                     )
                     self._stop_provider(queue, str(stop), report)
-                    return _failed(stop, attempt, started_at)
+                    return failed_record(stop, attempt, started_at)
                 report.retries += 1
                 self.observer.retrying(call.key.model)
                 if err.error_class is ErrorClass.ALLOCATION_THROTTLED:
@@ -344,11 +344,11 @@ class Runner:
                     stop = self._throttled(queue, err, sent_at)
                     if stop is not None:
                         self._stop_provider(queue, str(stop), report)
-                        return _failed(stop, attempt, started_at)
+                        return failed_record(stop, attempt, started_at)
                     delay = queue.paused_until - time.monotonic()
                 else:
                     if attempt - throttled >= queue.config.max_attempts:
-                        return _failed(err, attempt, started_at)
+                        return failed_record(err, attempt, started_at)
                     delay = backoff_delay(attempt - throttled, queue.retry, err.retry_after_s)
                     if err.retry_after_s is not None:
                         queue.paused_until = max(queue.paused_until, time.monotonic() + delay)
@@ -357,9 +357,9 @@ class Runner:
                 continue
             except PermanentError as err:
                 self._after_permanent(queue, call, err, report)
-                return _failed(err, attempt, started_at)
+                return failed_record(err, attempt, started_at)
             except Exception as err:  # a provider bug: keep the run going, record it
-                return _failed(
+                return failed_record(
                     ProviderError(
                         ErrorClass.CLIENT_EXCEPTION, f"{type(err).__name__} in the provider"
                     ),
@@ -368,7 +368,9 @@ class Runner:
                 )
             queue.consecutive_permanent[call.key.model] = 0
             queue.throttle_rounds = 0
-            return self._answered(call, result, attempt, started_at)
+            if result.logprobs is not None:  # stored first: a row never lacks its logprobs
+                self.store.record_logprobs(call.key, result.logprobs)
+            return answer_record(self.study, call, result, attempt, started_at)
 
     def _throttled(
         self, queue: _ProviderQueue, err: TransientError, sent_at: float
@@ -415,37 +417,40 @@ class Runner:
             queue.stopped_models[model] = str(err)
             self.observer.message(f"model {model!r} stopped: {err}")
 
-    def _answered(
-        self, call: PlannedCall, result: ChatResult, attempts: int, started_at: str
-    ) -> CallRecord:
-        instrument = self.study.instruments[call.key.instrument]
-        blocked = result.outcome == "refused"
-        parsed = parse_answer(result.text, instrument.scale_min, instrument.scale_max)
-        if blocked:
-            rating, reason = None, "blocked"
-        else:
-            rating, reason = parsed.rating, parsed.reason
-        return CallRecord(
-            status=answer_outcome(rating, blocked or parsed.refusal),
-            attempts=attempts,
-            started_at=started_at,
-            finished_at=utc_now(),
-            raw_text=result.text,
-            rating=rating,
-            valid=rating is not None,
-            refusal=blocked or parsed.refusal,
-            parse_reason=reason,
-            vendor_code=result.vendor_code,
-            returned_model=result.returned_model,
-            request_id=result.request_id,
-            input_tokens=result.input_tokens,
-            output_tokens=result.output_tokens,
-            finish_reason=result.finish_reason,
-            latency_s=result.latency_s,
-        )
+def answer_record(
+    study: Study, call: PlannedCall, result: ChatResult, attempts: int, started_at: str,
+    finished_at: str | None = None,
+) -> CallRecord:
+    """What is stored for a call the provider answered (or blocked), online or in a batch
+    (whose lines share the time their results were read: `finished_at`)."""
+    instrument = study.instruments[call.key.instrument]
+    blocked = result.outcome == "refused"
+    parsed = parse_answer(result.text, instrument.scale_min, instrument.scale_max)
+    if blocked:
+        rating, reason = None, "blocked"
+    else:
+        rating, reason = parsed.rating, parsed.reason
+    return CallRecord(
+        status=answer_outcome(rating, blocked or parsed.refusal),
+        attempts=attempts,
+        started_at=started_at,
+        finished_at=finished_at or utc_now(),
+        raw_text=result.text,
+        rating=rating,
+        valid=rating is not None,
+        refusal=blocked or parsed.refusal,
+        parse_reason=reason,
+        vendor_code=result.vendor_code,
+        returned_model=result.returned_model,
+        request_id=result.request_id,
+        input_tokens=result.input_tokens,
+        output_tokens=result.output_tokens,
+        finish_reason=result.finish_reason,
+        latency_s=result.latency_s,
+    )
 
 
-def _failed(err: ProviderError, attempts: int, started_at: str) -> CallRecord:
+def failed_record(err: ProviderError, attempts: int, started_at: str) -> CallRecord:
     return CallRecord(
         status=Outcome.FAILED,
         attempts=attempts,
@@ -456,7 +461,7 @@ def _failed(err: ProviderError, attempts: int, started_at: str) -> CallRecord:
     )
 
 
-def _kind(record: CallRecord) -> str:
+def kind_of(record: CallRecord) -> str:
     if record.status == "failed":
         return "failed"
     if record.refusal:

@@ -11,12 +11,16 @@ calls in flight. Text from providers is redacted of the API keys before it is st
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from operator import attrgetter
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -50,15 +54,13 @@ CREATE TABLE IF NOT EXISTS runs (
     outcome TEXT
 );
 """
-_CALLS_TABLE = """
+_KEY_COLUMNS_DDL = "".join(
+    f"    {c} {'INTEGER' if c in ('item', 'iteration') else 'TEXT'} NOT NULL,\n"
+    for c in KEY_COLUMNS
+).rstrip()
+_CALLS_TABLE = f"""
 CREATE TABLE IF NOT EXISTS calls (
-    study TEXT NOT NULL,
-    model TEXT NOT NULL,
-    instrument TEXT NOT NULL,
-    language TEXT NOT NULL,
-    persona TEXT NOT NULL,
-    item INTEGER NOT NULL,
-    iteration INTEGER NOT NULL,
+{_KEY_COLUMNS_DDL}
     status TEXT NOT NULL CHECK (status IN ('valid', 'invalid', 'refused', 'failed')),
     provider TEXT NOT NULL,
     api_model TEXT NOT NULL,
@@ -85,6 +87,53 @@ CREATE TABLE IF NOT EXISTS calls (
     PRIMARY KEY (study, model, instrument, language, persona, item, iteration)
 ) WITHOUT ROWID;
 """
+
+
+# `logprobs`: the answer's choices[0].logprobs (JSON) for calls of the logprob readout.
+# Batch mode: every uploaded request file (keyed by its file id, recorded before the batch is
+# created, so a run killed in between finds its batch again) and the call keys it holds.
+_BATCH_TABLES = f"""
+CREATE TABLE IF NOT EXISTS batches (
+    input_file_id TEXT PRIMARY KEY,
+    study TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    batch_id TEXT,
+    status TEXT NOT NULL,
+    lines INTEGER NOT NULL,
+    completed INTEGER NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0,
+    output_file_id TEXT,
+    error_file_id TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    collected INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS logprobs (
+{_KEY_COLUMNS_DDL}
+    content TEXT NOT NULL,
+    PRIMARY KEY (study, model, instrument, language, persona, item, iteration)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS batch_lines (
+    input_file_id TEXT NOT NULL REFERENCES batches (input_file_id),
+    custom_id TEXT NOT NULL,
+    PRIMARY KEY (input_file_id, custom_id)
+) WITHOUT ROWID;
+"""
+
+
+@dataclass(frozen=True)
+class BatchRow:
+    input_file_id: str
+    provider: str
+    batch_id: str | None
+    status: str
+    lines: int
+    completed: int
+    failed: int
+    output_file_id: str | None
+    error_file_id: str | None
+    created_at: str
+    collected: bool
 
 
 def utc_now() -> str:
@@ -183,7 +232,7 @@ class Store:
         self.db.execute("PRAGMA journal_mode = WAL")
         self.db.execute("PRAGMA synchronous = NORMAL")
         self.db.execute("PRAGMA foreign_keys = ON")
-        self.db.executescript(_SCHEMA + _CALLS_TABLE)
+        self.db.executescript(_SCHEMA + _CALLS_TABLE + _BATCH_TABLES)
         self.db.execute(
             "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
             (SCHEMA_VERSION,),
@@ -298,6 +347,14 @@ class Store:
 
     def record(self, call: PlannedCall, record: CallRecord, run_id: int) -> None:
         """Store one call's outcome; committed when this returns."""
+        self.db.execute(_UPSERT, self._row(call, record, run_id))
+
+    def record_many(self, outcomes: Iterable[tuple[PlannedCall, CallRecord]], run_id: int) -> None:
+        """Store many outcomes in one statement; committed together inside a `transaction()`."""
+        self.db.executemany(_UPSERT, [self._row(call, record, run_id)
+                                      for call, record in outcomes])
+
+    def _row(self, call: PlannedCall, record: CallRecord, run_id: int) -> tuple[Any, ...]:
         values = [getattr(record, name) for name in _RECORD_FIELDS]
         if self._secrets:
             for index in _TEXT_INDEXES:
@@ -314,14 +371,9 @@ class Store:
             )
             self._known_prompts.add(sha)
         key = call.key
-        self.db.execute(
-            _UPSERT,
-            (
-                key.study, key.model, key.instrument, key.language, key.persona, key.item,
+        return (key.study, key.model, key.instrument, key.language, key.persona, key.item,
                 key.iteration, call.provider, request.api_model, request.temperature, sha,
-                *values, run_id,
-            ),
-        )
+                *values, run_id)
 
     def frame(self, study: str) -> pd.DataFrame:
         """Every stored call of `study`, with its prompts, in key order. The rows of a schema-1
@@ -335,3 +387,91 @@ class Store:
             params=(study,),
         )
         return frame.assign(status=frame.pop("outcome"))
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Everything written inside is committed together, or not at all."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def add_batch_file(
+        self, study: str, provider: str, input_file_id: str, custom_ids: list[str]
+    ) -> None:
+        """Record an uploaded request file and its lines, before any batch is created from it."""
+        now = utc_now()
+        with self.transaction():
+            self.db.execute(
+                "INSERT INTO batches (input_file_id, study, provider, status, lines, created_at, "
+                "updated_at) VALUES (?, ?, ?, 'uploaded', ?, ?, ?)",
+                (input_file_id, study, provider, len(custom_ids), now, now),
+            )
+            self.db.executemany(
+                "INSERT INTO batch_lines (input_file_id, custom_id) VALUES (?, ?)",
+                [(input_file_id, custom_id) for custom_id in custom_ids],
+            )
+
+    def update_batch(self, input_file_id: str, batch: dict[str, Any]) -> None:
+        """Store what the provider says of the batch made from `input_file_id`."""
+        counts = batch.get("request_counts") or {}
+        self.db.execute(
+            "UPDATE batches SET batch_id = ?, status = ?, completed = ?, failed = ?, "
+            "output_file_id = ?, error_file_id = ?, updated_at = ? WHERE input_file_id = ?",
+            (batch.get("id"), batch.get("status", "unknown"), counts.get("completed", 0),
+             counts.get("failed", 0), batch.get("output_file_id"), batch.get("error_file_id"),
+             utc_now(), input_file_id),
+        )
+
+    def mark_collected(self, input_file_id: str) -> None:
+        self.db.execute("UPDATE batches SET collected = 1, updated_at = ? WHERE input_file_id = ?",
+                        (utc_now(), input_file_id))
+
+    def batches(self, study: str, *, open_only: bool = False) -> list[BatchRow]:
+        """The study's batches in the order they were uploaded; `open_only`: not collected yet."""
+        where = "study = ?" + (" AND NOT collected" if open_only else "")
+        if not self._has_table("batches"):
+            return []
+        rows = self.db.execute(
+            "SELECT input_file_id, provider, batch_id, status, lines, completed, failed, "
+            f"output_file_id, error_file_id, created_at, collected FROM batches WHERE {where} "
+            "ORDER BY created_at, rowid",
+            (study,),
+        )
+        return [BatchRow(*row[:-1], bool(row[-1])) for row in rows]
+
+    def record_logprobs(self, key: CallKey, logprobs: Any) -> None:
+        """Keep a call's log-probabilities beside its row (replacing those of an earlier try)."""
+        self.db.execute(
+            f"INSERT OR REPLACE INTO logprobs ({', '.join(KEY_COLUMNS)}, content) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (*(getattr(key, c) for c in KEY_COLUMNS), json.dumps(logprobs)),
+        )
+
+    def logprobs(self, study: str) -> pd.DataFrame:
+        """The stored log-probabilities of `study` (key columns and parsed `content`)."""
+        if not self._has_table("logprobs"):
+            return pd.DataFrame(columns=[*KEY_COLUMNS, "content"])
+        frame = pd.read_sql_query("SELECT * FROM logprobs WHERE study = ?", self.db,
+                                  params=(study,))
+        return frame.assign(content=frame["content"].map(json.loads))
+
+    def _has_table(self, name: str) -> bool:
+        """False for a table added since the database was written, when opened read-only."""
+        row = self.db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+        ).fetchone()
+        return row is not None
+
+    def batch_line_ids(self, study: str, *, open_only: bool) -> Counter[str]:
+        """How often each call (by custom id) was put in a batch (of the open ones only)."""
+        where = "b.study = ?" + (" AND NOT b.collected" if open_only else "")
+        rows = self.db.execute(
+            "SELECT l.custom_id FROM batch_lines l JOIN batches b USING (input_file_id) "
+            f"WHERE {where}",
+            (study,),
+        )
+        return Counter(row[0] for row in rows)

@@ -29,7 +29,9 @@ from collect.core.tomlfields import Fields, read_toml
 LOCAL_SERVERS = ("smollm2",)
 MODEL_SETTINGS = frozenset({"provider", "api_model", "temperature", "max_tokens",
                             "disable_thinking", "extra_body", "temperature_by_instrument",
-                            "price_input_per_mtok", "price_output_per_mtok"})
+                            "price_input_per_mtok", "price_output_per_mtok", "readout",
+                            "top_logprobs"})
+READOUTS = ("sampled", "logprob")
 
 
 @dataclass(frozen=True)
@@ -40,12 +42,33 @@ class RetryPolicy:
     max_retry_after_s: float = 300.0
 
 
+# Per batch, by provider kind: OpenAI's Batch API takes at most 50,000 requests and 200 MB per
+# file, Anthropic's Message Batches 100,000 requests and 256 MB.
+BATCH_LIMITS = {"openai": (50_000, 200 * 1024 * 1024), "anthropic": (100_000, 256 * 1024 * 1024)}
+BATCH_KINDS = tuple(BATCH_LIMITS)
+
+
+@dataclass(frozen=True)
+class BatchSettings:
+    """How a provider with `mode = "batch"` is asked: one batch per file of at most
+    `max_lines` requests and `max_bytes` bytes, polled every `poll_interval_s` seconds (doubling
+    up to `poll_max_s`), at `price_factor` times the online price."""
+
+    max_lines: int = BATCH_LIMITS["openai"][0]
+    max_bytes: int = BATCH_LIMITS["openai"][1]
+    poll_interval_s: float = 30.0
+    poll_max_s: float = 600.0
+    price_factor: float = 0.5
+    max_rounds: int = 3  # submissions of the same line before it is left failed
+
+
 @dataclass(frozen=True)
 class ProviderSpec:
     config: ProviderConfig
     retry: RetryPolicy
     # "smollm2": `collect run` starts the bundled local model server and points base_url at it.
     local_server: str | None = None
+    batch: BatchSettings | None = None  # None: online calls
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -61,6 +84,10 @@ class ModelSpec(Llm):
     temperature_by_instrument: Mapping[str, float] = field(default_factory=dict)
     price_input_per_mtok: float | None = None  # US dollars per million input tokens
     price_output_per_mtok: float | None = None
+    # "logprob": each item asked once per condition, the rating distribution read from the top
+    # log-probabilities of the first answer tokens (collect.collector.logprob).
+    readout: str = "sampled"
+    top_logprobs: int = 20
 
     def temperature_for(self, instrument: str) -> float | None:
         return self.temperature_by_instrument.get(instrument, self.temperature)
@@ -113,7 +140,9 @@ def _load_providers(table: Mapping[str, Any], path: Path) -> dict[str, ProviderS
         fields.reject_unknown({"kind", "base_url", "api_key_env", "timeout_s", "max_concurrency",
                                "requests_per_minute", "tokens_per_minute", "max_attempts",
                                "backoff_base_s", "backoff_max_s", "max_retry_after_s",
-                               "local_server", "note"})
+                               "local_server", "note", "mode", "batch_max_lines",
+                               "batch_max_bytes", "batch_poll_interval_s", "batch_poll_max_s",
+                               "batch_price_factor", "batch_max_rounds"})
         kind = fields.get("kind", str)
         if kind not in PROVIDER_KINDS:
             raise fields.error("kind", f"unknown provider kind {kind!r}; expected one of "
@@ -146,8 +175,31 @@ def _load_providers(table: Mapping[str, Any], path: Path) -> dict[str, ProviderS
                                                f"{local_server!r}")
         if local_server is None and config.base_url is None and kind == "openai":
             raise fields.error("base_url", "required for an OpenAI-compatible provider")
-        providers[name] = ProviderSpec(config, retry, local_server)
+        providers[name] = ProviderSpec(config, retry, local_server, _batch_settings(fields, kind))
     return providers
+
+
+def _batch_settings(fields: Fields, kind: str) -> BatchSettings | None:
+    mode = fields.get("mode", str, "online")
+    if mode not in ("online", "batch"):
+        raise fields.error("mode", f'expected "online" or "batch", got {mode!r}')
+    if mode == "online":
+        return None
+    if kind not in BATCH_KINDS:
+        raise fields.error("mode", f"batch mode is implemented for kinds {list(BATCH_KINDS)}, "
+                                   f"not {kind!r}")
+    settings = BatchSettings(
+        max_lines=fields.get("batch_max_lines", int, BATCH_LIMITS[kind][0]),
+        max_bytes=fields.get("batch_max_bytes", int, BATCH_LIMITS[kind][1]),
+        poll_interval_s=fields.positive("batch_poll_interval_s", 30.0),
+        poll_max_s=fields.positive("batch_poll_max_s", 600.0),
+        price_factor=fields.positive("batch_price_factor", 0.5),
+        max_rounds=fields.get("batch_max_rounds", int, 3),
+    )
+    for label in ("max_lines", "max_bytes", "max_rounds"):
+        if getattr(settings, label) < 1:
+            raise fields.error(f"batch_{label}", "must be at least 1")
+    return settings
 
 
 def _load_models(
@@ -173,6 +225,16 @@ def _load_models(
         max_tokens = fields.get("max_tokens", int, default_max_tokens)
         if max_tokens < 1:
             raise fields.error("max_tokens", "must be at least 1")
+        readout = fields.get("readout", str, "sampled")
+        if readout not in READOUTS:
+            raise fields.error("readout", f"expected one of {list(READOUTS)}, got {readout!r}")
+        if readout == "logprob" and (providers[provider].config.kind != "openai"
+                                     or providers[provider].batch is not None):
+            raise fields.error("readout", "the logprob readout needs an online provider of kind "
+                                          "'openai'")
+        top_logprobs = fields.get("top_logprobs", int, 20)
+        if not 1 <= top_logprobs <= 20:
+            raise fields.error("top_logprobs", "must be between 1 and 20")
         models.append(
             ModelSpec(
                 **vars(llm),
@@ -185,6 +247,8 @@ def _load_models(
                 temperature_by_instrument={k: float(v) for k, v in by_instrument.items()},
                 price_input_per_mtok=fields.number("price_input_per_mtok", None),
                 price_output_per_mtok=fields.number("price_output_per_mtok", None),
+                readout=readout,
+                top_logprobs=top_logprobs,
             )
         )
     return tuple(models)

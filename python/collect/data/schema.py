@@ -5,7 +5,8 @@ Columns and meanings are documented in data/README.md; keep the two in step.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +19,8 @@ class TableSpec:
     name: str
     columns: dict[str, str]  # column -> pandas dtype
     key: tuple[str, ...]
+    # Values of columns that older tables lack (e.g. `readout`, added later): filled in on read.
+    defaults: Mapping[str, object] = field(default_factory=dict)
 
     @property
     def filename(self) -> str:
@@ -71,6 +74,9 @@ HUMAN_RESPONSES = TableSpec(
     },
     ("instrument", "nationality", "respondent", "item"),
 )
+# How a rating was read: "sampled" (answers sampled and parsed) or "logprob" (read from the
+# answer's token probabilities); tables written before the column existed are all sampled.
+READOUT_DEFAULT = {"readout": "sampled"}
 LLM_RATINGS = TableSpec(
     "llm_ratings",
     {
@@ -83,8 +89,10 @@ LLM_RATINGS = TableSpec(
         "n_valid": "Int64",
         "n_calls": "int64",
         "condition_prop_invalid": "float64",
+        "readout": "string",  # sampled | logprob
     },
     ("instrument", "model", "language", "persona", "item"),
+    READOUT_DEFAULT,
 )
 LLM_CALLS = TableSpec(
     "llm_calls",
@@ -100,8 +108,10 @@ LLM_CALLS = TableSpec(
         "rating": "float64",
         "valid": "bool",
         "status": "string",  # collect.core.outcome: valid, invalid, refused, failed
+        "readout": "string",  # sampled | logprob
     },
     ("study", "instrument", "model", "language", "persona", "item", "iteration"),
+    READOUT_DEFAULT,
 )
 
 TABLES: dict[str, TableSpec] = {
@@ -111,7 +121,9 @@ TABLES: dict[str, TableSpec] = {
 
 
 def conform(frame: pd.DataFrame, spec: TableSpec, source: str | Path) -> pd.DataFrame:
-    """Return `frame` with exactly the spec's columns and dtypes; refuse duplicated keys."""
+    """Return `frame` with exactly the spec's columns and dtypes; refuse duplicated keys. Columns
+    with a default that `frame` lacks get it."""
+    frame = frame.assign(**{c: v for c, v in spec.defaults.items() if c not in frame.columns})
     missing = [c for c in spec.columns if c not in frame.columns]
     if missing:
         raise InputError(f"{spec.name} table lacks columns {missing}", file=source)

@@ -132,7 +132,9 @@ def _scale(instrument: Instrument) -> str:
 def llm_ratings(
     ratings: pd.DataFrame, models: pd.DataFrame, instrument: Instrument, source: str
 ) -> LlmRatings:
-    rows = ratings[ratings["instrument"] == instrument.name]
+    # Only sampled ratings: a logprob readout is another measurement of the model.
+    readout = ratings.get("readout", "sampled")
+    rows = ratings[(ratings["instrument"] == instrument.name) & (readout == "sampled")]
     llm_rows = models[models["kind"] == LLM_KIND]
     origin_of = dict(zip(llm_rows["model"], llm_rows["origin"], strict=True))
     unknown = sorted(set(rows["model"]) - set(origin_of))

@@ -132,6 +132,7 @@ class ChatResult:
     finish_reason: str | None = None
     vendor_code: str | None = None  # moderation or error code the provider returned
     latency_s: float | None = None
+    logprobs: Any = None  # choices[0].logprobs when the request asked for them
 
 
 class ProviderError(Exception):

@@ -61,7 +61,25 @@ def request_body_extras(config: ProviderConfig, request: ChatRequest) -> dict[st
     return extras
 
 
-def result_from_body(body: Any, *, latency_s: float, header_request_id: str | None) -> ChatResult:
+def chat_body(config: ProviderConfig, request: ChatRequest) -> dict[str, Any]:
+    """The chat completions request body, online and in batch files alike."""
+    body: dict[str, Any] = {
+        "model": request.api_model,
+        "messages": [
+            {"role": "system", "content": request.system},
+            {"role": "user", "content": request.user},
+        ],
+        "max_tokens": request.max_tokens,
+    }
+    if request.temperature is not None:
+        body["temperature"] = request.temperature
+    body.update(request_body_extras(config, request))
+    return body
+
+
+def result_from_body(
+    body: Any, *, latency_s: float | None, header_request_id: str | None
+) -> ChatResult:
     """Read a 200 answer. Raises EmptyAnswer when it has no choices, ValueError when unreadable."""
     body = json_object(body)
     usage = field_object(body, "usage")
@@ -83,6 +101,7 @@ def result_from_body(body: Any, *, latency_s: float, header_request_id: str | No
         field_object(choice, "message").get("content"),
         _as_str(choice.get("finish_reason")),
         blocking_reasons=FILTER_FINISH_REASONS,
+        logprobs=choice.get("logprobs"),
         **metadata,
     )
 
@@ -135,17 +154,7 @@ class OpenAICompatProvider:
         self._endpoint = str(base.copy_with(raw_path=base.raw_path + b"chat/completions"))
 
     async def complete(self, request: ChatRequest) -> ChatResult:
-        body: dict[str, Any] = {
-            "model": request.api_model,
-            "messages": [
-                {"role": "system", "content": request.system},
-                {"role": "user", "content": request.user},
-            ],
-            "max_tokens": request.max_tokens,
-        }
-        if request.temperature is not None:
-            body["temperature"] = request.temperature
-        body.update(request_body_extras(self.config, request))
+        body = chat_body(self.config, request)
         name = self.config.name
         started = time.perf_counter()
         try:

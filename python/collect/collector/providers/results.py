@@ -50,7 +50,7 @@ def finished(
 
 
 def moderation_refusal(
-    status: int, body: Any, *, request_id: str | None, latency_s: float
+    status: int, body: Any, *, request_id: str | None, latency_s: float | None
 ) -> ChatResult | None:
     """The refused result when an error answer (4xx) is the vendor's moderation block."""
     code = moderation_code(body)

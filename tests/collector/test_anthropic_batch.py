@@ -1,0 +1,71 @@
+"""Batch mode against the scripted Anthropic Message Batches server."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.collector.studyfiles import TEST_KEY, TEST_KEY_ENV, calls_per_model, write_study
+from tests.collector.test_batch import FAST_POLLS, _run_batches
+from tests.servers.anthropic_batch import AnthropicBatchServer
+from tests.servers.openai_batch import BatchFaults
+
+PLANNED = 2 * calls_per_model()
+
+
+@pytest.fixture(autouse=True)
+def _key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(TEST_KEY_ENV, TEST_KEY)
+
+
+def _answer(params: dict[str, object]) -> str:
+    return str(sum(str(params["system"]).encode()) % 5 + 1)
+
+
+def _study(folder: Path, server: AnthropicBatchServer, **options: object) -> Path:
+    settings = {"kind": "anthropic", "mode": "batch", **FAST_POLLS, **options}
+    return write_study(folder, server.api_base, provider_options=settings)
+
+
+def _assert_each_line_answered_once(server: AnthropicBatchServer, db: Path) -> None:
+    answered = Counter(server.answered)
+    assert len(answered) == PLANNED and max(answered.values()) == 1
+    with sqlite3.connect(db) as conn:
+        calls = pd.read_sql_query("SELECT status, rating FROM calls", conn)
+    assert len(calls) == PLANNED and set(calls["status"]) == {"valid"}
+
+
+def test_message_batches_split_and_answered_once(tmp_path: Path) -> None:
+    with AnthropicBatchServer(TEST_KEY, answer=_answer) as server:
+        report = _run_batches(_study(tmp_path, server, batch_max_lines=30),
+                              tmp_path / "db.sqlite")
+    assert sorted(len(b.requests) for b in server.batches.values()) == [18, 30]
+    assert report.counts["valid"] == PLANNED
+    ids = [line["custom_id"] for b in server.batches.values() for line in b.requests]
+    assert all(len(cid) <= 64 and cid.isalnum() for cid in ids)
+    _assert_each_line_answered_once(server, tmp_path / "db.sqlite")
+
+
+def test_expired_and_errored_lines_are_sent_again(tmp_path: Path) -> None:
+    erring: set[str] = set()
+
+    def once_each_third(cid: str) -> bool:
+        if int(cid, 16) % 3 == 0 and cid not in erring:
+            erring.add(cid)
+            return True
+        return False
+
+    faults = BatchFaults(expire_after_lines=30, line_error=once_each_third,
+                         drop_first_download=True, rate_limit_polls=2)
+    with AnthropicBatchServer(TEST_KEY, faults=faults, answer=_answer) as server:
+        report = _run_batches(_study(tmp_path, server), tmp_path / "db.sqlite")
+    first = next(iter(server.batches.values()))
+    kinds = Counter(r["result"]["type"] for r in first.results)
+    assert kinds["expired"] == PLANNED - 30 and kinds["errored"] > 0
+    assert report.counts["failed"] == len(erring) and report.counts["valid"] == PLANNED
+    _assert_each_line_answered_once(server, tmp_path / "db.sqlite")
+
