@@ -57,9 +57,12 @@ analyse_instrument <- function(derived_dir, results_dir, instrument, mixed = TRU
            width = 11, height = 7)
     if (mixed) {
       fit <- rq2_lmm(rq2_rows)
-      write_lmm(fit, "rq2_lmm", ols)
-      purrr::iwalk(rq2_emmeans(fit$model, rq2_rows), write)
-      write_lmm(rq2_llm_level_lmm(rq2_rows), "rq2_llm_level_lmm")
+      lmm$diagnostics$rq2_lmm <- rq2_lmm_diagnostics(fit)
+      lmm$selection$rq2_lmm <- rq2_lmm_selection(fit)
+      lmm$variance_components$rq2_lmm <- rq2_variance_components(fit)
+      write(fit$table, "rq2_lmm")
+      write(ols_vs_lmm(ols, dplyr::filter(fit$table, .data$paper_term)), "rq2_ols_vs_lmm")
+      purrr::iwalk(rq2_emmeans(fit), write)
     }
   } else {
     message(sprintf("%s: no rq2 table, RQ2 skipped", instrument))
@@ -108,6 +111,9 @@ analyse_instrument <- function(derived_dir, results_dir, instrument, mixed = TRU
   }
 
   if (mixed) {
+    purrr::iwalk(llm_level(rq1_rows, if (has_derived(derived_dir, instrument, "rq2")) rq2_rows,
+                           if (has_derived(derived_dir, instrument, "rq3")) rq3_rows,
+                           makers = model_makers(derived_dir)), write)
     write(dplyr::bind_rows(lmm$diagnostics), "lmm_diagnostics")
     write(dplyr::bind_rows(lmm$selection), "lmm_selection")
     write(dplyr::bind_rows(lmm$variance_components), "lmm_variance_components")
