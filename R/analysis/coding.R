@@ -73,8 +73,8 @@ mean_ci <- function(x, level = 0.95) {
 
 # What the `interval` column of a cell table names: where its 95% interval comes from.
 interval_sources <- c(
-  respondents = "over the respondents of one LLM (rows as independent, t)",
-  llms = "over the LLMs of each origin (SD of the LLM means pooled over origins, t)",
+  respondents = "of each LLM over its respondents (rows as independent, t)",
+  llms = "of each origin over its LLMs (SD of the LLM means pooled over origins, t)",
   mixed_model = "from the mixed model's estimated cell means"
 )
 

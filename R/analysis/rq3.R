@@ -54,7 +54,7 @@ rq3_family <- function(term) {
     grepl("^chinese_participant:chinese_origin:removed", term) ~ "nationality x origin x removal",
     grepl("^chinese_participant:removed", term) ~ "nationality x removal",
     grepl("^chinese_origin:removed", term) ~ "origin x removal",
-    TRUE ~ "full cosine (RQ1 terms, not adjusted)"
+    TRUE ~ "RQ1 terms (not adjusted)"
   )
 }
 

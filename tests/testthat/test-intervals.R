@@ -60,7 +60,7 @@ test_that("figure 1 takes its intervals from the RQ1 mixed model when there is o
                "from the RQ1 mixed model's estimated cell means; (Satterthwaite|Kenward-Roger) df")
   without_model <- figure1_cells(cells)
   expect_equal(unique(without_model$interval), "llms")
-  expect_match(interval_note(without_model), "over the LLMs of each origin.*df 10$")
+  expect_match(interval_note(without_model), "of each origin over its LLMs.*df 10$")
 })
 
 test_that("origin cells of a condition table are recomputed over LLMs within each condition", {
@@ -76,8 +76,8 @@ test_that("origin cells of a condition table are recomputed over LLMs within eac
                   origin$nationality == "China", ]
   expect_equal(got$conf_high, expected$conf_high)
   note <- interval_note(cells)
-  expect_match(note, "over the respondents of one LLM")
-  expect_match(note, "over the LLMs of each origin")
+  expect_match(note, "of each LLM over its respondents")
+  expect_match(note, "of each origin over its LLMs")
 })
 
 test_that("one LLM per origin gives a mean without an interval", {
