@@ -203,17 +203,24 @@ total_sd <- function(model) {
   sqrt(sum(intercepts))
 }
 
-# lme4 names the second and later terms of one grouping factor `llm.1`, `llm.2`, ...; the
-# tables show the grouping factor itself.
+# lme4 names the second and later terms of one grouping factor `llm.1`, `llm.2`, ... and an
+# interaction grouping `respondent_key.llm`; the tables show the grouping factor as written in
+# the formula (`llm`, `respondent_key:llm`).
 group_labels <- function(model, groups) {
-  base <- sub("\\.[0-9]+$", "", groups)
-  ifelse(base %in% names(model@flist) & !groups %in% names(model@flist), base, groups)
+  factors <- names(model@flist)
+  vapply(groups, function(group) {
+    candidates <- c(group, sub("\\.[0-9]+$", "", group))
+    candidates <- c(candidates, gsub(".", ":", candidates, fixed = TRUE))
+    known <- candidates[candidates %in% factors]
+    if (length(known) > 0) known[1] else group
+  }, character(1), USE.NAMES = FALSE)
 }
 
 lmm_variance_components <- function(model, model_name) {
   components <- as.data.frame(lme4::VarCorr(model))
+  groups <- group_labels(model, components$grp)
   tibble::tibble(
-    model = model_name, group = group_labels(model, components$grp),
+    model = model_name, group = groups,
     term = dplyr::coalesce(components$var1, ""),
     term2 = dplyr::coalesce(components$var2, ""),
     variance = components$vcov, sd_or_cor = components$sdcor
