@@ -321,20 +321,29 @@ congruence_sentence <- function(rq2, llm_level) {
           paste(described, collapse = "; "), llm_text)
 }
 
-# RQ3: how many tests of each Holm family remain significant after adjustment.
+# RQ3: which removals change which difference, after Holm within each family.
+RQ3_FAMILY_MEANINGS <- c(
+  "nationality x removal" = "the gap between Chinese and American respondents",
+  "origin x removal" = "the difference between Chinese and American LLMs",
+  "nationality x origin x removal" = "how that respondent gap differs between LLM origins"
+)
+
 removal_sentence <- function(rq3, unit) {
   if (is.null(rq3) || !"p_adjusted" %in% names(rq3)) return(NULL)
-  families <- c("nationality x removal", "origin x removal", "nationality x origin x removal")
-  parts <- vapply(families, function(family) {
+  parts <- vapply(names(RQ3_FAMILY_MEANINGS), function(family) {
     rows <- rq3[rq3$family == family, , drop = FALSE]
     kept <- rows[rows$p_adjusted < ALPHA, , drop = FALSE]
-    listed <- if (nrow(kept) == 0) "none" else paste(sprintf(
-      "%s (Holm p %s)", sub("^.*removed", "", kept$term),
-      sub("^p ", "", p_text(kept$p_adjusted))), collapse = ", ")
-    sprintf("%s: %d of %d (%s)", family, nrow(kept), nrow(rows), listed)
+    if (nrow(kept) == 0) {
+      return(sprintf("removing no single %s changes %s detectably (0 of %d)", unit,
+                     RQ3_FAMILY_MEANINGS[[family]], nrow(rows)))
+    }
+    sprintf("removing %s changes %s (%d of %d: %s)",
+            paste(sub("^.*removed", "", kept$term), collapse = ", "),
+            RQ3_FAMILY_MEANINGS[[family]], nrow(kept), nrow(rows),
+            paste(sprintf("Holm %s", p_text(kept$p_adjusted)), collapse = ", "))
   }, "")
-  sprintf(paste("Which %s carries the differences (RQ3, mixed models, Holm within each family",
-                "of one test per %s): %s."), unit, unit, paste(parts, collapse = "; "))
+  sprintf(paste("Leaving one %s out at a time (RQ3, mixed models; Holm within each family of",
+                "one test per %s): %s."), unit, unit, paste(parts, collapse = "; "))
 }
 
 # The paragraph on what survives proper inference, for one instrument (true respondents):
