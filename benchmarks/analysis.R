@@ -2,7 +2,8 @@
 #   Rscript benchmarks/analysis.R [--derived data/derived/paper] [--cores 2]
 # Each set runs in its own R process so that its peak resident memory (VmHWM) is its own.
 # Sets: MFQ-2 OLS models, MFQ-2 mixed models, the whole MFQ-2 analysis (tables and figures),
-# and the mixed models on a synthetic WVS of paper size (2,808 + 2,357 respondents; 14 LLMs
+# the RQ2 model with its contrasts and the RQ1 + RQ2 LLM-level tests on a synthetic WVS of paper
+# size, and all mixed models on that synthetic WVS (2,808 + 2,357 respondents; 14 LLMs
 # without persona, 17 with personas; 19 questions left out in turn).
 # The mixed sets include the LLM-level tests (llm_level.R: exact permutations, 999 two-way
 # bootstrap replicates, maker-level models) of RQ1, RQ2 and RQ3.
@@ -54,6 +55,15 @@ run_set <- function(set) {
       suppressMessages(analyse_instrument(derived_dir, tempfile("results"), "mfq2"))
       NA
     },
+    wvs7_synthetic_rq2 = {
+      rq1_rows <- rq1_data(validate_derived(simulate_rq1(2808, 2357, 14, seed = 1)))
+      rq2_rows <- rq2_data(validate_derived(simulate_rq2(2808, 2357, 17, seed = 2)))
+      fit <- rq2_lmm(rq2_rows)
+      rq2_lmm_diagnostics(fit)
+      rq2_emmeans(fit)
+      llm_level(rq1_rows, rq2_rows)
+      nrow(rq1_rows) + nrow(rq2_rows)
+    },
     wvs7_synthetic_mixed = mixed_set(
       rq1_data(validate_derived(simulate_rq1(2808, 2357, 14, seed = 1))),
       rq2_data(validate_derived(simulate_rq2(2808, 2357, 17, seed = 2))),
@@ -96,7 +106,8 @@ mixed_set <- function(rq1_rows, rq2_rows, rq3_rows) {
 
 if (is.na(set)) {
   cat(sprintf("R analysis benchmark: derived tables %s, %d cores\n", derived_dir, cores))
-  for (name in c("mfq2_ols", "mfq2_mixed", "mfq2_all", "wvs7_synthetic_mixed")) {
+  for (name in c("mfq2_ols", "mfq2_mixed", "mfq2_all", "wvs7_synthetic_rq2",
+                  "wvs7_synthetic_mixed")) {
     status <- system2("Rscript", c("benchmarks/analysis.R", "--set", name, "--derived",
                                    derived_dir, "--cores", cores))
     if (status != 0) cat(sprintf("%-22s failed (exit %d)\n", name, status))

@@ -23,22 +23,24 @@ out <- option("out", "results/calibration.csv")
 source("R/analysis/load.R", chdir = TRUE)
 suppressPackageStartupMessages(library(lme4))
 
-models <- c(rq1_lmm = sims, rq1_llm_level = sims, rq2_lmm = sims,
-            previous_rq2_lmm = previous_sims)
+# quickest first; the table is rewritten after each model
+models <- c(rq2_lmm = sims, rq1_llm_level = sims, previous_rq2_lmm = previous_sims,
+            rq1_lmm = sims)
+dir.create(dirname(out), recursive = TRUE, showWarnings = FALSE)
 start <- Sys.time()
-rates <- purrr::imap_dfr(models, function(n_sims, model) {
+rates <- NULL
+for (model in names(models)) {
   seconds <- system.time(
-    table <- null_rejection_rates(model, n_sims, cores = cores,
+    table <- null_rejection_rates(model, models[[model]], cores = cores,
                                   n_per_nationality = respondents)
   )[["elapsed"]]
-  cat(sprintf("%-18s %5d data sets %7.1f s\n", model, n_sims, seconds))
-  dplyr::mutate(table, seconds = seconds)
-})
-rates <- dplyr::mutate(
-  rates,
-  respondents_per_nationality = respondents, n_llms = 20,
-  within_band = .data$rejection_rate >= 0.03 & .data$rejection_rate <= 0.07
-)
+  cat(sprintf("%-18s %5d data sets %7.1f s\n", model, models[[model]], seconds))
+  rates <- dplyr::bind_rows(rates, dplyr::mutate(
+    table, seconds = seconds, respondents_per_nationality = respondents, n_llms = 20,
+    within_band = .data$rejection_rate >= 0.03 & .data$rejection_rate <= 0.07
+  ))
+  readr::write_csv(rates, out)
+}
 cat(sprintf("\n%-18s %-55s %6s %6s  %s\n", "model", "term", "rate", "sims", "95% MC interval"))
 for (i in seq_len(nrow(rates))) {
   row <- rates[i, ]
@@ -48,6 +50,4 @@ for (i in seq_len(nrow(rates))) {
 }
 cat(sprintf("total %.1f min on %d cores\n",
             as.numeric(difftime(Sys.time(), start, units = "mins")), cores))
-dir.create(dirname(out), recursive = TRUE, showWarnings = FALSE)
-readr::write_csv(rates, out)
 cat(sprintf("written to %s\n", out))

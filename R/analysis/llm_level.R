@@ -114,8 +114,7 @@ two_sample_t <- function(values, origin_china) {
   n1 <- sum(origin_china)
   n2 <- sum(!origin_china)
   estimate <- mean(values[origin_china]) - mean(values[!origin_china])
-  pooled <- (sum((values[origin_china] - mean(values[origin_china]))^2) +
-               sum((values[!origin_china] - mean(values[!origin_china]))^2)) / (n1 + n2 - 2)
+  pooled <- pooled_within_variance(matrix(values), origin_china)
   std_error <- sqrt(pooled * (1 / n1 + 1 / n2))
   statistic <- estimate / std_error
   df <- n1 + n2 - 2

@@ -160,8 +160,7 @@ rq2_fit <- function(rq2_rows) {
     d = d, origin_china = origin_china,
     ms_llm = pooled_within_variance(d, origin_china), df_llm = n_llm - 2,
     respondent = respondent, n_respondents = c(China = sum(china), USA = sum(!china)),
-    n_llm = n_llm, n_obs = length(y), llms = crossed$llms, respondents = crossed$respondents,
-    cell_counts = c(rows = nrow(rq2_rows))
+    n_llm = n_llm, n_obs = length(y), llms = crossed$llms, respondents = crossed$respondents
   )
 }
 
@@ -187,12 +186,10 @@ rq2_residual_variance <- function(fit) {
 # pooled over L, P and L:P as in rq2_lmer_formula.
 rq2_pair_mean_square <- function(fit, term) {
   if (term == "1") {
-    return(list(value = fit$respondent["ms_pair", "1"], df = fit$respondent["df_pair", "1"],
-                name = "respondent:llm"))
+    return(list(value = fit$respondent["ms_pair", "1"], df = fit$respondent["df_pair", "1"]))
   }
   residual <- rq2_residual_variance(fit)
-  list(value = residual$value * 4^term_order(term) / 4, df = residual$df, name = "residual",
-       scale = 4^term_order(term) / 4)
+  list(value = residual$value * 4^term_order(term) / 4, df = residual$df)
 }
 
 # Estimate, SE (quasi-F) and Satterthwaite df of linear functions of the factorial
