@@ -337,8 +337,10 @@ removal_sentence <- function(rq3, unit) {
       return(sprintf("removing no single %s changes %s detectably (0 of %d)", unit,
                      RQ3_FAMILY_MEANINGS[[family]], nrow(rows)))
     }
+    units <- sub("^.*removed", "", kept$term)
     sprintf("removing %s changes %s (%d of %d: %s)",
-            paste(sub("^.*removed", "", kept$term), collapse = ", "),
+            if (length(units) == 1) units else
+              paste(paste(utils::head(units, -1), collapse = ", "), "or", utils::tail(units, 1)),
             RQ3_FAMILY_MEANINGS[[family]], nrow(kept), nrow(rows),
             paste(sprintf("Holm %s", p_text(kept$p_adjusted)), collapse = ", "))
   }, "")

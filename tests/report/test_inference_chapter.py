@@ -150,7 +150,8 @@ def test_rq3_table_and_sentence_use_holm_within_families(book: RenderedBook) -> 
         if not kept:
             assert f"changes {meaning} detectably (0 of {len(members)})" in text
             continue
-        units = ", ".join(r["term"].rsplit("removed", 1)[1] for r in kept)
+        names = [r["term"].rsplit("removed", 1)[1] for r in kept]
+        units = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
         adjusted = ", ".join(p_prose(r["p_adjusted"], "Holm p") for r in kept)
         assert f"removing {units} changes {meaning} ({len(kept)} of {len(members)}: " \
                f"{adjusted})" in text
