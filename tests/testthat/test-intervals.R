@@ -86,3 +86,15 @@ test_that("one LLM per origin gives a mean without an interval", {
   expect_equal(cells$mean, c(0.1, 0.3))
   expect_true(all(is.na(cells$conf_low)))
 })
+
+test_that("a saved figure has its data and interval note beside it", {
+  rows <- validate_derived(simulate_rq1(10, 10, 6, seed = 16))
+  cells <- dplyr::mutate(figure1_cells(rq1_cells(rows)), instrument = "mfq2")
+  folder <- tempfile("results")
+  path <- save_figure(plot_origin_by_nationality(cells), folder, "fig1")
+  expect_gt(file.size(path), 10000)
+  data <- readr::read_csv(file.path(folder, "figures", "fig1.csv"), show_col_types = FALSE)
+  expect_equal(data$conf_low, cells$conf_low)
+  expect_equal(unique(data$interval_note), interval_note(cells, "RQ1"))
+  expect_match(unique(data$interval_note), "of each origin over its LLMs.*df 4$")
+})
