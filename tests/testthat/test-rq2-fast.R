@@ -41,8 +41,8 @@ test_that("the closed-form RQ2 fit equals REML of the maximal uncorrelated lmer 
   expect_equal(nrow(all_ours), 16)
   expect_false(anyNA(all_reference$term))
   expect_equal(unname(all_ours$estimate), all_reference$estimate, tolerance = 1e-6)
-  expect_equal(unname(all_ours$std_error), all_reference$std_error, tolerance = 0.02)
-  expect_equal(unname(all_ours$df), all_reference$df, tolerance = 0.1)
+  expect_equal(unname(all_ours$std_error), all_reference$std_error, tolerance = 0.01)
+  expect_equal(unname(all_ours$df), all_reference$df, tolerance = 0.01)
   origin_terms <- grepl("origin", all_ours$term)
   expect_equal(all_ours$df[origin_terms], rep(10, sum(origin_terms)))
   # the lmer variance components agree with the closed-form ones
