@@ -163,7 +163,7 @@ test_that("RQ3 mixed model returns the stacked model's terms", {
   expect_true(all(fit$selection$removed %in% c("none", "Care", "Purity")))
   expect_equal(nrow(fit$diagnostics), 3)
   # every row standardised on the SD of one full cosine
-  scale <- fit$coefficients$estimate / fit$coefficients$std_estimate
+  scale <- fit$coefficients$estimate / fit$coefficients$d_row_sd
   expect_equal(scale, rep(scale[1], length(scale)), tolerance = 1e-10)
 })
 
