@@ -2,10 +2,11 @@
 #   Rscript benchmarks/analysis.R [--derived data/derived/paper] [--cores 2]
 # Each set runs in its own R process so that its peak resident memory (VmHWM) is its own.
 # Sets: MFQ-2 OLS models, MFQ-2 mixed models, the whole MFQ-2 analysis (tables and figures),
-# and the mixed models on a synthetic WVS of paper size (2,808 + 2,357 respondents; 14 LLMs
+# the RQ2 model with its contrasts and the RQ1 + RQ2 LLM-level tests on a synthetic WVS of paper
+# size, and all mixed models on that synthetic WVS (2,808 + 2,357 respondents; 14 LLMs
 # without persona, 17 with personas; 19 questions left out in turn).
-# Not run by default: --set rq2_slope_structures fits the MFQ-2 RQ2 model with correlated and
-# with uncorrelated by-LLM slopes and prints time and fixed-effect SEs of both.
+# The mixed sets include the LLM-level tests (llm_level.R: exact permutations, 999 two-way
+# bootstrap replicates, maker-level models) of RQ1, RQ2 and RQ3.
 
 arguments <- commandArgs(trailingOnly = TRUE)
 option <- function(name, default) {
@@ -54,9 +55,15 @@ run_set <- function(set) {
       suppressMessages(analyse_instrument(derived_dir, tempfile("results"), "mfq2"))
       NA
     },
-    rq2_slope_structures = compare_slope_structures(
-      rq2_data(read_derived(derived_dir, "mfq2", "rq2"))
-    ),
+    wvs7_synthetic_rq2 = {
+      rq1_rows <- rq1_data(validate_derived(simulate_rq1(2808, 2357, 14, seed = 1)))
+      rq2_rows <- rq2_data(validate_derived(simulate_rq2(2808, 2357, 17, seed = 2)))
+      fit <- rq2_lmm(rq2_rows)
+      rq2_lmm_diagnostics(fit)
+      rq2_emmeans(fit)
+      llm_level(rq1_rows, rq2_rows)
+      nrow(rq1_rows) + nrow(rq2_rows)
+    },
     wvs7_synthetic_mixed = mixed_set(
       rq1_data(validate_derived(simulate_rq1(2808, 2357, 14, seed = 1))),
       rq2_data(validate_derived(simulate_rq2(2808, 2357, 17, seed = 2))),
@@ -69,9 +76,10 @@ run_set <- function(set) {
               format(rows, big.mark = ",")))
 }
 
-# RQ1 with structure selection, emmeans contrasts and per-LLM contrasts; RQ2 with contrasts;
-# RQ3 change-score models. Each part's time is printed; data preparation is counted in the
-# part that first uses the data (arguments are evaluated lazily), as in a real run.
+# RQ1 with structure selection, emmeans contrasts and per-LLM contrasts; RQ2 (closed form) with
+# contrasts; RQ3 change-score models; the LLM-level tests. Each part's time is printed; data
+# preparation is counted in the part that first uses the data (arguments are evaluated
+# lazily), as in a real run.
 mixed_set <- function(rq1_rows, rq2_rows, rq3_rows) {
   part <- function(name, expr) {
     seconds <- system.time(value <- expr)[["elapsed"]]
@@ -85,36 +93,21 @@ mixed_set <- function(rq1_rows, rq2_rows, rq3_rows) {
     rq1_emmeans(fit$model, rq1_rows)
   })
   part("rq1 per-LLM lmm", rq1_per_llm_lmm(rq1_rows))
-  fit2 <- part("rq2 lmm + selection", rq2_lmm(rq2_rows))
-  part("rq2 tables+emmeans", {
-    tidy_lmm(fit2$model, "rq2_lmm")
-    lmm_diagnostics(fit2, "rq2_lmm")
-    rq2_emmeans(fit2$model, rq2_rows)
+  fit2 <- part("rq2 lmm (closed form)", rq2_lmm(rq2_rows))
+  part("rq2 tables+contrasts", {
+    rq2_lmm_diagnostics(fit2)
+    rq2_variance_components(fit2)
+    rq2_emmeans(fit2)
   })
-  part("rq2 LLM-level lmm", tidy_lmm(rq2_llm_level_lmm(rq2_rows)$model, "rq2_llm_level_lmm"))
   part("rq3 change models", rq3_lmm(rq3_rows, none_fit = fit))
+  part("llm-level tests", llm_level(rq1_rows, rq2_rows, rq3_rows))
   nrow(rq1_rows) + nrow(rq2_rows) + nrow(rq3_rows)
-}
-
-compare_slope_structures <- function(rows) {
-  correlated <- paste("(1 | respondent_key) +",
-                      "(1 + congruent_language + congruent_persona + congruent_origin | llm) +",
-                      "(1 | respondent_key:llm)")
-  structures <- c(correlated = correlated, uncorrelated = lmm_candidates$rq2[["llm_slopes"]])
-  for (name in names(structures)) {
-    seconds <- system.time(
-      fit <- fit_lmm(lmm_formula(rq2_formula, structures[[name]]), rows)
-    )[["elapsed"]]
-    errors <- sqrt(diag(as.matrix(stats::vcov(fit$model))))
-    cat(sprintf("  %-13s %6.1f s  singular %s  SE: %s\n", name, seconds, fit$singular,
-                paste(sprintf("%s %.4f", names(errors), errors)[2:4], collapse = ", ")))
-  }
-  nrow(rows)
 }
 
 if (is.na(set)) {
   cat(sprintf("R analysis benchmark: derived tables %s, %d cores\n", derived_dir, cores))
-  for (name in c("mfq2_ols", "mfq2_mixed", "mfq2_all", "wvs7_synthetic_mixed")) {
+  for (name in c("mfq2_ols", "mfq2_mixed", "mfq2_all", "wvs7_synthetic_rq2",
+                  "wvs7_synthetic_mixed")) {
     status <- system2("Rscript", c("benchmarks/analysis.R", "--set", name, "--derived",
                                    derived_dir, "--cores", cores))
     if (status != 0) cat(sprintf("%-22s failed (exit %d)\n", name, status))

@@ -12,14 +12,40 @@ figure_file <- function(instrument, number) {
   if (number == 1) paste0(name, ".png") else sprintf("%s_%s.png", instrument, name)
 }
 
+# What a figure's intervals rest on: the note R/analysis/figures.R wrote beside the PNG (the
+# `interval_note` column of its CSV), as one sentence for a caption. `folder` is the results
+# folder of the run (the paper-id run by default).
+figure_interval_note <- function(instrument, number, folder = RESULTS_DIR) {
+  data <- read_csv_file(file.path(folder, "figures",
+                                  sub("\\.png$", ".csv", figure_file(instrument, number))))
+  if (is.null(data) || !"interval_note" %in% names(data)) return("")
+  notes <- unique(stats::na.omit(data$interval_note))
+  notes <- notes[nzchar(notes)]
+  if (length(notes) == 0) return("")
+  paste0(" Intervals: ", gsub("\n", "; ", paste(notes, collapse = "; "), fixed = TRUE), ".")
+}
+
+figure_caption <- function(instrument, number, text, folder = RESULTS_DIR) {
+  paste0(text, figure_interval_note(instrument, number, folder))
+}
+
+# A figure of another run's results folder (e.g. the true-respondent run), shown like
+# show_result_figure() shows those of the default one.
+show_run_figure <- function(folder, file) {
+  saved <- RESULTS_DIR
+  on.exit(RESULTS_DIR <<- saved)
+  RESULTS_DIR <<- folder
+  show_result_figure(file)
+}
+
 origin_cells <- function(cells) {
   if (is.null(cells)) return(NULL)
   rows <- cells[cells$level == "origin", , drop = FALSE]
   data.frame(
     `LLM origin` = rows$llm_origin, `Respondents` = rows$nationality,
-    `Mean cosine` = fmt_cos(rows$mean), SD = fmt_cos(rows$sd),
-    `95% CI` = sprintf("[%s, %s]", fmt_cos(rows$conf_low), fmt_cos(rows$conf_high)),
-    n = rows$n, check.names = FALSE
+    `Mean cosine` = fmt_cos(rows$mean), `SD of the LLM means` = fmt_cos(rows$sd),
+    `95% CI over LLMs` = sprintf("[%s, %s]", fmt_cos(rows$conf_low), fmt_cos(rows$conf_high)),
+    df = fmt_df(rows$df), LLMs = rows$n_llms, Rows = fmt_int(rows$n), check.names = FALSE
   )
 }
 
@@ -32,7 +58,9 @@ welch_table <- function(welch) {
     Difference = fmt_num(welch$estimate),
     `95% CI` = sprintf("[%s, %s]", fmt_num(welch$conf_low), fmt_num(welch$conf_high)),
     t = fmt_num(welch$statistic, 2), df = fmt_df(welch$df), p = fmt_p(welch$p_value),
-    `p (Holm)` = fmt_p(welch$p_holm), d = fmt_num(welch$cohens_d, 2), check.names = FALSE
+    `p (Holm)` = fmt_p(welch$p_holm),
+    `Cohen's d (pooled SD of the two nationalities)` = fmt_num(welch$cohens_d, 2),
+    check.names = FALSE
   )
 }
 
@@ -46,62 +74,23 @@ followup_table <- function(followup) {
   )
 }
 
+# RQ3 coefficients with their Holm family and adjusted p.
+rq3_coef_table <- function(rq3) {
+  if (is.null(rq3)) return(NULL)
+  data.frame(
+    Term = term_label(rq3$term), Family = rq3$family, Estimate = fmt_num(rq3$estimate),
+    SE = fmt_num(rq3$std_error), t = fmt_num(rq3$statistic, 2), df = fmt_df(rq3$df),
+    p = fmt_p(rq3$p_value), `p (Holm)` = fmt_p(rq3$p_adjusted), check.names = FALSE
+  )
+}
+
 change_table <- function(change) {
   if (is.null(change)) return(NULL)
   data.frame(
     Removed = change$removed, `LLM origin` = change$llm_origin, Respondents = change$nationality,
     `Mean change` = fmt_num(change$mean_change),
-    `95% CI` = sprintf("[%s, %s]", fmt_num(change$conf_low), fmt_num(change$conf_high)),
-    check.names = FALSE
+    `95% CI over LLMs` = sprintf("[%s, %s]", fmt_num(change$conf_low),
+                                 fmt_num(change$conf_high)),
+    df = fmt_df(change$df), check.names = FALSE
   )
-}
-
-# The body of an instrument's results chapter, or what to do when its results are absent.
-instrument_chapter <- function(instrument) {
-  if (!file.exists(result_path(instrument, "rq1_ols.csv"))) {
-    return(absent_instrument_text(instrument))
-  }
-  env <- new.env(parent = globalenv())
-  env$instrument <- instrument
-  child <- normalizePath("reports/_instrument-results.qmd")
-  # knitr leaves a child in the page's folder; the chapter's code runs in the project root.
-  working_dir <- setwd(getwd())
-  on.exit(setwd(working_dir), add = TRUE)
-  knitr::knit_child(child, envir = env, quiet = TRUE)
-}
-
-absent_instrument_text <- function(instrument) {
-  manifest <- read_json_file(file.path(DERIVED_DIR, "paper", "manifest.json"))
-  reason <- manifest$instruments[[instrument]]$reason
-  lines <- c(
-    sprintf('<p class="missing-result"><strong>No %s results in this build.</strong> %s</p>',
-            INSTRUMENT_LABELS[[instrument]],
-            sprintf("The folder <code>%s</code> holds no <code>rq1_ols.csv</code>.",
-                    shown_path(result_path(instrument)))),
-    ""
-  )
-  if (!is.null(reason)) lines <- c(lines, sprintf("The similarity step reported: %s", reason), "")
-  c(lines, add_instrument_steps(instrument)) |> paste(collapse = "\n")
-}
-
-# How to add an instrument whose human data users fetch themselves (from data/sources.toml).
-add_instrument_steps <- function(instrument) {
-  sources <- read_toml(file.path(PROJECT_ROOT, "data", "sources.toml"))
-  manual <- sources$manual[[instrument]]
-  fetch <- if (is.null(manual)) {
-    "1. Fetch the data: `moralign data fetch`."
-  } else {
-    c(sprintf("1. Download %s from <%s> (%s).", manual$title, manual$url, manual$terms),
-      sprintf("2. Put the file at `%s`, or set `%s` to its path.", manual$expected_path,
-              manual$environment_variable))
-  }
-  c("To add it:", "", fetch,
-    sprintf(paste(
-      "%d. Rebuild the results and this book: `make report` (or step by step:",
-      "`moralign data import`, `moralign similarity --respondent-ids paper`,",
-      "`moralign similarity --respondent-ids respondent`,",
-      "`Rscript R/analysis/run.R --derived data/derived/paper --results results`,",
-      "`Rscript R/analysis/run.R --derived data/derived/respondent --results results/respondent`,",
-      "`Rscript reports/render.R`)."
-    ), length(fetch) + 1))
 }

@@ -12,20 +12,24 @@ estimate_cell <- function(estimate, std_error) {
   sprintf("%s (%s)", fmt_num(estimate), fmt_num(std_error))
 }
 
-# Two coefficient tables joined by term: estimate (SE) and p under each choice.
+# Two coefficient tables joined by term: estimate (SE) and p under each choice; the p is
+# Holm-adjusted (and so labelled) when both tables carry a family's adjusted p.
 side_by_side <- function(first, second, labels) {
   terms <- union(first$term, second$term)
   pick <- function(table, column) table[[column]][match(terms, table$term)]
+  adjusted <- "p_adjusted" %in% names(first) && "p_adjusted" %in% names(second)
+  p_column <- if (adjusted) "p_adjusted" else "p_value"
+  p_label <- if (adjusted) "p (Holm)" else "p"
   out <- data.frame(
     Term = term_label(terms),
     a_est = estimate_cell(pick(first, "estimate"), pick(first, "std_error")),
-    a_p = fmt_p(pick(first, "p_value")),
+    a_p = fmt_p(pick(first, p_column)),
     b_est = estimate_cell(pick(second, "estimate"), pick(second, "std_error")),
-    b_p = fmt_p(pick(second, "p_value")),
+    b_p = fmt_p(pick(second, p_column)),
     check.names = FALSE
   )
-  names(out)[-1] <- c(paste(labels[1], "estimate (SE)"), paste(labels[1], "p"),
-                      paste(labels[2], "estimate (SE)"), paste(labels[2], "p"))
+  names(out)[-1] <- c(paste(labels[1], "estimate (SE)"), paste(labels[1], p_label),
+                      paste(labels[2], "estimate (SE)"), paste(labels[2], p_label))
   out
 }
 

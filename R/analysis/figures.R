@@ -9,18 +9,63 @@ theme_moralign <- function() {
     ggplot2::theme(legend.position = "bottom", panel.grid.minor = ggplot2::element_blank())
 }
 
+# Writes the PNG and, beside it, the plotted data as CSV, with the figure's note on its
+# intervals (`interval_note`, the caption drawn under the plot) for the book's captions.
 save_figure <- function(plot, results_dir, name, width = 8, height = 5) {
   folder <- file.path(results_dir, "figures")
   dir.create(folder, recursive = TRUE, showWarnings = FALSE)
   path <- file.path(folder, paste0(name, ".png"))
   ggplot2::ggsave(path, plot, width = width, height = height, dpi = 150, bg = "white")
+  note <- if (is.null(plot$labels$caption)) "" else plot$labels$caption
+  data <- dplyr::mutate(plot$data, interval_note = note)
+  readr::write_csv(data, file.path(folder, paste0(name, ".csv")), na = "")
   invisible(path)
 }
 
-# Figure 1: cosine by LLM origin x respondent nationality, one panel per instrument.
+# One line per kind of interval in `data` (its `interval` column, codes of interval_sources)
+# with the df it uses, for a figure's caption; `model` names the mixed model.
+interval_note <- function(data, model = "") {
+  kinds <- intersect(names(interval_sources), unique(data$interval))
+  lines <- vapply(kinds, function(kind) {
+    rows <- data[data$interval == kind, , drop = FALSE]
+    source <- sub("the mixed model", paste("the", model, "mixed model"),
+                  interval_sources[[kind]], fixed = TRUE)
+    method <- if (!"df_method" %in% names(rows)) "" else
+      paste0(paste(unique(stats::na.omit(rows$df_method)), collapse = "/"), " ")
+    df <- range(rows$df)
+    df_text <- if (diff(df) < 0.05) fmt_df_value(df[1]) else
+      paste(fmt_df_value(df[1]), "to", fmt_df_value(df[2]))
+    sprintf("95%% CI %s; %sdf %s", source, method, df_text)
+  }, character(1))
+  paste(lines, collapse = "\n")
+}
+
+fmt_df_value <- function(df) {
+  if (df >= 100 || abs(df - round(df)) < 1e-9) format(round(df), big.mark = ",") else
+    formatC(df, format = "f", digits = 1)
+}
+
+# Figure 1's cells, one per LLM origin x respondent nationality: the RQ1 mixed model's
+# estimated cell means when given (`emmeans_cells`, emmeans_rq1_cells), otherwise the origin
+# cells of rq1_cells() (intervals over LLMs).
+figure1_cells <- function(cells, emmeans_cells = NULL) {
+  if (is.null(emmeans_cells)) {
+    return(cells |>
+             dplyr::filter(.data$level == "origin") |>
+             dplyr::select("llm_origin", "nationality", "mean", "df", "conf_low", "conf_high",
+                           "interval"))
+  }
+  emmeans_cells |>
+    dplyr::transmute(llm_origin = .data$chinese_origin, nationality = .data$chinese_participant,
+                     mean = .data$estimate, df = .data$df, df_method = .data$df_method,
+                     conf_low = .data$conf_low, conf_high = .data$conf_high,
+                     interval = "mixed_model")
+}
+
+# Figure 1: cosine by LLM origin x respondent nationality, one panel per instrument (rows of
+# figure1_cells() with an `instrument` column).
 plot_origin_by_nationality <- function(cells) {
   cells |>
-    dplyr::filter(.data$level == "origin") |>
     dplyr::mutate(instrument = instrument_labels[.data$instrument]) |>
     ggplot2::ggplot(ggplot2::aes(x = .data$llm_origin, y = .data$mean,
                                  colour = .data$nationality)) +
@@ -30,7 +75,7 @@ plot_origin_by_nationality <- function(cells) {
     ggplot2::scale_colour_manual(values = nation_colours) +
     ggplot2::labs(title = "Similarity of LLM answers to respondents, by LLM origin",
                   x = "LLM made in", y = "Mean cosine similarity (95% CI)",
-                  colour = "Respondents from") +
+                  colour = "Respondents from", caption = interval_note(cells, "RQ1")) +
     theme_moralign()
 }
 
@@ -81,7 +126,7 @@ plot_llm_pointranges <- function(rows, title, size = 0.5, names = character()) {
     ggplot2::scale_y_discrete(labels = function(ids) display_name(ids, names)) +
     ggplot2::scale_colour_manual(values = nation_colours) +
     ggplot2::labs(title = title, x = "Mean cosine similarity (95% CI)", y = NULL,
-                  colour = "Respondents from") +
+                  colour = "Respondents from", caption = interval_note(rows)) +
     theme_moralign()
 }
 
@@ -121,7 +166,21 @@ plot_language_persona <- function(cells, instrument, names = character()) {
     ggplot2::facet_wrap(~condition, nrow = 1)
 }
 
-# Figure 5: change in cosine when each foundation / question is removed.
+# Figure 5's cells: the RQ3 change models' estimated cell means when given (`model_cells`,
+# rq3_lmm()$change_cells), otherwise rq3_mean_change() (intervals over LLMs).
+figure5_cells <- function(changes, model_cells = NULL) {
+  if (is.null(model_cells)) {
+    return(dplyr::select(changes, "removed", "llm_origin", "nationality", "mean_change", "df",
+                         "conf_low", "conf_high", "interval"))
+  }
+  model_cells |>
+    dplyr::transmute(removed = .data$removed, llm_origin = .data$llm_origin,
+                     nationality = .data$nationality, mean_change = .data$estimate,
+                     df = .data$df, df_method = .data$df_method, conf_low = .data$conf_low,
+                     conf_high = .data$conf_high, interval = .data$interval)
+}
+
+# Figure 5: change in cosine when each foundation / question is removed (figure5_cells()).
 plot_removal_change <- function(changes, instrument) {
   changes |>
     dplyr::mutate(removed = factor(.data$removed, levels = unique(.data$removed)),
@@ -136,7 +195,8 @@ plot_removal_change <- function(changes, instrument) {
     ggplot2::labs(title = sprintf("%s: change in similarity when one part is removed",
                                   instrument_labels[[instrument]]),
                   x = if (instrument == "mfq2") "Foundation removed" else "Question removed",
-                  y = "Mean change in cosine (95% CI)", colour = "Respondents from") +
+                  y = "Mean change in cosine (95% CI)", colour = "Respondents from",
+                  caption = interval_note(changes, "RQ3 change")) +
     theme_moralign() +
     ggplot2::theme(axis.text.x = ggplot2::element_text(angle = 45, hjust = 1))
 }

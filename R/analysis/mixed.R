@@ -89,27 +89,8 @@ lmm_candidates <- list(
     llm_slope = "(1 | respondent_key) + (1 + chinese_participant | llm)",
     llm_and_respondent_slopes =
       "(1 + chinese_origin | respondent_key) + (1 + chinese_participant | llm)"
-  ),
-  # Language and persona vary within every LLM, so their by-LLM slopes are part of the design.
-  # They enter uncorrelated with the rest: six more correlations are not identified by 17-20
-  # LLMs, and on MFQ-2 the correlated 4 x 4 version gives the same fixed-effect SEs to three
-  # digits in twice the time (benchmarks/analysis.R --set rq2_slope_structures).
-  rq2 = c(
-    intercepts = "(1 | respondent_key) + (1 | llm) + (1 | respondent_key:llm)",
-    llm_slope = "(1 | respondent_key) + (1 + congruent_origin | llm) + (1 | respondent_key:llm)",
-    llm_slopes = paste("(1 | respondent_key) + (1 + congruent_origin | llm) +",
-                       "(0 + congruent_language | llm) + (0 + congruent_persona | llm) +",
-                       "(1 | respondent_key:llm)")
-  ),
-  # RQ2 on cell means (see rq2_llm_level_data()): one observation per LLM x condition. The
-  # language and persona slopes come first: carrying them is this model's purpose.
-  rq2_llm_level = c(
-    intercepts = "(1 | llm)",
-    language_persona_slopes =
-      "(1 | llm) + (0 + congruent_language | llm) + (0 + congruent_persona | llm)",
-    llm_slopes = paste("(1 + congruent_origin | llm) + (0 + congruent_language | llm) +",
-                       "(0 + congruent_persona | llm)")
   )
+  # RQ2 has one structure, fitted in closed form: see rq2.R.
 )
 # RQ3 is fitted as one model per removed unit on the change scores (see rq3.R), with the
 # candidates of RQ1.
@@ -120,16 +101,13 @@ lmm_formula <- function(fixed, random) {
 }
 
 # Candidates too costly to fit on more rows than this; over the limit they are reported as not
-# fitted. At WVS size the RQ2 within-LLM slopes (351,220 rows) need ~580 deviance evaluations
-# of ~0.5 s each and lmerTest's Hessian ~280 more, and the RQ3 by-respondent slopes (72,310
-# rows per removed question, 19 questions) ~20 s per question (benchmarks/analysis.R). The
-# LLM-level model (rq2_llm_level_lmm()) then carries the by-LLM language and persona slopes.
-# Raise with options(moralign.max_rows = list(rq2 = c(llm_slopes = Inf), ...)) or the
-# environment variables below.
+# fitted (`not_fitted_reason` in lmm_selection.csv). The RQ3 by-respondent slopes (72,310 rows
+# per removed question at WVS size, 19 questions) cost ~20 s per question
+# (benchmarks/analysis.R). Raise with options(moralign.max_rows = list(rq3_change = c(...)))
+# or the environment variable below.
 lmm_candidate_max_rows <- function() {
   limit <- function(variable, default) as.numeric(Sys.getenv(variable, default))
   getOption("moralign.max_rows", list(
-    rq2 = c(llm_slopes = limit("MORALIGN_RQ2_SLOPES_MAX_ROWS", "150000")),
     rq3_change = c(llm_and_respondent_slopes = limit("MORALIGN_RQ3_SLOPES_MAX_ROWS", "50000"))
   ))
 }
@@ -225,10 +203,24 @@ total_sd <- function(model) {
   sqrt(sum(intercepts))
 }
 
+# lme4 names the second and later terms of one grouping factor `llm.1`, `llm.2`, ... and an
+# interaction grouping `respondent_key.llm`; the tables show the grouping factor as written in
+# the formula (`llm`, `respondent_key:llm`).
+group_labels <- function(model, groups) {
+  factors <- names(model@flist)
+  vapply(groups, function(group) {
+    candidates <- c(group, sub("\\.[0-9]+$", "", group))
+    candidates <- c(candidates, gsub(".", ":", candidates, fixed = TRUE))
+    known <- candidates[candidates %in% factors]
+    if (length(known) > 0) known[1] else group
+  }, character(1), USE.NAMES = FALSE)
+}
+
 lmm_variance_components <- function(model, model_name) {
   components <- as.data.frame(lme4::VarCorr(model))
+  groups <- group_labels(model, components$grp)
   tibble::tibble(
-    model = model_name, group = components$grp,
+    model = model_name, group = groups,
     term = dplyr::coalesce(components$var1, ""),
     term2 = dplyr::coalesce(components$var2, ""),
     variance = components$vcov, sd_or_cor = components$sdcor
@@ -253,6 +245,15 @@ nakagawa_r2 <- function(model) {
   list(R2_marginal = fixed / total, R2_conditional = (fixed + random) / total)
 }
 
+# ICC of a grouping factor: its random-intercept variance over the variance of one observation
+# at the centre of the design (every random intercept plus the residual; total_sd()^2). Slope
+# variances are left out: at the centre every +/-0.5-coded term is zero.
+icc_string <- function(groups, variances) {
+  icc <- variances / sum(variances)
+  keep <- groups != "Residual"
+  paste(sprintf("%s=%.4f", groups[keep], icc[keep]), collapse = "; ")
+}
+
 # Marginal and conditional R2 (Nakagawa) and intercept ICCs per grouping factor.
 lmm_diagnostics <- function(selected, model_name) {
   model <- selected$model
@@ -260,14 +261,14 @@ lmm_diagnostics <- function(selected, model_name) {
   components <- as.data.frame(lme4::VarCorr(model))
   intercepts <- components[is.na(components$var2) &
                              (components$var1 == "(Intercept)" | is.na(components$var1)), ]
-  icc <- stats::setNames(intercepts$vcov / sum(intercepts$vcov), intercepts$grp)
-  icc <- icc[names(icc) != "Residual"]
+  frame <- model@frame
+  count <- function(column) if (column %in% names(frame)) dplyr::n_distinct(frame[[column]]) else NA
   tibble::tibble(
     formula = deparse(stats::formula(model), width.cutoff = 500L),
     structure = selected$structure,
     n_obs = stats::nobs(model),
-    n_respondents = dplyr::n_distinct(model@frame$respondent_key),
-    n_llms = dplyr::n_distinct(model@frame$llm),
+    n_respondents = count("respondent_key"),
+    n_llms = count("llm"),
     reml = lme4::isREML(model),
     optimizer = model@optinfo$optimizer,
     singular = selected$fit$singular,
@@ -275,7 +276,7 @@ lmm_diagnostics <- function(selected, model_name) {
     warnings = selected$fit$warnings,
     r2_marginal = unname(r2$R2_marginal),
     r2_conditional = unname(r2$R2_conditional),
-    icc = paste(sprintf("%s=%.4f", names(icc), icc), collapse = "; "),
+    icc = icc_string(group_labels(model, intercepts$grp), intercepts$vcov),
     residual_sd = stats::sigma(model),
     df_method = df_method_for(model)
   ) |>

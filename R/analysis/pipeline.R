@@ -41,7 +41,8 @@ analyse_instrument <- function(derived_dir, results_dir, instrument, mixed = TRU
   if (mixed) {
     rq1_fit <- rq1_lmm(rq1_rows)
     write_lmm(rq1_fit, "rq1_lmm", ols)
-    purrr::iwalk(rq1_emmeans(rq1_fit$model, rq1_rows), write)
+    rq1_cell_means <- rq1_emmeans(rq1_fit$model, rq1_rows)
+    purrr::iwalk(rq1_cell_means, write)
     write(rq1_per_llm_lmm(rq1_rows), "emmeans_rq1_nationality_within_llm")
   }
 
@@ -51,15 +52,19 @@ analyse_instrument <- function(derived_dir, results_dir, instrument, mixed = TRU
     rq2_rows <- rq2_data(rq2)
     ols <- rq2_ols(rq2_rows)
     write(ols, "rq2_ols")
-    rq2_cell_table <- rq2_cells(rq2)
+    rq2_cell_table <- with_origin_cells_over_llms(rq2_cells(rq2),
+                                                  c("language", "persona", "nationality"))
     write(rq2_cell_table, "rq2_cells")
     figure(plot_language_persona(rq2_cell_table, instrument, names), "fig4_language_persona",
            width = 11, height = 7)
     if (mixed) {
       fit <- rq2_lmm(rq2_rows)
-      write_lmm(fit, "rq2_lmm", ols)
-      purrr::iwalk(rq2_emmeans(fit$model, rq2_rows), write)
-      write_lmm(rq2_llm_level_lmm(rq2_rows), "rq2_llm_level_lmm")
+      lmm$diagnostics$rq2_lmm <- rq2_lmm_diagnostics(fit)
+      lmm$selection$rq2_lmm <- rq2_lmm_selection(fit)
+      lmm$variance_components$rq2_lmm <- rq2_variance_components(fit)
+      write(fit$table, "rq2_lmm")
+      write(ols_vs_lmm(ols, dplyr::filter(fit$table, .data$paper_term)), "rq2_ols_vs_lmm")
+      purrr::iwalk(rq2_emmeans(fit), write)
     }
   } else {
     message(sprintf("%s: no rq2 table, RQ2 skipped", instrument))
@@ -73,7 +78,7 @@ analyse_instrument <- function(derived_dir, results_dir, instrument, mixed = TRU
     change_scores <- rq3_change_scores(rq3_rows)
     changes <- rq3_mean_change(rq3_rows, change_scores)
     write(changes, "rq3_mean_change")
-    figure(plot_removal_change(changes, instrument), "fig5_removal_change", width = 10)
+    change_cell_means <- NULL
     if (mixed) {
       none_fit <- if (same_cosines(rq1_rows, dplyr::filter(rq3_rows, .data$removed == "none"))) {
         rq1_fit
@@ -83,8 +88,12 @@ analyse_instrument <- function(derived_dir, results_dir, instrument, mixed = TRU
       lmm$selection$rq3_lmm <- fit$selection
       lmm$variance_components$rq3_lmm <- fit$variance_components
       write(fit$coefficients, "rq3_lmm")
-      write(ols_vs_lmm(ols, fit$coefficients), "rq3_ols_vs_lmm")
+      write(rq3_ols_vs_lmm(ols, fit$coefficients), "rq3_ols_vs_lmm")
+      change_cell_means <- fit$change_cells
+      write(change_cell_means, "emmeans_rq3_change_cells")
     }
+    figure(plot_removal_change(figure5_cells(changes, change_cell_means), instrument),
+           "fig5_removal_change", width = 10)
   } else {
     message(sprintf("%s: no rq3 table, RQ3 skipped", instrument))
   }
@@ -108,12 +117,15 @@ analyse_instrument <- function(derived_dir, results_dir, instrument, mixed = TRU
   }
 
   if (mixed) {
+    purrr::iwalk(llm_level(rq1_rows, if (has_derived(derived_dir, instrument, "rq2")) rq2_rows,
+                           if (has_derived(derived_dir, instrument, "rq3")) rq3_rows,
+                           makers = model_makers(derived_dir)), write)
     write(dplyr::bind_rows(lmm$diagnostics), "lmm_diagnostics")
     write(dplyr::bind_rows(lmm$selection), "lmm_selection")
     write(dplyr::bind_rows(lmm$variance_components), "lmm_variance_components")
   }
   analyse_measures(derived_dir, results_dir, instrument)
-  invisible(cells)
+  invisible(figure1_cells(cells, if (mixed) rq1_cell_means$emmeans_rq1_cells))
 }
 
 same_cosines <- function(a, b) {

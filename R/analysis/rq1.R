@@ -42,20 +42,17 @@ welch_per_llm <- function(derived) {
   rows |> dplyr::arrange(.data$is_human_mean, dplyr::desc(.data$llm_origin == "China"), .data$llm)
 }
 
-# Descriptives of cosine by LLM x nationality and by origin x nationality (LLMs only there).
+# Descriptives of cosine by LLM x nationality (interval over respondents) and by origin x
+# nationality (LLMs only; interval over LLMs, see llm_cluster_ci()).
 rq1_cells <- function(derived) {
-  rows <- derived |> dplyr::filter(.data$persona == "none", .data$removed == "none")
-  by_llm <- rows |>
+  derived |>
+    dplyr::filter(.data$persona == "none", .data$removed == "none") |>
     dplyr::group_by(.data$llm, .data$llm_origin, .data$is_human_mean, .data$nationality) |>
     dplyr::summarise(mean_ci(.data$cosine), .groups = "drop") |>
-    dplyr::mutate(level = "llm", .before = 1)
-  by_origin <- rows |>
-    dplyr::filter(!.data$is_human_mean) |>
-    dplyr::group_by(.data$llm_origin, .data$nationality) |>
-    dplyr::summarise(mean_ci(.data$cosine), .groups = "drop") |>
-    dplyr::mutate(level = "origin", llm = NA_character_, is_human_mean = FALSE, .before = 1)
-  dplyr::bind_rows(by_llm, by_origin) |>
-    dplyr::relocate("level", "llm", "llm_origin", "is_human_mean", "nationality")
+    dplyr::mutate(level = "llm") |>
+    with_origin_cells_over_llms(by = "nationality") |>
+    dplyr::relocate("level", "llm", "llm_origin", "is_human_mean", "nationality", "n",
+                    "n_llms", "mean", "sd", "se", "df", "conf_low", "conf_high", "interval")
 }
 
 # Mixed model for RQ1: same fixed effects, crossed random effects chosen by select_lmm().

@@ -24,18 +24,61 @@ rq3_ols <- function(data, model_name = "rq3_ols") {
   if (!"none" %in% data$removed) {
     stop("RQ3 needs the rows with removed == \"none\" as the reference level", call. = FALSE)
   }
-  tidy_lm(stats::lm(rq3_formula, data = data), model_name)
+  tidy_lm(stats::lm(rq3_formula, data = data), model_name) |> with_rq3_families()
 }
 
 # Mean change in cosine (removed minus none) per removed x origin x nationality, paired
-# within respondent x LLM x language x persona.
+# within respondent x LLM x language x persona. The interval is over LLMs (llm_cluster_ci()):
+# each LLM's mean change, SD pooled over the origins, df = n_LLM - 2.
 rq3_mean_change <- function(data, changes = rq3_change_scores(data)) {
-  changes |>
-    dplyr::group_by(.data$removed, .data$llm_origin, .data$nationality) |>
-    dplyr::summarise(mean_ci(.data$change), .groups = "drop") |>
+  per_llm <- changes |>
+    dplyr::group_by(.data$removed, .data$nationality, .data$llm, .data$llm_origin) |>
+    dplyr::summarise(n = dplyr::n(), mean = mean(.data$change), .groups = "drop")
+  llm_cluster_ci(per_llm, by = c("removed", "nationality")) |>
+    dplyr::left_join(dplyr::count(per_llm, .data$removed, .data$nationality, .data$llm_origin,
+                                  wt = .data$n),
+                     by = c("removed", "nationality", "llm_origin")) |>
     dplyr::rename(mean_change = "mean") |>
+    dplyr::mutate(interval = "llms") |>
+    dplyr::relocate("removed", "llm_origin", "nationality", "n", "n_llms") |>
     dplyr::arrange(match(.data$removed, levels(data$removed)), .data$llm_origin,
                    .data$nationality)
+}
+
+# The Holm families of the RQ3 tables, one set per instrument: the removal main effects, and
+# the removal's interaction with nationality, with LLM origin, and with both (each family has
+# one test per removed unit). The terms of the full cosine are the RQ1 questions, not adjusted.
+rq3_family <- function(term) {
+  dplyr::case_when(
+    grepl("^removed", term) ~ "removal",
+    grepl("^chinese_participant:chinese_origin:removed", term) ~ "nationality x origin x removal",
+    grepl("^chinese_participant:removed", term) ~ "nationality x removal",
+    grepl("^chinese_origin:removed", term) ~ "origin x removal",
+    TRUE ~ "RQ1 terms (not adjusted)"
+  )
+}
+
+with_rq3_families <- function(table) {
+  table |>
+    dplyr::mutate(family = rq3_family(.data$term),
+                  adjust = ifelse(grepl("removed", .data$term), "holm", "none")) |>
+    dplyr::group_by(.data$family) |>
+    dplyr::mutate(p_adjusted = stats::p.adjust(.data$p_value, method = .data$adjust[1])) |>
+    dplyr::ungroup() |>
+    dplyr::relocate("family", .after = "term")
+}
+
+# OLS and mixed RQ3 coefficients side by side (ols_vs_lmm()), with the family and both
+# Holm-adjusted p values.
+rq3_ols_vs_lmm <- function(ols, lmm) {
+  comparison <- ols_vs_lmm(ols, lmm)
+  comparison |>
+    dplyr::mutate(
+      family = rq3_family(.data$term),
+      ols_p_adjusted = ols$p_adjusted[match(.data$term, ols$term)],
+      lmm_p_adjusted = lmm$p_adjusted[match(.data$term, lmm$term)],
+      .after = "term"
+    )
 }
 
 # Mixed model for RQ3, fitted in two parts whose terms are those of the stacked OLS model:
@@ -60,12 +103,16 @@ rq3_lmm <- function(data, none_fit = NULL, model_name = "rq3_lmm",
   failed <- vapply(per_unit, inherits, logical(1), what = "try-error")
   if (any(failed)) stop(per_unit[[which(failed)[1]]], call. = FALSE)
   none_terms <- tidy_lmm(none_fit$model, model_name) |> dplyr::mutate(removed = "none")
-  # Standardised on the SD of a single full cosine, like the "none" terms, not on the SD of
-  # the change scores.
-  unit_terms <- purrr::map_dfr(per_unit, "coefficients") |>
-    dplyr::mutate(std_estimate = .data$estimate / total_sd(none_fit$model))
+  # Every row divided by the SD of one full cosine (the "none" model's), so removal effects
+  # and full-cosine effects share one scale; not by the SD of the change scores.
+  full_cosine_sd <- total_sd(none_fit$model)
+  coefficients <- dplyr::bind_rows(none_terms, purrr::map_dfr(per_unit, "coefficients")) |>
+    dplyr::select(-dplyr::any_of(c("std_estimate", "d_row_sd"))) |>
+    dplyr::mutate(d_row_sd = .data$estimate / full_cosine_sd, .after = "conf_high") |>
+    with_rq3_families()
   list(
-    coefficients = dplyr::bind_rows(none_terms, unit_terms),
+    coefficients = coefficients,
+    change_cells = purrr::map_dfr(per_unit, "cells"),
     selection = dplyr::bind_rows(none_fit$selection |>
                                    dplyr::mutate(model = model_name, removed = "none"),
                                  purrr::map_dfr(per_unit, "selection")),
@@ -104,9 +151,18 @@ fit_change_model <- function(changes, unit, model_name) {
   stacked_name <- function(term) {
     ifelse(term == "(Intercept)", paste0("removed", unit), paste0(term, ":removed", unit))
   }
+  codes <- rq1_codes(changes)
+  cells <- emm_table(selected$model,
+                     emm_grid(selected$model, ~ chinese_participant * chinese_origin, codes),
+                     "change cell means", adjust = "none") |>
+    relabel_codes(codes) |>
+    dplyr::select(-"std_estimate") |>
+    dplyr::rename(nationality = "chinese_participant", llm_origin = "chinese_origin") |>
+    dplyr::mutate(removed = unit, interval = "mixed_model", .before = 1)
   list(
     coefficients = tidy_lmm(selected$model, model_name) |>
       dplyr::mutate(term = stacked_name(.data$term), removed = unit),
+    cells = cells,
     selection = selected$selection |> dplyr::mutate(removed = unit),
     diagnostics = lmm_diagnostics(selected, model_name) |> dplyr::mutate(removed = unit),
     variance_components = lmm_variance_components(selected$model, model_name) |>

@@ -218,34 +218,3 @@ def test_models_table_shows_each_models_maker_from_the_canonical_table(book: Ren
     header, *rows = table.rows
     shown = {row[header.index("Model")]: row[header.index("Maker")] for row in rows}
     assert shown == {row["display_name"]: row["maker"] for row in models}
-
-
-def test_mixed_chapter_compares_rq2_with_the_llm_level_model(book: RenderedBook) -> None:
-    folder = book.outputs.results / "mfq2"
-    full = {row["term"]: row for row in read_csv(folder / "rq2_lmm.csv")}
-    llm_level = {row["term"]: row for row in read_csv(folder / "rq2_llm_level_lmm.csv")}
-    assert "chinese_participant" in llm_level and set(full) < set(llm_level)
-    page = book.page(MIXED)
-    [table] = page.tables_captioned("the full mixed model and the LLM-level model")
-    header, *rows = table.rows
-    assert header[:3] == ["Term", "Full estimate", "Full SE"]
-    assert [row[0] for row in rows] == [
-        "Congruent language", "Congruent persona", "Congruent language × Congruent persona",
-        "Congruent language × Congruent origin", "Congruent persona × Congruent origin",
-        "Congruent language × Congruent persona × Congruent origin",
-    ]
-    terms = [term for term in full if term not in ("(Intercept)", "congruent_origin")]
-    for term, row in zip(terms, rows, strict=True):
-        assert row[1] == f"{float(full[term]['estimate']):.3f}", term
-        assert row[5] == f"{float(llm_level[term]['estimate']):.3f}", term
-        assert row[6] == f"{float(llm_level[term]['std_error']):.3f}", term
-
-    selection = read_csv(folder / "lmm_selection.csv")
-    [candidates] = page.tables_captioned("candidate random-effects structures")
-    shown = [(row[0], row[1], row[6]) for row in candidates.rows[1:]]
-    expected = [
-        (row["model"], row["structure"], row["chosen"].upper())
-        for row in selection
-        if row["model"] in ("rq1_lmm", "rq2_lmm", "rq2_llm_level_lmm")
-    ]
-    assert shown == expected

@@ -117,17 +117,8 @@ def test_render_names_a_chapter_the_config_lists_but_that_does_not_exist(tmp_pat
 
 # Chapters that still source their helpers by root-relative paths only (strict: passes once
 # they find them from their own folder too).
-ROOT_ONLY = {
-    "reports/mixed-effects.qmd": 'sources "reports/_common.R" and "reports/_mixed.R"',
-    "reports/robustness.qmd": 'sources "reports/_common.R" and "reports/_robustness.R"',
-}
 
-
-@pytest.mark.parametrize("chapter", [
-    pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=ROOT_ONLY[c]))
-    if c in ROOT_ONLY else c
-    for c in listed_files(book_config())
-])
+@pytest.mark.parametrize("chapter", listed_files(book_config()))
 def test_a_chapters_setup_chunk_runs_from_the_chapters_own_folder(chapter: str) -> None:
     """As RStudio's "Run chunk" runs it: in the chapter's folder, not the project root."""
     script = (

@@ -129,14 +129,7 @@ def test_section_headings_stay_outside_cell_divs(knitted: dict[str, KnittedChapt
 
 
 # Chapters whose figure chunks still lack a fig- label (strict: passes once they have one).
-UNLABELLED = {"reports/mixed-effects.qmd": "its per-LLM contrast plot chunk has no fig- label"}
-
-
-@pytest.mark.parametrize("chapter", [
-    pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=UNLABELLED[c]))
-    if c in UNLABELLED else c
-    for c in chapters()
-])
+@pytest.mark.parametrize("chapter", chapters())
 def test_every_captioned_figure_is_labelled(
     knitted: dict[str, KnittedChapter], chapter: str
 ) -> None:

@@ -20,11 +20,10 @@ test_that("the mixed model recovers the simulated variance components", {
     components$sd_or_cor[components$group == group & components$term == term &
                            components$term2 == ""]
   }
-  expect_equal(sd_of("respondent_key", "(Intercept)"), simulation_truth$sd[["respondent"]],
-               tolerance = 0.15)
-  expect_equal(sd_of("Residual", ""), simulation_truth$sd[["residual"]], tolerance = 0.05)
-  expect_equal(sd_of("llm", "chinese_participant"), simulation_truth$sd[["llm_slope"]],
-               tolerance = 0.5)
+  truth <- simulation_truth$rq1_sd
+  expect_equal(sd_of("respondent_key", "(Intercept)"), truth[["respondent"]], tolerance = 0.15)
+  expect_equal(sd_of("Residual", ""), truth[["residual"]], tolerance = 0.05)
+  expect_equal(sd_of("llm", "chinese_participant"), truth[["llm_nationality"]], tolerance = 0.5)
 })
 
 test_that("the mixed model's standard errors exceed the OLS ones", {
@@ -109,55 +108,9 @@ test_that("diagnostics report R2, ICC and convergence", {
   expect_equal(diagnostics$n_llms, 20)
 })
 
-test_that("RQ2 mixed model and congruence contrasts", {
-  data <- rq2_data(validate_derived(simulate_rq2(60, 60, 10, seed = 6)))
-  fit <- rq2_lmm(data)
-  table <- tidy_lmm(fit$model, "rq2_lmm")
-  expect_equal(table$term, rq2_ols(data)$term)
-  truth <- simulation_truth$rq2
-  error <- abs(coefficient(table, "congruent_language") - truth[["congruent_language"]])
-  expect_lt(error, 3 * coefficient(table, "congruent_language", "std_error"))
-  tables <- rq2_emmeans(fit$model, data)
-  congruence <- tables$emmeans_rq2_congruence
-  expect_equal(congruence$factor, c("congruent_language", "congruent_persona",
-                                    "congruent_origin"))
-  expect_equal(congruence$estimate[1], coefficient(table, "congruent_language"),
-               tolerance = 1e-6)
-  expect_equal(congruence$p_adjusted, stats::p.adjust(congruence$p_value, method = "holm"))
-  # one family of three: the smallest p is multiplied by three
-  expect_equal(min(congruence$p_adjusted), min(1, 3 * min(congruence$p_value)))
-  expect_setequal(fit$selection$structure, names(lmm_candidates$rq2))
-  # the simulated LLMs differ in their language and persona effects: the slopes are kept
-  expect_equal(fit$structure, "llm_slopes")
-  expect_true(all(c("congruent_language", "congruent_persona") %in%
-                    names(lme4::ranef(fit$model)$llm)))
-  expect_equal(nrow(tables$emmeans_rq2_cells), 8)
-  expect_setequal(unique(tables$emmeans_rq2_cells$congruent_origin),
-                  c("congruent", "incongruent"))
-})
-
-test_that("the LLM-level RQ2 model matches the full model's within-LLM slopes", {
-  data <- rq2_data(validate_derived(simulate_rq2(60, 60, 10, seed = 6)))
-  full <- tidy_lmm(rq2_lmm(data)$model, "rq2_lmm")
-  fit <- rq2_llm_level_lmm(data)
-  expect_equal(nrow(fit$model@frame), 10 * 8)
-  expect_true(fit$structure %in% c("language_persona_slopes", "llm_slopes"))
-  llm_level <- tidy_lmm(fit$model, "rq2_llm_level_lmm")
-  expect_true(all(llm_level$df_method == "Kenward-Roger"))
-  for (term in c("congruent_language", "congruent_persona")) {
-    # balanced design: the same estimate, and an SE within a few percent
-    expect_equal(coefficient(llm_level, term), coefficient(full, term), tolerance = 1e-6)
-    expect_equal(coefficient(llm_level, term, "std_error"),
-                 coefficient(full, term, "std_error"), tolerance = 0.05)
-    # the LLMs are the units: about n_llms - 1 df
-    expect_lt(abs(coefficient(llm_level, term, "df") - 9), 1)
-  }
-})
-
 test_that("nakagawa_r2 handles several random terms for one grouping factor", {
   data <- rq2_data(validate_derived(simulate_rq2(40, 40, 8, seed = 8)))
-  formula <- lmm_formula(rq2_formula, lmm_candidates$rq2[["llm_slopes"]])
-  model <- fit_lmm(formula, data)$model
+  model <- fit_lmm(lmm_formula(rq2_formula, previous_rq2_random), data)$model
   ours <- nakagawa_r2(model)
   # reference from lme4's own parametrisation: Var(Z b) = sigma^2 Z Lambda Lambda' Z'
   scaled <- lme4::getME(model, "Lambdat") %*% lme4::getME(model, "Zt")
@@ -170,17 +123,32 @@ test_that("nakagawa_r2 handles several random terms for one grouping factor", {
 })
 
 test_that("a candidate over its row limit is reported as not fitted", {
-  data <- rq2_data(validate_derived(simulate_rq2(30, 30, 6, seed = 7)))
-  withr::with_options(list(moralign.max_rows = list(rq2 = c(llm_slopes = 100))), {
-    fit <- rq2_lmm(data)
-  })
-  skipped <- fit$selection[fit$selection$structure == "llm_slopes", ]
-  expect_equal(nrow(data), 60 * 6 * 4)
-  expect_match(skipped$not_fitted_reason, "1,440 rows exceed this structure's limit of 100")
+  data <- simulated_rq1(30, 30, 6, seed = 7)
+  fit <- select_lmm(rq1_formula, lmm_candidates$rq1, data, "m",
+                    max_rows = c(llm_and_respondent_slopes = 100))
+  skipped <- fit$selection[fit$selection$structure == "llm_and_respondent_slopes", ]
+  expect_match(skipped$not_fitted_reason, "360 rows exceed this structure's limit of 100")
   expect_false(skipped$chosen)
   expect_true(is.na(skipped$aic))
-  expect_false("congruent_language" %in% names(lme4::ranef(fit$model)$llm))
-  expect_true(all(is.na(fit$selection$not_fitted_reason[fit$selection$structure != "llm_slopes"])))
+  expect_true(all(is.na(fit$selection$not_fitted_reason[-3])))
+})
+
+test_that("variance components and ICCs name grouping factors as in the formula", {
+  data <- rq2_data(validate_derived(simulate_rq2(20, 20, 6, seed = 8)))
+  model <- fit_lmm(lmm_formula(rq2_formula, previous_rq2_random), data)$model
+  components <- lmm_variance_components(model, "m")
+  expect_setequal(unique(components$group), c("respondent_key", "llm", "respondent_key:llm",
+                                              "Residual"))
+  diagnostics <- lmm_diagnostics(list(model = model, structure = "s",
+                                      fit = list(singular = FALSE, converged = TRUE,
+                                                 warnings = "")), "m")
+  expect_equal(diagnostics$n_respondents, 40)
+  # ICC: intercept variance over all intercept variances plus the residual
+  intercepts <- components[components$term %in% c("(Intercept)", "") & components$term2 == "", ]
+  expected <- intercepts$variance[intercepts$group == "respondent_key"] / sum(intercepts$variance)
+  expect_match(diagnostics$icc, sprintf("respondent_key=%.4f", expected), fixed = TRUE)
+  expect_match(diagnostics$icc, "respondent_key:llm=", fixed = TRUE)
+  expect_false(grepl("llm\\.[0-9]", diagnostics$icc))
 })
 
 test_that("RQ3 mixed model returns the stacked model's terms", {
@@ -195,7 +163,7 @@ test_that("RQ3 mixed model returns the stacked model's terms", {
   expect_true(all(fit$selection$removed %in% c("none", "Care", "Purity")))
   expect_equal(nrow(fit$diagnostics), 3)
   # every row standardised on the SD of one full cosine
-  scale <- fit$coefficients$estimate / fit$coefficients$std_estimate
+  scale <- fit$coefficients$estimate / fit$coefficients$d_row_sd
   expect_equal(scale, rep(scale[1], length(scale)), tolerance = 1e-10)
 })
 

@@ -23,7 +23,8 @@ test_that("analyse_all writes every table of the results contract and skips WVS"
   results <- tempfile("results")
   write_simulated_derived(root)
   expect_message(analyse_all(root, results), "skipping wvs7")
-  tables <- c("rq1_ols", "rq1_lmm", "rq2_ols", "rq2_lmm", "rq2_llm_level_lmm", "rq3_ols", "rq3_lmm",
+  tables <- c("rq1_ols", "rq1_lmm", "rq2_ols", "rq2_lmm", "llm_level", "llm_level_loo", "rq3_ols",
+              "rq3_lmm",
               "rq3_persona_ols", "rq1_followup_ols", "welch_per_llm", "rq1_cells",
               "rq1_ols_vs_lmm", "rq2_ols_vs_lmm", "rq3_ols_vs_lmm", "rq3_mean_change",
               "rq3_persona_mean_change", "rq2_cells", "lmm_diagnostics", "lmm_selection",
@@ -35,7 +36,7 @@ test_that("analyse_all writes every table of the results contract and skips WVS"
     path <- file.path(results, "mfq2", paste0(name, ".csv"))
     expect_true(file.exists(path), label = path)
   }
-  for (name in c("rq1_ols", "rq1_lmm", "rq2_ols", "rq2_lmm", "rq2_llm_level_lmm", "rq3_ols",
+  for (name in c("rq1_ols", "rq1_lmm", "rq2_ols", "rq2_lmm", "llm_level", "rq3_ols",
                  "rq3_lmm", "rq3_persona_ols", "rq1_followup_ols", "welch_per_llm")) {
     table <- readr::read_csv(file.path(results, "mfq2", paste0(name, ".csv")),
                              show_col_types = FALSE)

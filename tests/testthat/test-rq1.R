@@ -36,14 +36,18 @@ test_that("Welch tests per LLM match t.test and adjust with Holm", {
 test_that("RQ1 cells give means with t intervals by LLM and by origin", {
   rows <- validate_derived(simulate_rq1(20, 20, 4, seed = 8))
   cells <- rq1_cells(rows)
-  origin <- cells[cells$level == "origin" & cells$llm_origin == "China" &
-                    cells$nationality == "USA", ]
-  expected <- rows$cosine[rows$llm_origin == "China" & rows$nationality == "USA"]
-  expect_equal(origin$mean, mean(expected))
-  expect_equal(origin$n, length(expected))
-  expect_equal(origin$conf_high - origin$mean,
+  per_llm <- cells[cells$level == "llm" & cells$llm == "llm-01" & cells$nationality == "USA", ]
+  expected <- rows$cosine[rows$llm == "llm-01" & rows$nationality == "USA"]
+  expect_equal(per_llm$mean, mean(expected))
+  expect_equal(per_llm$n, length(expected))
+  expect_equal(per_llm$conf_high - per_llm$mean,
                stats::qt(0.975, length(expected) - 1) * stats::sd(expected) /
                  sqrt(length(expected)))
+  origin <- cells[cells$level == "origin" & cells$llm_origin == "China" &
+                    cells$nationality == "USA", ]
+  expect_equal(origin$mean, mean(rows$cosine[rows$llm_origin == "China" &
+                                               rows$nationality == "USA"]))
+  expect_equal(origin$n_llms, 2)
   expect_equal(sum(cells$level == "llm"), 8)
 })
 
