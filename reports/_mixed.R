@@ -15,7 +15,6 @@ ALPHA <- 0.05
 
 # Every effect size is named by what it divides by.
 EFFECT_SCALES <- c(
-  std_estimate = "b / SD of one cosine",
   d_row_sd = "b / SD of one cosine",
   d_llm_sd = "b / SD of an LLM-level cell mean",
   cohens_d = "Cohen's d (pooled SD of the two nationalities)"

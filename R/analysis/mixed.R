@@ -188,7 +188,7 @@ tidy_lmm <- function(model, model_name) {
     p_value = 2 * stats::pt(abs(statistic), tests$df, lower.tail = FALSE),
     conf_low = interval$low,
     conf_high = interval$high,
-    std_estimate = tests$estimate / total_sd(model),
+    d_row_sd = tests$estimate / total_sd(model),
     df_method = method,
     n_obs = stats::nobs(model)
   ) |>
@@ -335,7 +335,7 @@ emm_table <- function(model, grid, family, adjust = "holm", level = 0.95) {
       statistic = statistic, df = tests$df,
       p_value = 2 * stats::pt(abs(statistic), tests$df, lower.tail = FALSE),
       conf_low = interval$low, conf_high = interval$high,
-      std_estimate = tests$estimate / total_sd(model), df_method = method
+      d_row_sd = tests$estimate / total_sd(model), df_method = method
     )
   )
   table$p_adjusted <- stats::p.adjust(table$p_value, method = adjust)

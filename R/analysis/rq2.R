@@ -261,7 +261,7 @@ rq2_tests_table <- function(fit, weight_lists, level = 0.95) {
     statistic = unname(statistic), df = unname(df),
     p_value = unname(2 * stats::pt(abs(statistic), df, lower.tail = FALSE)),
     conf_low = interval$low, conf_high = interval$high,
-    std_estimate = unname(estimate) / rq2_total_sd(fit),
+    d_row_sd = unname(estimate) / rq2_total_sd(fit),
     df_method = "Satterthwaite (balanced ANOVA = REML)"
   )
 }

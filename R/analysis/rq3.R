@@ -107,7 +107,7 @@ rq3_lmm <- function(data, none_fit = NULL, model_name = "rq3_lmm",
   # and full-cosine effects share one scale; not by the SD of the change scores.
   full_cosine_sd <- total_sd(none_fit$model)
   coefficients <- dplyr::bind_rows(none_terms, purrr::map_dfr(per_unit, "coefficients")) |>
-    dplyr::select(-dplyr::any_of(c("std_estimate", "d_row_sd"))) |>
+    dplyr::select(-dplyr::any_of("d_row_sd")) |>
     dplyr::mutate(d_row_sd = .data$estimate / full_cosine_sd, .after = "conf_high") |>
     with_rq3_families()
   list(
@@ -156,7 +156,7 @@ fit_change_model <- function(changes, unit, model_name) {
                      emm_grid(selected$model, ~ chinese_participant * chinese_origin, codes),
                      "change cell means", adjust = "none") |>
     relabel_codes(codes) |>
-    dplyr::select(-"std_estimate") |>
+    dplyr::select(-"d_row_sd") |>
     dplyr::rename(nationality = "chinese_participant", llm_origin = "chinese_origin") |>
     dplyr::mutate(removed = unit, interval = "mixed_model", .before = 1)
   list(
