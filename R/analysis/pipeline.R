@@ -82,7 +82,8 @@ analyse_instrument <- function(derived_dir, results_dir, instrument, mixed = TRU
     write(changes, "rq3_mean_change")
     change_cell_means <- NULL
     if (mixed) {
-      none_fit <- if (same_cosines(rq1_rows, dplyr::filter(rq3_rows, .data$removed == nothing_removed()))) {
+      full_rows <- dplyr::filter(rq3_rows, .data$removed == nothing_removed())
+      none_fit <- if (same_cosines(rq1_rows, full_rows)) {
         rq1_fit
       }
       fit <- rq3_lmm(rq3_rows, none_fit, changes = change_scores)

@@ -3,7 +3,8 @@
 
 rq1_data <- function(derived) {
   derived |>
-    dplyr::filter(!.data$is_human_mean, .data$persona == no_persona(), .data$removed == nothing_removed()) |>
+    dplyr::filter(!.data$is_human_mean, .data$persona == no_persona(),
+                  .data$removed == nothing_removed()) |>
     code_rq1_factors()
 }
 
@@ -39,7 +40,8 @@ welch_per_llm <- function(derived) {
   llm_rows <- !rows$is_human_mean
   rows$p_holm <- NA_real_
   rows$p_holm[llm_rows] <- stats::p.adjust(rows$p_value[llm_rows], method = "holm")
-  rows |> dplyr::arrange(.data$is_human_mean, dplyr::desc(.data$llm_origin == first_nation()), .data$llm)
+  rows |>
+    dplyr::arrange(.data$is_human_mean, dplyr::desc(.data$llm_origin == first_nation()), .data$llm)
 }
 
 # Descriptives of cosine by LLM x nationality (interval over respondents) and by origin x
@@ -63,7 +65,8 @@ rq1_lmm <- function(data) {
 rq1_codes <- function(data) {
   list(
     chinese_participant = coded_levels(data, "chinese_participant",
-                                       data$nationality == first_nation(), study_contract()$nations),
+                                       data$nationality == first_nation(),
+                                       study_contract()$nations),
     chinese_origin = coded_levels(data, "chinese_origin", data$llm_origin == first_nation(),
                                   study_contract()$nations)
   )

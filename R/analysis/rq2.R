@@ -364,7 +364,8 @@ rq2_lmm_diagnostics <- function(fit, model_name = "rq2_lmm") {
 rq2_fixed_variance <- function(fit) {
   table <- rq2_tests_table(fit, rq2_all_terms())
   codes <- expand.grid(N = c(0.5, -0.5), O = c(0.5, -0.5), L = c(0.5, -0.5), P = c(0.5, -0.5))
-  weights <- ifelse(codes$N > 0, fit$n_respondents[[first_nation()]], fit$n_respondents[[second_nation()]]) *
+  weights <- ifelse(codes$N > 0, fit$n_respondents[[first_nation()]],
+                    fit$n_respondents[[second_nation()]]) *
     ifelse(codes$O > 0, sum(fit$origin_china), sum(!fit$origin_china))
   all_terms <- rq2_all_terms()
   prediction <- rowSums(vapply(names(all_terms), function(name) {

@@ -122,7 +122,8 @@ rq3_lmm <- function(data, none_fit = NULL, model_name = "rq3_lmm",
       purrr::map_dfr(per_unit, "diagnostics")
     ),
     variance_components = dplyr::bind_rows(
-      lmm_variance_components(none_fit$model, model_name) |> dplyr::mutate(removed = nothing_removed()),
+      lmm_variance_components(none_fit$model, model_name) |>
+        dplyr::mutate(removed = nothing_removed()),
       purrr::map_dfr(per_unit, "variance_components")
     ),
     none_fit = none_fit

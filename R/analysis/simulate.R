@@ -6,6 +6,8 @@
 # rq1_lmm() (lme4, structure llm_and_respondent_slopes), RQ2 by rq2_lmm() (closed-form REML of
 # rq2_lmer_formula). Fixed effects on the +/-0.5 codes; random effects as standard deviations
 # on the coefficient scale. `null_origin()` sets every origin-involving effect to zero.
+# Nations, languages, personas and foundations come from study_contract(): default_contract()
+# (R/analysis/contract.json) unless use_contract() chose another.
 
 simulation_truth <- list(
   rq1 = c("(Intercept)" = 0.207, chinese_participant = -0.179, chinese_origin = -0.008,
