@@ -17,8 +17,8 @@ coded_levels <- function(data, variable, condition, labels = c("yes", "no")) {
 code_rq1_factors <- function(data) {
   data |>
     dplyr::mutate(
-      chinese_participant = effect_code(.data$nationality == "China"),
-      chinese_origin = effect_code(.data$llm_origin == "China")
+      chinese_participant = effect_code(.data$nationality == first_nation()),
+      chinese_origin = effect_code(.data$llm_origin == first_nation())
     )
 }
 

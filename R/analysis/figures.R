@@ -1,8 +1,11 @@
 # Figures of the paper (docs/methods.md section 5), drawn from the result tables.
 
-nation_colours <- c(China = "#D55E00", USA = "#0072B2") # Okabe-Ito, colour-blind safe
+# Okabe-Ito, colour-blind safe: the first nation orange, the second blue.
+nation_colours <- function() {
+  stats::setNames(c("#D55E00", "#0072B2"), study_contract()$nations)
+}
 
-instrument_labels <- c(mfq2 = "MFQ-2", wvs7 = "WVS-7")
+instrument_labels <- function() unlist(study_contract()$instrument_labels)
 
 theme_moralign <- function() {
   ggplot2::theme_minimal(base_size = 11) +
@@ -66,13 +69,13 @@ figure1_cells <- function(cells, emmeans_cells = NULL) {
 # figure1_cells() with an `instrument` column).
 plot_origin_by_nationality <- function(cells) {
   cells |>
-    dplyr::mutate(instrument = instrument_labels[.data$instrument]) |>
+    dplyr::mutate(instrument = instrument_labels()[.data$instrument]) |>
     ggplot2::ggplot(ggplot2::aes(x = .data$llm_origin, y = .data$mean,
                                  colour = .data$nationality)) +
     ggplot2::geom_pointrange(ggplot2::aes(ymin = .data$conf_low, ymax = .data$conf_high),
                              position = ggplot2::position_dodge(width = 0.4)) +
     ggplot2::facet_wrap(~instrument) +
-    ggplot2::scale_colour_manual(values = nation_colours) +
+    ggplot2::scale_colour_manual(values = nation_colours()) +
     ggplot2::labs(title = "Similarity of LLM answers to respondents, by LLM origin",
                   x = "LLM made in", y = "Mean cosine similarity (95% CI)",
                   colour = "Respondents from", caption = interval_note(cells, "RQ1")) +
@@ -87,16 +90,11 @@ zscore_means <- function(zscores, instrument) {
     dplyr::mutate(zscores, unit = paste0("Q", .data$item))
   }
   grouped |>
-    dplyr::filter(.data$persona == "none") |>
+    dplyr::filter(.data$persona == no_persona()) |>
     dplyr::group_by(.data$who, .data$group, .data$unit) |>
     dplyr::summarise(mean_ci(.data$z), .groups = "drop")
 }
 
-mfq2_foundation_of <- function(item) {
-  factor(c("Care", "Equality", "Proportionality", "Loyalty", "Authority", "Purity")[
-    (item - 1) %% 6 + 1],
-    levels = c("Care", "Equality", "Proportionality", "Authority", "Loyalty", "Purity"))
-}
 
 plot_zscore_means <- function(means, instrument) {
   means |>
@@ -106,9 +104,9 @@ plot_zscore_means <- function(means, instrument) {
     ggplot2::geom_hline(yintercept = 0, colour = "grey60") +
     ggplot2::geom_pointrange(ggplot2::aes(ymin = .data$conf_low, ymax = .data$conf_high),
                              position = ggplot2::position_dodge(width = 0.6)) +
-    ggplot2::scale_colour_manual(values = nation_colours) +
+    ggplot2::scale_colour_manual(values = nation_colours()) +
     ggplot2::labs(title = sprintf("%s: mean z-scored rating, respondents and LLMs",
-                                  instrument_labels[[instrument]]),
+                                  instrument_labels()[[instrument]]),
                   x = if (instrument == "mfq2") "Foundation" else "Item",
                   y = "Mean z-scored rating (95% CI)",
                   colour = "Nationality / LLM origin", shape = NULL) +
@@ -124,7 +122,7 @@ plot_llm_pointranges <- function(rows, title, size = 0.5, names = character()) {
     ggplot2::geom_pointrange(ggplot2::aes(xmin = .data$conf_low, xmax = .data$conf_high),
                              position = ggplot2::position_dodge(width = 0.5), size = size) +
     ggplot2::scale_y_discrete(labels = function(ids) display_name(ids, names)) +
-    ggplot2::scale_colour_manual(values = nation_colours) +
+    ggplot2::scale_colour_manual(values = nation_colours()) +
     ggplot2::labs(title = title, x = "Mean cosine similarity (95% CI)", y = NULL,
                   colour = "Respondents from", caption = interval_note(rows)) +
     theme_moralign()
@@ -137,7 +135,7 @@ display_name <- function(ids, names) {
 # Chinese LLMs first, alphabetically, then American LLMs, then the human means.
 llm_display_order <- function(cells) {
   llms <- dplyr::distinct(cells, .data$llm, .data$llm_origin, .data$is_human_mean)
-  llms <- llms[order(llms$is_human_mean, llms$llm_origin != "China", tolower(llms$llm)), ]
+  llms <- llms[order(llms$is_human_mean, llms$llm_origin != first_nation(), tolower(llms$llm)), ]
   llms$llm
 }
 
@@ -147,7 +145,7 @@ plot_per_llm <- function(cells, instrument, names = character()) {
   rows |>
     dplyr::mutate(llm = factor(.data$llm, levels = rev(llm_display_order(rows)))) |>
     plot_llm_pointranges(sprintf("%s: similarity of each LLM to each nationality",
-                                 instrument_labels[[instrument]]), names = names)
+                                 instrument_labels()[[instrument]]), names = names)
 }
 
 # Figure 4: per-LLM cosine by prompt language x persona, by respondent nationality.
@@ -156,13 +154,13 @@ plot_language_persona <- function(cells, instrument, names = character()) {
     dplyr::mutate(llm = ifelse(.data$level == "origin",
                                paste("All LLMs from", .data$llm_origin), .data$llm),
                   condition = paste(.data$language, "/", .data$persona, "persona"))
-  order <- c(sort(unique(rows$llm[rows$level == "llm" & rows$llm_origin == "China"])),
-             sort(unique(rows$llm[rows$level == "llm" & rows$llm_origin == "USA"])),
-             "All LLMs from China", "All LLMs from USA")
+  order <- c(sort(unique(rows$llm[rows$level == "llm" & rows$llm_origin == first_nation()])),
+             sort(unique(rows$llm[rows$level == "llm" & rows$llm_origin == second_nation()])),
+             paste("All LLMs from", study_contract()$nations))
   rows |>
     dplyr::mutate(llm = factor(.data$llm, levels = rev(order))) |>
     plot_llm_pointranges(sprintf("%s: similarity by prompt language and persona",
-                                 instrument_labels[[instrument]]), size = 0.2, names = names) +
+                                 instrument_labels()[[instrument]]), size = 0.2, names = names) +
     ggplot2::facet_wrap(~condition, nrow = 1)
 }
 
@@ -191,9 +189,9 @@ plot_removal_change <- function(changes, instrument) {
     ggplot2::geom_pointrange(ggplot2::aes(ymin = .data$conf_low, ymax = .data$conf_high),
                              position = ggplot2::position_dodge(width = 0.5)) +
     ggplot2::facet_wrap(~cell) +
-    ggplot2::scale_colour_manual(values = nation_colours) +
+    ggplot2::scale_colour_manual(values = nation_colours()) +
     ggplot2::labs(title = sprintf("%s: change in similarity when one part is removed",
-                                  instrument_labels[[instrument]]),
+                                  instrument_labels()[[instrument]]),
                   x = if (instrument == "mfq2") "Foundation removed" else "Question removed",
                   y = "Mean change in cosine (95% CI)", colour = "Respondents from",
                   caption = interval_note(changes, "RQ3 change")) +

@@ -1,10 +1,6 @@
 # Reading the derived similarity tables and writing result tables.
 
-derived_columns <- c(
-  "respondent", "nationality", "llm", "llm_origin", "is_human_mean", "language",
-  "persona", "cosine", "removed", "congruent_language", "congruent_persona",
-  "congruent_origin"
-)
+derived_columns <- function() study_contract()$columns
 
 derived_path <- function(derived_dir, instrument, analysis) {
   file.path(derived_dir, instrument, paste0(analysis, ".rds"))
@@ -41,10 +37,10 @@ read_derived <- function(derived_dir, instrument, analysis) {
 }
 
 validate_derived <- function(data, path = "<data>") {
-  missing <- setdiff(derived_columns, names(data))
+  missing <- setdiff(derived_columns(), names(data))
   if (length(missing) > 0) {
     stop(sprintf("%s: missing column(s) %s; expected columns %s", path,
-                 paste(missing, collapse = ", "), paste(derived_columns, collapse = ", ")),
+                 paste(missing, collapse = ", "), paste(derived_columns(), collapse = ", ")),
          call. = FALSE)
   }
   check_values <- function(column, allowed) {
@@ -56,10 +52,8 @@ validate_derived <- function(data, path = "<data>") {
                    paste(allowed, collapse = ", ")), call. = FALSE)
     }
   }
-  check_values("nationality", c("China", "USA"))
-  check_values("llm_origin", c("China", "USA"))
-  check_values("language", c("English", "Chinese"))
-  check_values("persona", c("none", "China", "USA", "both", "all"))
+  allowed <- study_contract()$allowed_values
+  for (column in names(allowed)) check_values(column, allowed[[column]])
   if (!is.numeric(data$cosine) || anyNA(data$cosine)) {
     row <- which(is.na(suppressWarnings(as.numeric(data$cosine))))[1]
     stop(sprintf("%s: row %d, column `cosine`: expected a number, found %s", path, row,

@@ -14,9 +14,9 @@ permutation_exact_limit <- 2e6
 # Cosines as a respondent x LLM x condition array; refuses an incomplete crossing.
 respondent_llm_array <- function(rows, condition, conditions) {
   respondents <- unique(rows[c("respondent_key", "nationality")]) |>
-    dplyr::arrange(dplyr::desc(.data$nationality == "China"), .data$respondent_key)
+    dplyr::arrange(dplyr::desc(.data$nationality == first_nation()), .data$respondent_key)
   llms <- unique(rows[c("llm", "llm_origin")]) |>
-    dplyr::arrange(dplyr::desc(.data$llm_origin == "China"), .data$llm)
+    dplyr::arrange(dplyr::desc(.data$llm_origin == first_nation()), .data$llm)
   for (table in list(respondents = respondents, llms = llms)) {
     if (anyDuplicated(table[[1]])) {
       stop(sprintf("%s has two nationalities/origins", table[[1]][anyDuplicated(table[[1]])]),
@@ -72,8 +72,10 @@ rq2_llm_terms <- local({
 
 # RQ3: conditions are the removed levels, "none" first; change = removed minus full cosine.
 rq3_llm_terms <- function(removed_levels) {
-  units <- setdiff(removed_levels, "none")
-  change <- function(unit) as.numeric(removed_levels == unit) - (removed_levels == "none")
+  units <- setdiff(removed_levels, nothing_removed())
+  change <- function(unit) {
+    as.numeric(removed_levels == unit) - (removed_levels == nothing_removed())
+  }
   terms <- list()
   for (unit in units) {
     terms[[paste0("chinese_origin:removed", unit)]] <- llm_term(change(unit) / 2, change(unit) / 2)
@@ -86,7 +88,7 @@ rq3_llm_terms <- function(removed_levels) {
 # Per-LLM contrasts: one column per term. `weights` (replicates x respondents) gives
 # respondent bootstrap weights; the result is then replicates x LLMs per term.
 llm_contrasts <- function(crossed, terms, weights = NULL) {
-  china <- crossed$nationality == "China"
+  china <- crossed$nationality == first_nation()
   n_llm <- length(crossed$llms)
   n_conditions <- length(crossed$conditions)
   means <- lapply(c(China = TRUE, USA = FALSE), function(group) {
@@ -156,13 +158,13 @@ permutation_p <- function(values, origin_china) {
 cluster_bootstrap <- function(crossed, terms, reps = llm_level_boot_reps,
                               seed = llm_level_seed) {
   withr::with_seed(seed, {
-    china <- crossed$nationality == "China"
+    china <- crossed$nationality == first_nation()
     respondent_weights <- matrix(0, reps, length(china))
     for (group in c(TRUE, FALSE)) {
       n <- sum(china == group)
       respondent_weights[, china == group] <- t(stats::rmultinom(reps, n, rep(1, n)))
     }
-    origin_china <- crossed$origin == "China"
+    origin_china <- crossed$origin == first_nation()
     llm_weights <- matrix(0, reps, length(origin_china))
     for (group in c(TRUE, FALSE)) {
       n <- sum(origin_china == group)
@@ -195,7 +197,7 @@ maker_level_test <- function(values, origin_china, makers) {
 # The llm_level table of one analysis (`terms` over the conditions of `crossed`).
 llm_level_tests <- function(crossed, terms, analysis, makers = NULL,
                             reps = llm_level_boot_reps) {
-  origin_china <- crossed$origin == "China"
+  origin_china <- crossed$origin == first_nation()
   values <- per_llm_values(crossed, terms)
   permutation <- permutation_p(values, origin_china)
   boot_se <- cluster_bootstrap(crossed, terms, reps)
@@ -218,7 +220,7 @@ llm_level_tests <- function(crossed, terms, analysis, makers = NULL,
 
 # Each LLM left out in turn: the t-test on the remaining LLMs.
 llm_level_leave_one_out <- function(crossed, terms, analysis) {
-  origin_china <- crossed$origin == "China"
+  origin_china <- crossed$origin == first_nation()
   values <- per_llm_values(crossed, terms)
   purrr::map_dfr(seq_along(crossed$llms), function(left_out) {
     purrr::map_dfr(names(terms), function(term) {
@@ -232,13 +234,13 @@ llm_level_leave_one_out <- function(crossed, terms, analysis) {
 # The crossed arrays and terms of every analysis present.
 llm_level_inputs <- function(rq1_rows, rq2_rows = NULL, rq3_rows = NULL) {
   inputs <- list(rq1 = list(
-    crossed = respondent_llm_array(dplyr::mutate(rq1_rows, condition = "none"), "condition",
-                                   "none"),
+    crossed = respondent_llm_array(dplyr::mutate(rq1_rows, condition = nothing_removed()),
+                                   "condition", nothing_removed()),
     terms = rq1_llm_terms
   ))
   if (!is.null(rq2_rows)) {
     rows <- dplyr::mutate(rq2_rows, condition = paste(.data$language, .data$persona, sep = "|"))
-    inputs$rq2 <- list(crossed = respondent_llm_array(rows, "condition", rq2_conditions),
+    inputs$rq2 <- list(crossed = respondent_llm_array(rows, "condition", rq2_conditions()),
                        terms = rq2_llm_terms)
   }
   if (!is.null(rq3_rows)) {

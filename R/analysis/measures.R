@@ -32,7 +32,7 @@ rq1_cells_by_metric <- function(metric_llm) {
 metric_sensitivity <- function(metric_llm, measures) {
   gaps <- llm_gaps(metric_llm)
   rows <- lapply(split(gaps, gaps$metric), function(g) {
-    g$origin_code <- ifelse(g$llm_origin == "China", 0.5, -0.5)
+    g$origin_code <- ifelse(g$llm_origin == first_nation(), 0.5, -0.5)
     fit <- stats::lm(gap ~ origin_code, data = g)
     coefficients <- summary(fit)$coefficients
     interval <- stats::confint(fit)["origin_code", ]
@@ -101,15 +101,18 @@ analyse_measures <- function(derived_dir, results_dir, instrument) {
 }
 
 plot_language_consistency <- function(consistency, instrument, names = character()) {
+  languages <- study_contract()$languages
   data <- dplyr::mutate(consistency, label = display_label(.data$llm, names)) |>
     dplyr::arrange(.data$pearson)
   data$label <- factor(data$label, levels = data$label)
   ggplot2::ggplot(data, ggplot2::aes(.data$pearson, .data$label, colour = .data$llm_origin)) +
     ggplot2::geom_point(size = 2.5) +
-    ggplot2::scale_colour_manual(values = nation_colours) +
-    ggplot2::labs(title = sprintf("%s: agreement of each LLM's English and Chinese answers",
-                                  instrument_labels[[instrument]]),
-                  x = "Pearson r of item means, English vs Chinese (no persona)", y = NULL,
+    ggplot2::scale_colour_manual(values = nation_colours()) +
+    ggplot2::labs(title = sprintf("%s: agreement of each LLM's %s answers",
+                                  instrument_labels()[[instrument]],
+                                  paste(languages, collapse = " and ")),
+                  x = sprintf("Pearson r of item means, %s (no persona)",
+                              paste(languages, collapse = " vs ")), y = NULL,
                   colour = "LLM made in") +
     theme_moralign()
 }
@@ -147,7 +150,7 @@ analyse_placement <- function(derived_dir, results_dir, instruments) {
 # languages, to each country.
 no_persona_similarity <- function(placement) {
   placement |>
-    dplyr::filter(.data$metric == "cosine_z", .data$persona == "none") |>
+    dplyr::filter(.data$metric == "cosine_z", .data$persona == no_persona()) |>
     dplyr::group_by(.data$llm, .data$llm_origin, .data$country) |>
     dplyr::summarise(similarity = mean(.data$similarity), .groups = "drop")
 }
@@ -162,14 +165,15 @@ plot_country_heatmap <- function(placement, instrument, names = character()) {
   country_order <- colnames(matrix)[stats::hclust(stats::dist(t(matrix)))$order]
   data$label <- factor(display_label(data$llm, names), levels = display_label(llm_order, names))
   data$country <- factor(data$country, levels = country_order)
-  study <- data$country %in% c("China", "USA")
+  study <- data$country %in% study_contract()$nations
   ggplot2::ggplot(data, ggplot2::aes(.data$country, .data$label, fill = .data$similarity)) +
     ggplot2::geom_tile() +
     ggplot2::scale_fill_viridis_c() +
     ggplot2::labs(title = sprintf(
       "%s: similarity of each LLM to each country (cosine of z-scores, no persona)",
-      instrument_labels[[instrument]]),
-      subtitle = "Rows and columns ordered by hierarchical clustering; China and the USA outlined",
+      instrument_labels()[[instrument]]),
+      subtitle = sprintf("Rows and columns ordered by hierarchical clustering; %s outlined",
+                         paste(study_contract()$nations, collapse = " and ")),
       x = NULL, y = NULL, fill = "Cosine") +
     theme_moralign() +
     ggplot2::theme(axis.text.x = ggplot2::element_text(angle = 60, hjust = 1)) +
@@ -200,7 +204,7 @@ plot_country_map <- function(placement, instrument) {
     ggplot2::scale_fill_viridis_c(na.value = "grey92") +
     ggplot2::labs(title = sprintf(
       "%s: similarity of the average LLM to each country (cosine of z-scores, no persona)",
-      instrument_labels[[instrument]]), x = NULL, y = NULL, fill = "Mean cosine") +
+      instrument_labels()[[instrument]]), x = NULL, y = NULL, fill = "Mean cosine") +
     theme_moralign() +
     ggplot2::theme(axis.text = ggplot2::element_blank(), axis.ticks = ggplot2::element_blank(),
                    panel.grid = ggplot2::element_blank())

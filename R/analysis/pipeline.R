@@ -7,6 +7,8 @@ analyse_instrument <- function(derived_dir, results_dir, instrument, mixed = TRU
                     if (instrument == "wvs7") " with the WVS wave 7 file" else ""))
     return(invisible(NULL))
   }
+  previous <- use_contract(read_contract(derived_dir))
+  on.exit(use_contract(previous), add = TRUE)
   write <- function(table, name) write_result(table, results_dir, instrument, name)
   figure <- function(plot, name, ...) {
     save_figure(plot, results_dir, paste0(instrument, "_", name), ...)
@@ -33,10 +35,10 @@ analyse_instrument <- function(derived_dir, results_dir, instrument, mixed = TRU
   write(cells, "rq1_cells")
   names <- model_display_names(derived_dir)
   figure(plot_per_llm(cells, instrument, names), "fig3_per_llm", height = 7)
-  if (any(rq1$llm == followup_reference)) {
+  if (any(rq1$llm == followup_reference())) {
     write(rq1_followup_ols(rq1), "rq1_followup_ols")
   } else {
-    message(sprintf("%s: no \"%s\" rows, RQ1 follow-up skipped", instrument, followup_reference))
+    message(sprintf("%s: no \"%s\" rows, RQ1 follow-up skipped", instrument, followup_reference()))
   }
   if (mixed) {
     rq1_fit <- rq1_lmm(rq1_rows)
@@ -80,7 +82,8 @@ analyse_instrument <- function(derived_dir, results_dir, instrument, mixed = TRU
     write(changes, "rq3_mean_change")
     change_cell_means <- NULL
     if (mixed) {
-      none_fit <- if (same_cosines(rq1_rows, dplyr::filter(rq3_rows, .data$removed == "none"))) {
+      full_rows <- dplyr::filter(rq3_rows, .data$removed == nothing_removed())
+      none_fit <- if (same_cosines(rq1_rows, full_rows)) {
         rq1_fit
       }
       fit <- rq3_lmm(rq3_rows, none_fit, changes = change_scores)
@@ -148,6 +151,8 @@ analyse_all <- function(derived_dir, results_dir, instruments = c("mfq2", "wvs7"
     stop(sprintf("no derived tables for %s under %s", paste(instruments, collapse = ", "),
                  derived_dir), call. = FALSE)
   }
+  previous <- use_contract(read_contract(derived_dir))
+  on.exit(use_contract(previous), add = TRUE)
   all_cells <- dplyr::bind_rows(cells, .id = "instrument")
   save_figure(plot_origin_by_nationality(all_cells), results_dir, "fig1_origin_by_nationality")
   readr::write_csv(package_versions(), file.path(results_dir, "package_versions.csv"))

@@ -3,7 +3,8 @@
 
 rq1_data <- function(derived) {
   derived |>
-    dplyr::filter(!.data$is_human_mean, .data$persona == "none", .data$removed == "none") |>
+    dplyr::filter(!.data$is_human_mean, .data$persona == no_persona(),
+                  .data$removed == nothing_removed()) |>
     code_rq1_factors()
 }
 
@@ -16,15 +17,15 @@ rq1_ols <- function(data) {
 # Per-LLM Welch two-sample t-tests: Chinese minus American respondents (human means included).
 welch_per_llm <- function(derived) {
   rows <- derived |>
-    dplyr::filter(.data$persona == "none", .data$removed == "none") |>
+    dplyr::filter(.data$persona == no_persona(), .data$removed == nothing_removed()) |>
     dplyr::group_by(.data$llm, .data$llm_origin, .data$is_human_mean) |>
     dplyr::group_modify(function(group, key) {
-      china <- group$cosine[group$nationality == "China"]
-      usa <- group$cosine[group$nationality == "USA"]
+      china <- group$cosine[group$nationality == first_nation()]
+      usa <- group$cosine[group$nationality == second_nation()]
       test <- stats::t.test(china, usa, var.equal = FALSE)
       pooled_sd <- sqrt((stats::var(china) + stats::var(usa)) / 2)
       tibble::tibble(
-        term = "China - USA",
+        term = nation_gap_label(),
         mean_china = mean(china), mean_usa = mean(usa),
         n_china = length(china), n_usa = length(usa),
         estimate = mean(china) - mean(usa),
@@ -39,14 +40,15 @@ welch_per_llm <- function(derived) {
   llm_rows <- !rows$is_human_mean
   rows$p_holm <- NA_real_
   rows$p_holm[llm_rows] <- stats::p.adjust(rows$p_value[llm_rows], method = "holm")
-  rows |> dplyr::arrange(.data$is_human_mean, dplyr::desc(.data$llm_origin == "China"), .data$llm)
+  rows |>
+    dplyr::arrange(.data$is_human_mean, dplyr::desc(.data$llm_origin == first_nation()), .data$llm)
 }
 
 # Descriptives of cosine by LLM x nationality (interval over respondents) and by origin x
 # nationality (LLMs only; interval over LLMs, see llm_cluster_ci()).
 rq1_cells <- function(derived) {
   derived |>
-    dplyr::filter(.data$persona == "none", .data$removed == "none") |>
+    dplyr::filter(.data$persona == no_persona(), .data$removed == nothing_removed()) |>
     dplyr::group_by(.data$llm, .data$llm_origin, .data$is_human_mean, .data$nationality) |>
     dplyr::summarise(mean_ci(.data$cosine), .groups = "drop") |>
     dplyr::mutate(level = "llm") |>
@@ -63,13 +65,14 @@ rq1_lmm <- function(data) {
 rq1_codes <- function(data) {
   list(
     chinese_participant = coded_levels(data, "chinese_participant",
-                                       data$nationality == "China", c("China", "USA")),
-    chinese_origin = coded_levels(data, "chinese_origin", data$llm_origin == "China",
-                                  c("China", "USA"))
+                                       data$nationality == first_nation(),
+                                       study_contract()$nations),
+    chinese_origin = coded_levels(data, "chinese_origin", data$llm_origin == first_nation(),
+                                  study_contract()$nations)
   )
 }
 
-china_minus_usa <- list("China - USA" = c(1, -1))
+china_minus_usa <- function() stats::setNames(list(c(1, -1)), nation_gap_label())
 
 # Cell means, nationality gap within each LLM origin, origin gap within each nationality.
 rq1_emmeans <- function(model, data) {
@@ -80,10 +83,10 @@ rq1_emmeans <- function(model, data) {
   list(
     emmeans_rq1_cells = emm_table(model, grid, "cell means", adjust = "none"),
     emmeans_rq1_nationality_within_origin = emm_table(
-      model, emmeans::contrast(by_origin, china_minus_usa), "nationality within origin"
+      model, emmeans::contrast(by_origin, china_minus_usa()), "nationality within origin"
     ),
     emmeans_rq1_origin_within_nationality = emm_table(
-      model, emmeans::contrast(by_nationality, china_minus_usa), "origin within nationality"
+      model, emmeans::contrast(by_nationality, china_minus_usa()), "origin within nationality"
     )
   ) |>
     lapply(relabel_codes, codes = codes)
@@ -92,11 +95,11 @@ rq1_emmeans <- function(model, data) {
 # Per-LLM nationality gaps from one mixed model with LLM as a fixed factor and a random
 # intercept per respondent (every respondent contributes to all 20 gaps); Holm over LLMs.
 rq1_per_llm_lmm <- function(data) {
-  data <- dplyr::mutate(data, nationality = factor(.data$nationality, c("China", "USA")),
+  data <- dplyr::mutate(data, nationality = factor(.data$nationality, study_contract()$nations),
                         llm = factor(.data$llm))
   model <- as_lmm_test(fit_lmm(cosine ~ llm * nationality + (1 | respondent_key), data))$model
   grid <- emmeans::emmeans(model, ~ nationality | llm, lmer.df = "asymptotic")
-  table <- emm_table(model, emmeans::contrast(grid, china_minus_usa), "nationality within LLM")
+  table <- emm_table(model, emmeans::contrast(grid, china_minus_usa()), "nationality within LLM")
   origins <- dplyr::distinct(data, llm = as.character(.data$llm), .data$llm_origin)
   table |>
     dplyr::mutate(llm = as.character(.data$llm), contrast = as.character(.data$contrast)) |>

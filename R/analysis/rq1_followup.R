@@ -1,21 +1,21 @@
 # RQ1 follow-up: is each LLM's gap between Chinese and American respondents different from
 # the gap of the Chinese human mean? One OLS per LLM on that LLM plus "Human mean, China".
 
-followup_reference <- "Human mean, China"
+followup_reference <- function() human_mean_id(first_nation())
 
 rq1_followup_data <- function(derived, llm_id) {
   rows <- derived |>
-    dplyr::filter(.data$persona == "none", .data$removed == "none",
-                  .data$llm %in% c(llm_id, followup_reference))
-  if (!any(rows$llm == followup_reference)) {
-    stop(sprintf("RQ1 follow-up needs rows for \"%s\" in the rq1 table", followup_reference),
+    dplyr::filter(.data$persona == no_persona(), .data$removed == nothing_removed(),
+                  .data$llm %in% c(llm_id, followup_reference()))
+  if (!any(rows$llm == followup_reference())) {
+    stop(sprintf("RQ1 follow-up needs rows for \"%s\" in the rq1 table", followup_reference()),
          call. = FALSE)
   }
   rows |>
     dplyr::mutate(
-      chinese_participant = effect_code(.data$nationality == "China"),
+      chinese_participant = effect_code(.data$nationality == first_nation()),
       # Not centred, as in the paper: +0.5 for the human mean, -0.5 for the LLM.
-      is_human_mean = ifelse(.data$llm == followup_reference, 0.5, -0.5)
+      is_human_mean = ifelse(.data$llm == followup_reference(), 0.5, -0.5)
     )
 }
 

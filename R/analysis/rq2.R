@@ -3,8 +3,8 @@
 
 rq2_data <- function(derived) {
   derived |>
-    dplyr::filter(!.data$is_human_mean, .data$persona %in% c("China", "USA"),
-                  .data$removed == "none") |>
+    dplyr::filter(!.data$is_human_mean, .data$persona %in% study_contract()$nations,
+                  .data$removed == nothing_removed()) |>
     code_congruence_factors()
 }
 
@@ -17,8 +17,8 @@ rq2_ols <- function(data) {
 # Mean cosine per LLM x language x persona x respondent nationality (figure 4), and by origin.
 rq2_cells <- function(derived) {
   rows <- derived |>
-    dplyr::filter(!.data$is_human_mean, .data$persona %in% c("China", "USA"),
-                  .data$removed == "none")
+    dplyr::filter(!.data$is_human_mean, .data$persona %in% study_contract()$nations,
+                  .data$removed == nothing_removed())
   by_llm <- rows |>
     dplyr::group_by(.data$llm, .data$llm_origin, .data$language, .data$persona,
                     .data$nationality) |>
@@ -67,7 +67,10 @@ rq2_factors <- c(N = "chinese_participant", O = "chinese_origin", L = "chinese_l
                  P = "china_persona")
 
 # The eight subsets of {N, L, P}, as sign columns over the 2 x 4 nationality x condition cells.
-rq2_conditions <- c("Chinese|China", "Chinese|USA", "English|China", "English|USA")
+rq2_conditions <- function() {
+  nations <- study_contract()$nations
+  as.vector(t(outer(own_language(nations), nations, paste, sep = "|")))
+}
 rq2_within_terms <- c("1", "N", "L", "P", "N:L", "N:P", "L:P", "N:L:P")
 rq2_respondent_terms <- c("1", "L", "P", "L:P")
 
@@ -113,9 +116,9 @@ rq2_lmer_formula <- cosine ~ chinese_participant * chinese_origin * chinese_lang
 # The sufficient statistics of the model: per-LLM contrasts and the mean squares.
 rq2_fit <- function(rq2_rows) {
   rows <- dplyr::mutate(rq2_rows, condition = paste(.data$language, .data$persona, sep = "|"))
-  crossed <- respondent_llm_array(rows, "condition", rq2_conditions)
+  crossed <- respondent_llm_array(rows, "condition", rq2_conditions())
   y <- crossed$y
-  china <- crossed$nationality == "China"
+  china <- crossed$nationality == first_nation()
   n_llm <- dim(y)[2]
   condition_signs <- list(L = c(1, 1, -1, -1), P = c(1, -1, 1, -1))
   # per respondent x LLM contrasts over the four conditions, scaled as coefficients
@@ -134,10 +137,10 @@ rq2_fit <- function(rq2_rows) {
     rest <- setdiff(parts, "N")
     base <- if (length(rest) == 0) "1" else paste(rest, collapse = ":")
     means <- group_means[[base]]
-    if ("N" %in% parts) means["China", ] - means["USA", ] else colMeans(means)
+    if ("N" %in% parts) means[first_nation(), ] - means[second_nation(), ] else colMeans(means)
   }, numeric(n_llm))
   d <- matrix(d, nrow = n_llm, dimnames = list(crossed$llms, rq2_within_terms))
-  origin_china <- crossed$origin == "China"
+  origin_china <- crossed$origin == first_nation()
   if (sum(origin_china) < 2 || sum(!origin_china) < 2) {
     stop("RQ2 needs at least two LLMs of each origin", call. = FALSE)
   }
@@ -214,8 +217,8 @@ rq2_linear_test <- function(fit, weights) {
   # mean squares and their coefficients in SE^2
   coefficient <- on_china^2 / n1 + on_usa^2 / n2
   parts <- tibble::tibble(value = fit$ms_llm, df = fit$df_llm, coefficient = coefficient)
-  n_china <- fit$n_respondents[["China"]]
-  n_usa <- fit$n_respondents[["USA"]]
+  n_china <- fit$n_respondents[[first_nation()]]
+  n_usa <- fit$n_respondents[[second_nation()]]
   for (term in rq2_respondent_terms) {
     with_n <- if (term == "1") "N" else paste0("N:", term)
     a <- on_china[[term]] + on_usa[[term]]
@@ -290,7 +293,7 @@ rq2_lmm <- function(rq2_rows) {
 
 rq2_variance_components <- function(fit, model_name = "rq2_lmm") {
   residual <- rq2_residual_variance(fit)
-  n_factor <- 1 / fit$n_respondents[["China"]] + 1 / fit$n_respondents[["USA"]]
+  n_factor <- 1 / fit$n_respondents[[first_nation()]] + 1 / fit$n_respondents[[second_nation()]]
   # part of Var(d[l, T]) that comes from the respondent x LLM stratum
   llm_noise <- vapply(rq2_within_terms, function(term) {
     parts <- strsplit(term, ":", fixed = TRUE)[[1]]
@@ -361,7 +364,8 @@ rq2_lmm_diagnostics <- function(fit, model_name = "rq2_lmm") {
 rq2_fixed_variance <- function(fit) {
   table <- rq2_tests_table(fit, rq2_all_terms())
   codes <- expand.grid(N = c(0.5, -0.5), O = c(0.5, -0.5), L = c(0.5, -0.5), P = c(0.5, -0.5))
-  weights <- ifelse(codes$N > 0, fit$n_respondents[["China"]], fit$n_respondents[["USA"]]) *
+  weights <- ifelse(codes$N > 0, fit$n_respondents[[first_nation()]],
+                    fit$n_respondents[[second_nation()]]) *
     ifelse(codes$O > 0, sum(fit$origin_china), sum(!fit$origin_china))
   all_terms <- rq2_all_terms()
   prediction <- rowSums(vapply(names(all_terms), function(name) {

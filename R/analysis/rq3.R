@@ -2,7 +2,8 @@
 # stacked with the full cosine; `removed` is a factor with reference level "none".
 
 rq3_data <- function(derived) {
-  removed_levels <- c("none", setdiff(sort_removed(unique(derived$removed)), "none"))
+  removed_levels <- c(nothing_removed(),
+                      setdiff(sort_removed(unique(derived$removed)), nothing_removed()))
   derived |>
     dplyr::filter(!.data$is_human_mean) |>
     code_rq1_factors() |>
@@ -11,7 +12,7 @@ rq3_data <- function(derived) {
 
 # Foundations in questionnaire order, WVS questions in numeric order.
 sort_removed <- function(levels) {
-  foundations <- c("Care", "Equality", "Proportionality", "Loyalty", "Authority", "Purity")
+  foundations <- study_contract()$foundations
   known <- intersect(foundations, levels)
   rest <- setdiff(levels, foundations)
   numeric_rest <- suppressWarnings(as.numeric(rest))
@@ -21,7 +22,7 @@ sort_removed <- function(levels) {
 rq3_formula <- cosine ~ chinese_participant * chinese_origin * removed
 
 rq3_ols <- function(data, model_name = "rq3_ols") {
-  if (!"none" %in% data$removed) {
+  if (!nothing_removed() %in% data$removed) {
     stop("RQ3 needs the rows with removed == \"none\" as the reference level", call. = FALSE)
   }
   tidy_lm(stats::lm(rq3_formula, data = data), model_name) |> with_rq3_families()
@@ -94,15 +95,15 @@ rq3_lmm <- function(data, none_fit = NULL, model_name = "rq3_lmm",
                     changes = rq3_change_scores(data)) {
   if (is.null(none_fit)) {
     none_fit <- select_lmm(rq1_formula, lmm_candidates$rq1,
-                           dplyr::filter(data, .data$removed == "none"), model_name)
+                           dplyr::filter(data, .data$removed == nothing_removed()), model_name)
   }
-  units <- setdiff(levels(data$removed), "none")
+  units <- setdiff(levels(data$removed), nothing_removed())
   per_unit <- parallel::mclapply(units, function(unit) {
     fit_change_model(dplyr::filter(changes, .data$removed == unit), unit, model_name)
   }, mc.cores = analysis_cores())
   failed <- vapply(per_unit, inherits, logical(1), what = "try-error")
   if (any(failed)) stop(per_unit[[which(failed)[1]]], call. = FALSE)
-  none_terms <- tidy_lmm(none_fit$model, model_name) |> dplyr::mutate(removed = "none")
+  none_terms <- tidy_lmm(none_fit$model, model_name) |> dplyr::mutate(removed = nothing_removed())
   # Every row divided by the SD of one full cosine (the "none" model's), so removal effects
   # and full-cosine effects share one scale; not by the SD of the change scores.
   full_cosine_sd <- total_sd(none_fit$model)
@@ -114,14 +115,15 @@ rq3_lmm <- function(data, none_fit = NULL, model_name = "rq3_lmm",
     coefficients = coefficients,
     change_cells = purrr::map_dfr(per_unit, "cells"),
     selection = dplyr::bind_rows(none_fit$selection |>
-                                   dplyr::mutate(model = model_name, removed = "none"),
+                                   dplyr::mutate(model = model_name, removed = nothing_removed()),
                                  purrr::map_dfr(per_unit, "selection")),
     diagnostics = dplyr::bind_rows(
-      lmm_diagnostics(none_fit, model_name) |> dplyr::mutate(removed = "none"),
+      lmm_diagnostics(none_fit, model_name) |> dplyr::mutate(removed = nothing_removed()),
       purrr::map_dfr(per_unit, "diagnostics")
     ),
     variance_components = dplyr::bind_rows(
-      lmm_variance_components(none_fit$model, model_name) |> dplyr::mutate(removed = "none"),
+      lmm_variance_components(none_fit$model, model_name) |>
+        dplyr::mutate(removed = nothing_removed()),
       purrr::map_dfr(per_unit, "variance_components")
     ),
     none_fit = none_fit
@@ -131,10 +133,10 @@ rq3_lmm <- function(data, none_fit = NULL, model_name = "rq3_lmm",
 rq3_change_scores <- function(data) {
   keys <- c("respondent_key", "llm", "language", "persona")
   full <- data |>
-    dplyr::filter(.data$removed == "none") |>
+    dplyr::filter(.data$removed == nothing_removed()) |>
     dplyr::select(dplyr::all_of(keys), cosine_full = "cosine")
   data |>
-    dplyr::filter(.data$removed != "none") |>
+    dplyr::filter(.data$removed != nothing_removed()) |>
     dplyr::inner_join(full, by = keys) |>
     dplyr::mutate(change = .data$cosine - .data$cosine_full,
                   removed = as.character(.data$removed))

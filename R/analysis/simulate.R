@@ -6,6 +6,8 @@
 # rq1_lmm() (lme4, structure llm_and_respondent_slopes), RQ2 by rq2_lmm() (closed-form REML of
 # rq2_lmer_formula). Fixed effects on the +/-0.5 codes; random effects as standard deviations
 # on the coefficient scale. `null_origin()` sets every origin-involving effect to zero.
+# Nations, languages, personas and foundations come from study_contract(): default_contract()
+# (R/analysis/contract.json) unless use_contract() chose another.
 
 simulation_truth <- list(
   rq1 = c("(Intercept)" = 0.207, chinese_participant = -0.179, chinese_origin = -0.008,
@@ -38,32 +40,31 @@ null_origin <- function(truth) {
 }
 
 simulate_respondents <- function(n_china, n_usa) {
-  tibble::tibble(nationality = rep(c("China", "USA"), c(n_china, n_usa)),
+  tibble::tibble(nationality = rep(study_contract()$nations, c(n_china, n_usa)),
                  respondent = c(seq_len(n_china), seq_len(n_usa)))
 }
 
 # LLMs alternate between the origins (10 + 10 for 20).
 simulate_llms <- function(n_llms) {
   tibble::tibble(llm = sprintf("llm-%02d", seq_len(n_llms)),
-                 llm_origin = rep(c("China", "USA"), length.out = n_llms))
+                 llm_origin = rep(study_contract()$nations, length.out = n_llms))
 }
 
-contract_columns <- function(rows, language, persona, removed = "none") {
+contract_columns <- function(rows, language, persona, removed = nothing_removed()) {
   rows |>
     dplyr::mutate(
       respondent = as.integer(.data$respondent),
       is_human_mean = FALSE,
       language = language, persona = persona, removed = removed,
-      congruent_language = .data$language == ifelse(.data$nationality == "China",
-                                                    "Chinese", "English"),
-      congruent_persona = if (all(.data$persona %in% c("China", "USA"))) {
+      congruent_language = .data$language == own_language(.data$nationality),
+      congruent_persona = if (all(.data$persona %in% study_contract()$nations)) {
         .data$persona == .data$nationality
       } else {
         NA
       },
       congruent_origin = .data$llm_origin == .data$nationality
     ) |>
-    dplyr::select(dplyr::all_of(derived_columns))
+    dplyr::select(dplyr::all_of(derived_columns()))
 }
 
 plus_minus <- function(condition) ifelse(condition, 0.5, -0.5)
@@ -80,14 +81,14 @@ simulate_rq1 <- function(n_china = 150, n_usa = 150, n_llms = 20, seed = 1,
   llms$v <- stats::rnorm(n_llms, 0, sd[["llm"]])
   llms$v_nationality <- stats::rnorm(n_llms, 0, sd[["llm_nationality"]])
   pairs <- tidyr::crossing(respondents, llms)
-  n <- plus_minus(pairs$nationality == "China")
-  o <- plus_minus(pairs$llm_origin == "China")
+  n <- plus_minus(pairs$nationality == first_nation())
+  o <- plus_minus(pairs$llm_origin == first_nation())
   pairs$cosine <- truth[["(Intercept)"]] + truth[["chinese_participant"]] * n +
     truth[["chinese_origin"]] * o + truth[["chinese_participant:chinese_origin"]] * n * o +
     pairs$u + pairs$u_origin * o + pairs$v + pairs$v_nationality * n +
     stats::rnorm(nrow(pairs), 0, sd[["residual"]])
-  pairs$language <- ifelse(pairs$nationality == "China", "Chinese", "English")
-  contract_columns(pairs, pairs$language, "none")
+  pairs$language <- own_language(pairs$nationality)
+  contract_columns(pairs, pairs$language, no_persona())
 }
 
 # Product of the +/-0.5 codes a within-LLM term names (N, L, P), given code columns.
@@ -109,12 +110,13 @@ simulate_rq2 <- function(n_china = 150, n_usa = 150, n_llms = 20, seed = 2,
   pairs <- tidyr::crossing(dplyr::mutate(respondents, r = dplyr::row_number()),
                            dplyr::mutate(llms, l = dplyr::row_number()))
   pairs$w <- stats::rnorm(nrow(pairs), 0, sd$pair)
-  conditions <- tidyr::crossing(language = c("Chinese", "English"), persona = c("China", "USA"))
+  nations <- study_contract()$nations
+  conditions <- tidyr::crossing(language = own_language(nations), persona = nations)
   rows <- tidyr::crossing(pairs, conditions)
-  codes <- data.frame(N = plus_minus(rows$nationality == "China"),
-                      O = plus_minus(rows$llm_origin == "China"),
-                      L = plus_minus(rows$language == "Chinese"),
-                      P = plus_minus(rows$persona == "China"))
+  codes <- data.frame(N = plus_minus(rows$nationality == first_nation()),
+                      O = plus_minus(rows$llm_origin == first_nation()),
+                      L = plus_minus(rows$language == own_language(first_nation())),
+                      P = plus_minus(rows$persona == first_nation()))
   fixed <- numeric(nrow(rows))
   terms <- rq2_all_terms()
   for (name in names(truth)) {
@@ -137,8 +139,7 @@ simulate_rq2 <- function(n_china = 150, n_usa = 150, n_llms = 20, seed = 2,
 # RQ3 table: the RQ1 cosines plus one block per removed unit, each shifting cosine by a
 # unit-specific amount that also varies by LLM and by respondent.
 simulate_rq3 <- function(n_china = 150, n_usa = 150, n_llms = 20,
-                         removed = c("Care", "Equality", "Proportionality", "Loyalty",
-                                     "Authority", "Purity"),
+                         removed = study_contract()$foundations,
                          seed = 3) {
   full <- simulate_rq1(n_china, n_usa, n_llms, seed)
   shifts <- stats::setNames(stats::rnorm(length(removed), 0, 0.02), removed)
@@ -146,7 +147,7 @@ simulate_rq3 <- function(n_china = 150, n_usa = 150, n_llms = 20,
   blocks <- lapply(removed, function(unit) {
     by_llm <- stats::setNames(stats::rnorm(n_llms, 0, spread / 2), unique(full$llm))
     by_respondent <- stats::rnorm(n_china + n_usa, 0, spread / 2)
-    respondent_index <- ifelse(full$nationality == "China", 0, n_china) + full$respondent
+    respondent_index <- ifelse(full$nationality == first_nation(), 0, n_china) + full$respondent
     full |>
       dplyr::mutate(removed = unit,
                     cosine = .data$cosine + shifts[[unit]] + by_llm[.data$llm] +
@@ -199,7 +200,7 @@ null_p_values <- function(model, seed, n_per_nationality = 60, n_llms = 20) {
       crossed <- llm_level_inputs(rows)$rq1$crossed
       values <- per_llm_values(crossed, rq1_llm_terms)
       purrr::map_dfr(colnames(values), function(term) {
-        dplyr::mutate(two_sample_t(values[, term], crossed$origin == "China"), term = term)
+        dplyr::mutate(two_sample_t(values[, term], crossed$origin == first_nation()), term = term)
       })
     },
     rq2_lmm = rq2_lmm(rows)$table,

@@ -33,20 +33,23 @@ MFQ2_FOUNDATIONS: tuple[str, ...] = (
     "Authority",
     "Purity",
 )
+# Figure 2's order (the published figure): Authority before Loyalty.
+MFQ2_FIGURE_ORDER: tuple[str, ...] = tuple(MFQ2_FOUNDATIONS[i] for i in (0, 1, 2, 4, 3, 5))
 
 
 @dataclass(frozen=True)
 class Instrument:
     name: str
     label: str
+    short_label: str  # in figure titles and tables
     scale_min: int
     scale_max: int
     items: tuple[int, ...]
 
 
-MFQ2 = Instrument("mfq2", "Moral Foundations Questionnaire 2", 1, 5, tuple(range(1, 37)))
+MFQ2 = Instrument("mfq2", "Moral Foundations Questionnaire 2", "MFQ-2", 1, 5, tuple(range(1, 37)))
 WVS7 = Instrument(
-    "wvs7", "World Values Survey wave 7, justifiability", 1, 10, tuple(range(177, 196))
+    "wvs7", "World Values Survey wave 7, justifiability", "WVS-7", 1, 10, tuple(range(177, 196))
 )
 INSTRUMENTS: dict[str, Instrument] = {MFQ2.name: MFQ2, WVS7.name: WVS7}
 

@@ -68,23 +68,23 @@ test_that("emm_table df agree with emmeans' own Satterthwaite and Kenward-Roger 
   fit <- rq1_lmm(small)
   codes <- rq1_codes(small)
   grid <- emm_grid(fit$model, ~ chinese_participant | chinese_origin, codes)
-  ours <- emm_table(fit$model, emmeans::contrast(grid, china_minus_usa), "f")
+  ours <- emm_table(fit$model, emmeans::contrast(grid, china_minus_usa()), "f")
   expect_equal(unique(ours$df_method), "Kenward-Roger")
   reference <- summary(emmeans::contrast(
     emmeans::emmeans(fit$model, ~ chinese_participant | chinese_origin,
                      at = lapply(codes, unname), lmer.df = "kenward-roger"),
-    china_minus_usa
+    china_minus_usa()
   ))
   expect_equal(ours$df, reference$df, tolerance = 1e-4)
   expect_equal(ours$std_error, reference$SE, tolerance = 1e-4)
   old_limit <- kenward_roger_limit
   on.exit(assign("kenward_roger_limit", old_limit, envir = globalenv()))
   assign("kenward_roger_limit", 0, envir = globalenv())
-  ours <- emm_table(fit$model, emmeans::contrast(grid, china_minus_usa), "f")
+  ours <- emm_table(fit$model, emmeans::contrast(grid, china_minus_usa()), "f")
   reference <- summary(emmeans::contrast(
     emmeans::emmeans(fit$model, ~ chinese_participant | chinese_origin,
                      at = lapply(codes, unname), lmer.df = "satterthwaite"),
-    china_minus_usa
+    china_minus_usa()
   ))
   expect_equal(unique(ours$df_method), "Satterthwaite")
   expect_equal(ours$df, reference$df, tolerance = 1e-3)

@@ -1,10 +1,13 @@
 write_simulated_derived <- function(root) {
   folder <- file.path(root, "mfq2")
   dir.create(folder, recursive = TRUE)
+  contract <- jsonlite::read_json(default_contract_path)
+  jsonlite::write_json(list(contract = contract), file.path(root, "manifest.json"),
+                       auto_unbox = TRUE)
   rq1 <- simulate_rq1(30, 30, 6, seed = 31)
-  human <- dplyr::bind_rows(lapply(c("China", "USA"), function(nation) {
+  human <- dplyr::bind_rows(lapply(unlist(contract$nations), function(nation) {
     rows <- rq1[rq1$llm == "llm-01", ]
-    rows$llm <- paste("Human mean,", nation)
+    rows$llm <- contract$human_mean_ids[[nation]]
     rows$llm_origin <- nation
     rows$is_human_mean <- TRUE
     rows

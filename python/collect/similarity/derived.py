@@ -29,14 +29,17 @@ def write_rds(frame: pd.DataFrame, path: Path) -> None:
 
 
 def update_manifest(folder: Path, options: dict[str, Any],
-                    instruments: dict[str, dict[str, Any]]) -> Path:
-    """Replace the entries of the instruments just built; keep those of the others."""
+                    instruments: dict[str, dict[str, Any]], contract: dict[str, Any]) -> Path:
+    """Replace the entries of the instruments just built; keep those of the others.
+
+    `contract`: the vocabulary R reads (collect.similarity.contract)."""
     path = folder / MANIFEST
     current: dict[str, Any] = {}
     if path.exists():
         current = json.loads(path.read_text(encoding="utf-8"))
     merged = {**current.get("instruments", {}), **instruments}
-    manifest = {"options": options, "instruments": dict(sorted(merged.items()))}
+    manifest = {"options": options, "contract": contract,
+                "instruments": dict(sorted(merged.items()))}
     folder.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

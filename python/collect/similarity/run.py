@@ -19,8 +19,14 @@ from collect.similarity.build import (
     standardise,
     zscores_frame,
 )
+from collect.similarity.contract import study_contract
 from collect.similarity.derived import table_path, update_manifest, write_rds
-from collect.similarity.inputs import CanonicalFrames, instrument_inputs, read_canonical
+from collect.similarity.inputs import (
+    CanonicalFrames,
+    human_mean_ids,
+    instrument_inputs,
+    read_canonical,
+)
 from collect.similarity.measure_tables import measure_tables
 from collect.similarity.metrics import DEFAULT_METRIC
 from collect.vocab import INSTRUMENTS, WVS7, Instrument, RespondentIds
@@ -140,7 +146,8 @@ def run_similarity(canonical: Path, out: Path, ids: RespondentIds, instruments: 
                                                                metrics, external, say)
     models = frames.models.set_index("model")
     display_names = dict(zip(models.index, models["display_name"], strict=True))
-    update_manifest(out / ids, {**options, "display_names": display_names}, entries)
+    update_manifest(out / ids, {**options, "display_names": display_names}, entries,
+                    study_contract(human_mean_ids(frames.models)))
     return entries
 
 
