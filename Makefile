@@ -48,7 +48,8 @@ $(CANONICAL) &: data/sources.toml data/model_makers.csv $(EXTERNAL_FILES) \
 		$(wildcard python/collect/data/*.py) | fetch
 	$(call stage,import,$(MORALIGN) data import --external data/external --out data/canonical)
 
-data/derived/%/manifest.json: $(CANONICAL) $(wildcard python/collect/similarity/*.py) | setup
+data/derived/%/manifest.json: $(CANONICAL) $(wildcard python/collect/similarity/*.py) \
+		python/collect/vocab.py | setup
 	$(call stage,similarity $*,$(MORALIGN) similarity --respondent-ids $* \
 		--canonical data/canonical --out data/derived)
 
