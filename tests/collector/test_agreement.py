@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from collect.collector.agreement import readout_agreement, repetition_reliability
+from collect.collector.agreement import readout_agreement, readout_cells, repetition_reliability
 from collect.collector.study import load_study
 
 from tests.collector.studyfiles import write_study
@@ -48,6 +48,9 @@ def test_readout_agreement_pairs_a_model_with_its_logprob_twin(tmp_path: Path) -
     readouts = pd.DataFrame({"model": "alpha-lp", "instrument": "mini", "language": "English",
                              "persona": "none", "item": [1, 2, 3],
                              "expected_rating": [2.0, 3.0, 4.0]})
-    (row,) = readout_agreement(study, calls, readouts).itertuples(index=False)
+    cells = readout_cells(study, calls, readouts)
+    assert cells["sampled_mean"].tolist() == [1.5, 2.5, 3.5]
+    assert cells["sampled_answers"].tolist() == [2, 2, 2]
+    (row,) = readout_agreement(cells).itertuples(index=False)
     assert (row.sampled_model, row.logprob_model, row.cells) == ("alpha", "alpha-lp", 3)
     assert row.pearson_r == pytest.approx(1) and row.mean_abs_diff == pytest.approx(0.5)

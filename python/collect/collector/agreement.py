@@ -23,26 +23,42 @@ CONDITION = ["instrument", "language", "persona"]
 CELL = [*CONDITION, "item"]
 
 
-def readout_agreement(study: Study, calls: pd.DataFrame, readouts: pd.DataFrame) -> pd.DataFrame:
-    columns = ["sampled_model", "logprob_model", "instrument", "cells", "pearson_r",
-               "mean_abs_diff"]
+def readout_cells(study: Study, calls: pd.DataFrame, readouts: pd.DataFrame) -> pd.DataFrame:
+    """Per sampled/logprob pair and item x condition cell with both readouts: the logprob
+    `expected_rating` beside the mean (`sampled_mean`) and number (`sampled_answers`) of the
+    sampled valid answers."""
+    columns = ["sampled_model", "logprob_model", *CELL, "expected_rating", "sampled_mean",
+               "sampled_answers"]
     valid = calls.loc[calls["status"] == "valid"]
-    sampled_means = valid.groupby(["model", *CELL])["rating"].mean()
-    rows = []
-    for sampled in (m for m in study.models if m.readout == "sampled"):
+    sampled = valid.groupby(["model", *CELL])["rating"].agg(sampled_mean="mean",
+                                                           sampled_answers="count")
+    pairs = []
+    for model in (m for m in study.models if m.readout == "sampled"):
+        if model.id not in sampled.index.get_level_values("model"):
+            continue
+        means = sampled.loc[model.id].reset_index()
         for other in study.models:
             if other.readout != "logprob" or (other.provider, other.api_model) != (
-                    sampled.provider, sampled.api_model):
+                    model.provider, model.api_model):
                 continue
             mine = readouts.loc[readouts["model"] == other.id].dropna(subset=["expected_rating"])
-            if sampled.id not in sampled_means.index.get_level_values("model"):
-                continue
-            means = sampled_means.loc[sampled.id].rename("sampled_mean").reset_index()
-            paired = mine.merge(means, on=CELL)
-            for instrument, group in paired.groupby("instrument"):
-                diff = (group["expected_rating"] - group["sampled_mean"]).abs().mean()
-                rows.append([sampled.id, other.id, instrument, len(group),
-                             _pearson(group["expected_rating"], group["sampled_mean"]), diff])
+            paired = mine.loc[:, [*CELL, "expected_rating"]].merge(means, on=CELL)
+            pairs.append(paired.assign(sampled_model=model.id, logprob_model=other.id))
+    if not pairs:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(pairs, ignore_index=True).loc[:, columns]
+
+
+def readout_agreement(cells: pd.DataFrame) -> pd.DataFrame:
+    """Per pair and instrument, from `readout_cells`: cells, Pearson r, mean absolute difference."""
+    columns = ["sampled_model", "logprob_model", "instrument", "cells", "pearson_r",
+               "mean_abs_diff"]
+    rows = []
+    for key, group in cells.groupby(["sampled_model", "logprob_model", "instrument"],
+                                    sort=False):
+        diff = (group["expected_rating"] - group["sampled_mean"]).abs().mean()
+        rows.append([*key, len(group),
+                     _pearson(group["expected_rating"], group["sampled_mean"]), diff])
     return pd.DataFrame(rows, columns=columns)
 
 

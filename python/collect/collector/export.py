@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from collect.collector.agreement import readout_agreement, repetition_reliability
+from collect.collector.agreement import readout_agreement, readout_cells, repetition_reliability
 from collect.collector.logprob import readout_table
 from collect.collector.study import Study
 from collect.core.outcome import Outcome
@@ -188,7 +188,8 @@ def export_study(study: Study, calls: pd.DataFrame, out: Path,
     two tables. With the models table beside them, `moralign data import --llm-responses` needs
     no study file. Models with the logprob readout are left out of these (they have one call per
     cell, not repeated samples); their distributions go to `llm_logprob_readouts.csv` and their
-    agreement with a sampled twin to `llm_readout_agreement.csv`; the spread and split-half
+    agreement with a sampled twin to `llm_readout_agreement.csv` (cell by cell in
+    `llm_readout_cells.csv`); the spread and split-half
     reliability of the sampled answers to `llm_repetition_reliability.csv` (agreement.py)."""
     by_logprob = {model.id for model in study.models if model.readout == "logprob"}
     sampled = calls.loc[~calls["model"].isin(by_logprob)]
@@ -196,10 +197,11 @@ def export_study(study: Study, calls: pd.DataFrame, out: Path,
                                  out / "llm_repetition_reliability.csv")]
     if by_logprob and logprobs is not None:
         readouts = readout_table(study, logprobs.loc[logprobs["model"].isin(by_logprob)])
+        cells = readout_cells(study, sampled, readouts)
         written += [
             write_release_csv(readouts, out / "llm_logprob_readouts.csv"),
-            write_release_csv(readout_agreement(study, sampled, readouts),
-                              out / "llm_readout_agreement.csv"),
+            write_release_csv(cells, out / "llm_readout_cells.csv"),
+            write_release_csv(readout_agreement(cells), out / "llm_readout_agreement.csv"),
         ]
     calls = sampled
     models = study_models(study)
