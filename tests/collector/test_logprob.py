@@ -99,7 +99,6 @@ def test_logprob_readout_of_the_local_model(
     text = text.replace('local_server = "smollm2"', f'base_url = "{local_llm.server.base_url}"')
     text = re.sub(r'api_key_env = "[A-Z_]+"', f'api_key_env = "{LOCAL_KEY_ENV}"', text)
     text = text.replace("only_items = [1, 2, 3, 4, 5, 6]", "only_items = [1, 2]")
-    text = text.replace('temperature = 0.7', 'temperature = 0.7\nreadout = "logprob"')
     study, db, out = tmp_path / "local.toml", tmp_path / "local.sqlite", tmp_path / "out"
     study.write_text(text, encoding="utf-8")
     result = run_collect("run", "--study", str(study), "--db", str(db), timeout=900)
@@ -107,6 +106,7 @@ def test_logprob_readout_of_the_local_model(
     export = run_collect("export", "--study", str(study), "--db", str(db), "--out", str(out))
     assert export.returncode == 0, export.stderr
     readouts = pd.read_csv(out / "llm_logprob_readouts.csv")
+    assert set(readouts["model"]) == {"smollm2-135m-logprob"}  # the demo's logprob entry only
     assert len(readouts) == 2 * 2 * 3  # items x languages x personas, once each
     assert set(readouts["split"]) <= {"none", "unsplit", "second_token"}
     scale = readouts[[f"p_{r}" for r in range(1, 6)]]
@@ -114,5 +114,5 @@ def test_logprob_readout_of_the_local_model(
     assert readouts["valid_mass"].between(0, 1 + 1e-9).all() and readouts["valid_mass"].max() > 0
     rated = readouts.dropna(subset=["expected_rating"])
     assert rated["expected_rating"].between(1, 5).all()
-    assert not (out / "llm_mfq_responses.csv").exists() or "smollm2-135m" not in (
-        out / "llm_mfq_responses.csv").read_text()
+    sampled = pd.read_csv(out / "llm_mfq_responses.csv")
+    assert set(sampled["LLM"]) == {"smollm2-135m"}  # the logprob entry stays out of it
