@@ -204,9 +204,9 @@ def _finish_reason(body: Any) -> str | None:
 
 def _outcome(expected: Expected) -> str:
     if expected.class_ == "answer":
-        return "answered: the text is parsed"
+        return "valid or invalid: the text is parsed"
     if expected.class_ == "refusal":
-        return f"blocked, refusal, vendor code `{expected.vendor_code}`"
+        return f"refused, vendor code `{expected.vendor_code}`"
     assert expected.error_class is not None
     name = f"`{expected.error_class.value}`"
     if expected.class_ == "transient":
