@@ -38,6 +38,15 @@ def r_command(derived: Path, results: Path, instruments: list[str], mixed: bool)
     return command if mixed else [*command, "--no-mixed"]
 
 
+# The pipeline's folders, as both commands take them.
+CanonicalFolder = Annotated[Path | None, typer.Option(
+    help="Folder of the canonical tables (default: data/canonical).")]
+DerivedFolder = Annotated[Path | None, typer.Option(
+    help="Folder of the derived tables and their manifests (default: data/derived).")]
+ResultsFolder = Annotated[Path | None, typer.Option(
+    help="Folder of the result tables, figures and the book's other inputs (default: results).")]
+
+
 def analyze(
     respondent_ids: Annotated[IdsChoice, typer.Option(
         "--respondent-ids",
@@ -48,15 +57,9 @@ def analyze(
         help="mfq2 and/or wvs7 (repeat the option); default both. WVS-7 is skipped with a "
              "message when its human file has not been imported.",
     )] = None,
-    canonical: Annotated[Path | None, typer.Option(
-        help="Folder of the canonical tables (default: data/canonical).",
-    )] = None,
-    derived: Annotated[Path | None, typer.Option(
-        help="Folder of the derived tables (default: data/derived).",
-    )] = None,
-    results: Annotated[Path | None, typer.Option(
-        help="Folder of the result tables and figures (default: results).",
-    )] = None,
+    canonical: CanonicalFolder = None,
+    derived: DerivedFolder = None,
+    results: ResultsFolder = None,
     mixed: Annotated[bool, typer.Option(
         "--mixed/--no-mixed", help="Fit the mixed-effects reanalysis as well as the OLS models.",
     )] = True,
@@ -95,15 +98,9 @@ def analyze(
 
 
 def book_inputs(
-    canonical: Annotated[Path | None, typer.Option(
-        help="Folder of the canonical tables (default: data/canonical).",
-    )] = None,
-    derived: Annotated[Path | None, typer.Option(
-        help="Folder of the derived tables, for their manifests (default: data/derived).",
-    )] = None,
-    results: Annotated[Path | None, typer.Option(
-        help="Folder of the results, where the files go (default: results).",
-    )] = None,
+    canonical: CanonicalFolder = None,
+    derived: DerivedFolder = None,
+    results: ResultsFolder = None,
 ) -> None:
     """Write what the book shows besides the models' results into RESULTS/: prompts.csv,
     models.csv, model_calls.csv, design.json, exclusions.json, python_packages.csv and
