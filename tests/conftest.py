@@ -7,6 +7,7 @@ MORALIGN_DATA_MIRROR names a mirror, they are fetched from it first, as `moralig
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from collect.data.sources import MIRROR_ENV, dataset_dir, fetch_all, load_source
 from collect.paths import PATHS
 
 
+@functools.cache  # the hashes are checked once per test session
 def fetched_external() -> Path:
     """data/external with every pinned file of every dataset in place and its sha256 checked."""
     sources = load_sources()
