@@ -96,3 +96,4 @@ bench: setup-model data ## print the speed figures of each stage
 	$(PY) benchmarks/similarity.py
 	Rscript benchmarks/analysis.R
 	$(PY) benchmarks/collector.py
+	$(PY) benchmarks/reproduction_speed.py

@@ -37,26 +37,6 @@ code_congruence_factors <- function(data) {
     )
 }
 
-# The coefficient-table contract: term, estimate, std_error, statistic, df, p_value.
-tidy_lm <- function(model, model_name) {
-  coefs <- summary(model)$coefficients
-  df <- stats::df.residual(model)
-  n_obs <- stats::nobs(model)
-  interval <- t_interval(coefs[, 1], coefs[, 2], df)
-  tibble::tibble(
-    model = model_name,
-    term = rownames(coefs),
-    estimate = unname(coefs[, 1]),
-    std_error = unname(coefs[, 2]),
-    statistic = unname(coefs[, 3]),
-    df = df,
-    p_value = unname(coefs[, 4]),
-    conf_low = interval$low,
-    conf_high = interval$high,
-    n_obs = n_obs
-  )
-}
-
 t_interval <- function(estimate, std_error, df, level = 0.95) {
   half <- stats::qt(1 - (1 - level) / 2, df) * std_error
   list(low = unname(estimate - half), high = unname(estimate + half))
@@ -64,11 +44,22 @@ t_interval <- function(estimate, std_error, df, level = 0.95) {
 
 # Mean with a t interval that treats the values as independent (df = n - 1).
 mean_ci <- function(x, level = 0.95) {
-  n <- length(x)
-  se <- stats::sd(x) / sqrt(n)
-  interval <- t_interval(mean(x), se, max(n - 1, 1), level)
-  tibble::tibble(n = n, mean = mean(x), sd = stats::sd(x), se = se, df = max(n - 1, 1),
-                 conf_low = interval$low, conf_high = interval$high)
+  with_row_interval(tibble::tibble(n = length(x), mean = mean(x), sd = stats::sd(x)), level)
+}
+
+# mean_ci() of `value` within each group of a grouped `data`, one row per group.
+summarise_mean_ci <- function(data, value, level = 0.95) {
+  data |>
+    dplyr::summarise(n = dplyr::n(), mean = mean({{ value }}), sd = stats::sd({{ value }}),
+                     .groups = "drop") |>
+    with_row_interval(level)
+}
+
+with_row_interval <- function(cells, level = 0.95) {
+  df <- pmax(cells$n - 1, 1)
+  se <- cells$sd / sqrt(cells$n)
+  interval <- t_interval(cells$mean, se, df, level)
+  dplyr::mutate(cells, se = se, df = df, conf_low = interval$low, conf_high = interval$high)
 }
 
 # What the `interval` column of a cell table names: where its 95% interval comes from.
@@ -91,23 +82,21 @@ llm_cluster_ci <- function(llm_means, by = character(), value = "mean", level = 
                  llm_means$llm[which(duplicated_llm)[1]], which(duplicated_llm)[1]),
          call. = FALSE)
   }
-  llm_means |>
+  origins <- llm_means |>
     dplyr::rename(value = dplyr::all_of(value)) |>
-    dplyr::group_by(dplyr::across(dplyr::all_of(by))) |>
-    dplyr::group_modify(function(cell, key) {
-      by_origin <- dplyr::summarise(dplyr::group_by(cell, .data$llm_origin),
-                                    n_llms = dplyr::n(), mean = mean(.data$value),
-                                    squares = sum((.data$value - mean(.data$value))^2))
-      df <- sum(by_origin$n_llms) - nrow(by_origin)
-      if (df < 1) df <- NA_real_ # one LLM per origin leaves no spread to estimate
-      pooled_sd <- sqrt(sum(by_origin$squares) / df)
-      se <- pooled_sd / sqrt(by_origin$n_llms)
-      interval <- t_interval(by_origin$mean, se, df, level)
-      tibble::tibble(llm_origin = by_origin$llm_origin, n_llms = by_origin$n_llms,
-                     mean = by_origin$mean, sd = pooled_sd, se = se, df = df,
-                     conf_low = interval$low, conf_high = interval$high)
-    }) |>
-    dplyr::ungroup()
+    dplyr::group_by(dplyr::across(dplyr::all_of(c(by, "llm_origin")))) |>
+    dplyr::summarise(n_llms = dplyr::n(), mean = mean(.data$value),
+                     squares = sum((.data$value - mean(.data$value))^2), .groups = "drop")
+  cell <- if (length(by) == 0) rep(1L, nrow(origins)) else interaction(origins[by], drop = TRUE)
+  df <- stats::ave(origins$n_llms, cell, FUN = sum) - stats::ave(origins$n_llms, cell, FUN = length)
+  df[df < 1] <- NA_real_ # one LLM per origin leaves no spread to estimate
+  pooled_sd <- sqrt(stats::ave(origins$squares, cell, FUN = sum) / df)
+  se <- pooled_sd / sqrt(origins$n_llms)
+  interval <- t_interval(origins$mean, se, df, level)
+  origins |>
+    dplyr::select(-"squares") |>
+    dplyr::mutate(sd = pooled_sd, se = se, df = df, conf_low = interval$low,
+                  conf_high = interval$high)
 }
 
 # A cell table (`level` "llm" rows with per-LLM `mean` and `n`) with its `level` "origin" rows

@@ -12,13 +12,15 @@ theme_moralign <- function() {
     ggplot2::theme(legend.position = "bottom", panel.grid.minor = ggplot2::element_blank())
 }
 
-# Writes the PNG and, beside it, the plotted data as CSV, with the figure's note on its
-# intervals (`interval_note`, the caption drawn under the plot) for the book's captions.
+# Writes the PNG (in the background, see background.R) and, beside it, the plotted data as CSV, with the figure's
+# note on its intervals (`interval_note`, the caption drawn under the plot) for the captions.
 save_figure <- function(plot, results_dir, name, width = 8, height = 5) {
   folder <- file.path(results_dir, "figures")
   dir.create(folder, recursive = TRUE, showWarnings = FALSE)
   path <- file.path(folder, paste0(name, ".png"))
-  ggplot2::ggsave(path, plot, width = width, height = height, dpi = 150, bg = "white")
+  run_in_background(function() {
+    ggplot2::ggsave(path, plot, width = width, height = height, dpi = 150, bg = "white")
+  }, path)
   note <- if (is.null(plot$labels$caption)) "" else plot$labels$caption
   data <- dplyr::mutate(plot$data, interval_note = note)
   readr::write_csv(data, file.path(folder, paste0(name, ".csv")), na = "")
@@ -92,7 +94,7 @@ zscore_means <- function(zscores, instrument) {
   grouped |>
     dplyr::filter(.data$persona == no_persona()) |>
     dplyr::group_by(.data$who, .data$group, .data$unit) |>
-    dplyr::summarise(mean_ci(.data$z), .groups = "drop")
+    summarise_mean_ci(.data$z)
 }
 
 

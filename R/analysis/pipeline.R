@@ -1,6 +1,10 @@
 # One instrument from derived tables to result tables and figures.
 
-analyse_instrument <- function(derived_dir, results_dir, instrument, mixed = TRUE) {
+# mixed: the mixed models and LLM-level tests; measures: the other similarity measures and the
+# country placement (measures.R). Without both, what the study's own scripts compute.
+analyse_instrument <- function(derived_dir, results_dir, instrument, mixed = TRUE,
+                               measures = TRUE) {
+  use_background_jobs()
   if (!has_derived(derived_dir, instrument, "rq1")) {
     message(sprintf("skipping %s: no derived tables at %s (run `moralign similarity`%s)",
                     instrument, file.path(derived_dir, instrument),
@@ -24,6 +28,16 @@ analyse_instrument <- function(derived_dir, results_dir, instrument, mixed = TRU
     write(table, name)
     if (!is.null(ols)) write(ols_vs_lmm(ols, table), sub("_lmm$", "_ols_vs_lmm", name))
   }
+
+  zscores_file <- derived_path(derived_dir, instrument, "zscores")
+  if (file.exists(zscores_file)) {
+    means <- zscore_means(read_rds_table(zscores_file), instrument)
+    write(means, "zscore_means")
+    figure(plot_zscore_means(means, instrument), "fig2_zscores", width = 9)
+  } else {
+    message(sprintf("%s: no %s, figure 2 (z-scored ratings) skipped", instrument, zscores_file))
+  }
+
   message(sprintf("%s: RQ1", instrument))
   rq1 <- read_derived(derived_dir, instrument, "rq1")
   rq1_rows <- rq1_data(rq1)
@@ -110,15 +124,6 @@ analyse_instrument <- function(derived_dir, results_dir, instrument, mixed = TRU
     message(sprintf("%s: no rq3_persona table, RQ3 with personas skipped", instrument))
   }
 
-  zscores_file <- derived_path(derived_dir, instrument, "zscores")
-  if (file.exists(zscores_file)) {
-    means <- zscore_means(read_rds_table(zscores_file), instrument)
-    write(means, "zscore_means")
-    figure(plot_zscore_means(means, instrument), "fig2_zscores", width = 9)
-  } else {
-    message(sprintf("%s: no %s, figure 2 (z-scored ratings) skipped", instrument, zscores_file))
-  }
-
   if (mixed) {
     purrr::iwalk(llm_level(rq1_rows, if (has_derived(derived_dir, instrument, "rq2")) rq2_rows,
                            if (has_derived(derived_dir, instrument, "rq3")) rq3_rows,
@@ -127,7 +132,7 @@ analyse_instrument <- function(derived_dir, results_dir, instrument, mixed = TRU
     write(dplyr::bind_rows(lmm$selection), "lmm_selection")
     write(dplyr::bind_rows(lmm$variance_components), "lmm_variance_components")
   }
-  analyse_measures(derived_dir, results_dir, instrument)
+  if (measures) analyse_measures(derived_dir, results_dir, instrument)
   invisible(figure1_cells(cells, if (mixed) rq1_cell_means$emmeans_rq1_cells))
 }
 
@@ -137,14 +142,15 @@ same_cosines <- function(a, b) {
 
 # Runs every instrument found, then the figure that spans instruments.
 analyse_all <- function(derived_dir, results_dir, instruments = c("mfq2", "wvs7"),
-                        mixed = TRUE) {
+                        mixed = TRUE, measures = TRUE) {
+  use_background_jobs()
   if (!dir.exists(derived_dir)) {
     stop(sprintf("derived folder not found: %s (run `moralign similarity` first)", derived_dir),
          call. = FALSE)
   }
   cells <- list()
   for (instrument in instruments) {
-    result <- analyse_instrument(derived_dir, results_dir, instrument, mixed)
+    result <- analyse_instrument(derived_dir, results_dir, instrument, mixed, measures)
     if (!is.null(result)) cells[[instrument]] <- result
   }
   if (length(cells) == 0) {
@@ -156,7 +162,7 @@ analyse_all <- function(derived_dir, results_dir, instruments = c("mfq2", "wvs7"
   all_cells <- dplyr::bind_rows(cells, .id = "instrument")
   save_figure(plot_origin_by_nationality(all_cells), results_dir, "fig1_origin_by_nationality")
   readr::write_csv(package_versions(), file.path(results_dir, "package_versions.csv"))
-  analyse_placement(derived_dir, results_dir, instruments)
+  if (measures) analyse_placement(derived_dir, results_dir, instruments)
   invisible(names(cells))
 }
 

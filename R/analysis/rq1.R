@@ -11,32 +11,44 @@ rq1_data <- function(derived) {
 rq1_formula <- cosine ~ chinese_participant * chinese_origin
 
 rq1_ols <- function(data) {
-  tidy_lm(stats::lm(rq1_formula, data = data), "rq1_ols")
+  ols_table(rq1_formula, data, "rq1_ols")
 }
 
 # Per-LLM Welch two-sample t-tests: Chinese minus American respondents (human means included).
 welch_per_llm <- function(derived) {
   rows <- derived |>
     dplyr::filter(.data$persona == no_persona(), .data$removed == nothing_removed()) |>
+    dplyr::mutate(china = .data$nationality == first_nation()) |>
     dplyr::group_by(.data$llm, .data$llm_origin, .data$is_human_mean) |>
-    dplyr::group_modify(function(group, key) {
-      china <- group$cosine[group$nationality == first_nation()]
-      usa <- group$cosine[group$nationality == second_nation()]
-      test <- stats::t.test(china, usa, var.equal = FALSE)
-      pooled_sd <- sqrt((stats::var(china) + stats::var(usa)) / 2)
-      tibble::tibble(
-        term = nation_gap_label(),
-        mean_china = mean(china), mean_usa = mean(usa),
-        n_china = length(china), n_usa = length(usa),
-        estimate = mean(china) - mean(usa),
-        std_error = unname(test$stderr),
-        statistic = unname(test$statistic), df = unname(test$parameter),
-        p_value = test$p.value,
-        conf_low = test$conf.int[1], conf_high = test$conf.int[2],
-        cohens_d = (mean(china) - mean(usa)) / pooled_sd
-      )
-    }) |>
-    dplyr::ungroup()
+    dplyr::summarise(
+      mean_china = mean(.data$cosine[.data$china]), mean_usa = mean(.data$cosine[!.data$china]),
+      var_china = stats::var(.data$cosine[.data$china]),
+      var_usa = stats::var(.data$cosine[!.data$china]),
+      n_china = sum(.data$china), n_usa = sum(!.data$china), .groups = "drop"
+    )
+  too_few <- rows$n_china < 2 | rows$n_usa < 2
+  if (any(too_few)) {
+    stop(sprintf("Welch test of LLM `%s`: fewer than two respondents of one nationality",
+                 rows$llm[which(too_few)[1]]), call. = FALSE)
+  }
+  # The Welch test as stats::t.test(var.equal = FALSE) computes it, for all LLMs at once.
+  share_china <- rows$var_china / rows$n_china
+  share_usa <- rows$var_usa / rows$n_usa
+  std_error <- sqrt(share_china + share_usa)
+  df <- std_error^4 / (share_china^2 / (rows$n_china - 1) + share_usa^2 / (rows$n_usa - 1))
+  estimate <- rows$mean_china - rows$mean_usa
+  interval <- t_interval(estimate, std_error, df)
+  rows <- rows |>
+    dplyr::mutate(
+      term = nation_gap_label(), estimate = estimate, std_error = std_error,
+      statistic = estimate / std_error, df = df,
+      p_value = 2 * stats::pt(-abs(estimate / std_error), df),
+      conf_low = interval$low, conf_high = interval$high,
+      cohens_d = estimate / sqrt((.data$var_china + .data$var_usa) / 2),
+      .after = "is_human_mean"
+    ) |>
+    dplyr::select(-"var_china", -"var_usa") |>
+    dplyr::relocate("mean_china", "mean_usa", "n_china", "n_usa", .after = "term")
   llm_rows <- !rows$is_human_mean
   rows$p_holm <- NA_real_
   rows$p_holm[llm_rows] <- stats::p.adjust(rows$p_value[llm_rows], method = "holm")
@@ -50,7 +62,7 @@ rq1_cells <- function(derived) {
   derived |>
     dplyr::filter(.data$persona == no_persona(), .data$removed == nothing_removed()) |>
     dplyr::group_by(.data$llm, .data$llm_origin, .data$is_human_mean, .data$nationality) |>
-    dplyr::summarise(mean_ci(.data$cosine), .groups = "drop") |>
+    summarise_mean_ci(.data$cosine) |>
     dplyr::mutate(level = "llm") |>
     with_origin_cells_over_llms(by = "nationality") |>
     dplyr::relocate("level", "llm", "llm_origin", "is_human_mean", "nationality", "n",

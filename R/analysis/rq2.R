@@ -11,7 +11,7 @@ rq2_data <- function(derived) {
 rq2_formula <- cosine ~ congruent_language * congruent_persona * congruent_origin
 
 rq2_ols <- function(data) {
-  tidy_lm(stats::lm(rq2_formula, data = data), "rq2_ols")
+  ols_table(rq2_formula, data, "rq2_ols")
 }
 
 # Mean cosine per LLM x language x persona x respondent nationality (figure 4), and by origin.
@@ -22,11 +22,11 @@ rq2_cells <- function(derived) {
   by_llm <- rows |>
     dplyr::group_by(.data$llm, .data$llm_origin, .data$language, .data$persona,
                     .data$nationality) |>
-    dplyr::summarise(mean_ci(.data$cosine), .groups = "drop") |>
+    summarise_mean_ci(.data$cosine) |>
     dplyr::mutate(level = "llm", .before = 1)
   by_origin <- rows |>
     dplyr::group_by(.data$llm_origin, .data$language, .data$persona, .data$nationality) |>
-    dplyr::summarise(mean_ci(.data$cosine), .groups = "drop") |>
+    summarise_mean_ci(.data$cosine) |>
     dplyr::mutate(level = "origin", llm = NA_character_, .before = 1)
   dplyr::bind_rows(by_llm, by_origin) |> dplyr::relocate("level", "llm")
 }

@@ -25,7 +25,7 @@ rq3_ols <- function(data, model_name = "rq3_ols") {
   if (!nothing_removed() %in% data$removed) {
     stop("RQ3 needs the rows with removed == \"none\" as the reference level", call. = FALSE)
   }
-  tidy_lm(stats::lm(rq3_formula, data = data), model_name) |> with_rq3_families()
+  ols_table(rq3_formula, data, model_name) |> with_rq3_families()
 }
 
 # Mean change in cosine (removed minus none) per removed x origin x nationality, paired
@@ -60,12 +60,14 @@ rq3_family <- function(term) {
 }
 
 with_rq3_families <- function(table) {
+  family <- rq3_family(table$term)
+  adjusted <- grepl("removed", table$term)
+  p_adjusted <- table$p_value
+  p_adjusted[adjusted] <- stats::ave(table$p_value[adjusted], family[adjusted],
+                                     FUN = function(p) stats::p.adjust(p, method = "holm"))
   table |>
-    dplyr::mutate(family = rq3_family(.data$term),
-                  adjust = ifelse(grepl("removed", .data$term), "holm", "none")) |>
-    dplyr::group_by(.data$family) |>
-    dplyr::mutate(p_adjusted = stats::p.adjust(.data$p_value, method = .data$adjust[1])) |>
-    dplyr::ungroup() |>
+    dplyr::mutate(family = family, adjust = ifelse(adjusted, "holm", "none"),
+                  p_adjusted = p_adjusted) |>
     dplyr::relocate("family", .after = "term")
 }
 

@@ -13,7 +13,6 @@ import typer
 
 from collect.errors import MissingDataError
 from collect.paths import PATHS, ROOT
-from collect.report_inputs import write_report_inputs
 from collect.similarity.run import run_similarity
 from collect.vocab import INSTRUMENTS, RespondentIds
 
@@ -29,13 +28,15 @@ def results_folder(results: Path, ids: str) -> Path:
     return results if ids == RespondentIds.PAPER else results / RespondentIds.RESPONDENT
 
 
-def r_command(derived: Path, results: Path, instruments: list[str], mixed: bool) -> list[str]:
+def r_command(derived: Path, results: Path, instruments: list[str], *, mixed: bool = True,
+              measures: bool = True) -> list[str]:
     rscript = shutil.which("Rscript")
     if rscript is None:
         raise MissingDataError("Rscript not found on PATH; install R (see the project README)")
     command = [rscript, str(R_ENTRY), "--derived", str(derived), "--results", str(results),
                "--instruments", ",".join(instruments)]
-    return command if mixed else [*command, "--no-mixed"]
+    return [*command, *(["--no-mixed"] if not mixed else []),
+            *(["--no-measures"] if not measures else [])]
 
 
 # The pipeline's folders, as both commands take them.
@@ -63,6 +64,11 @@ def analyze(
     mixed: Annotated[bool, typer.Option(
         "--mixed/--no-mixed", help="Fit the mixed-effects reanalysis as well as the OLS models.",
     )] = True,
+    measures: Annotated[bool, typer.Option(
+        "--measures/--no-measures",
+        help="Also compare under the other similarity measures and place the LLMs among "
+             "countries (--no-mixed --no-measures: what the study's own scripts compute).",
+    )] = True,
     similarity: Annotated[bool, typer.Option(
         "--similarity/--no-similarity",
         help="Rebuild the similarity tables first (--no-similarity uses the existing ones).",
@@ -87,13 +93,15 @@ def analyze(
             run_similarity(canonical or PATHS.canonical, derived_root, ids,
                            instruments, PATHS.wvs7_file, say=typer.echo)
         command = r_command(derived_root / ids, results_folder(results_root, ids), instruments,
-                            mixed)
+                            mixed=mixed, measures=measures)
         typer.echo(f"running {' '.join(command)}")
         completed = subprocess.run(command, cwd=ROOT, check=False)
         if completed.returncode != 0:
             typer.secho(f"the R analysis failed (exit status {completed.returncode})",
                         fg=typer.colors.RED, err=True)
             raise typer.Exit(completed.returncode)
+    from collect.report_inputs import write_report_inputs  # reads study files: see book_inputs
+
     write_report_inputs(results_root, canonical or PATHS.canonical, derived_root, say=typer.echo)
 
 
@@ -105,4 +113,8 @@ def book_inputs(
     """Write what the book shows besides the models' results into RESULTS/: prompts.csv,
     models.csv, model_calls.csv, design.json, exclusions.json, python_packages.csv and
     provenance.json (written last). The book reads nothing else but RESULTS/."""
+    # Imported here, not at the top: it loads the collector's study reader, which every other
+    # command (`moralign similarity` above all) would otherwise pay for at start-up.
+    from collect.report_inputs import write_report_inputs
+
     write_report_inputs(results, canonical, derived, say=typer.echo)

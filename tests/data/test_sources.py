@@ -128,3 +128,24 @@ def test_a_bad_file_is_replaced_by_a_good_one(release_mirror: Path, tmp_path: Pa
     release = [s for s in load_sources() if s.dataset == "made_in_china"]
     fetch_all(mirror=release_mirror, external=tmp_path, sources=release)
     assert sha256_of(target) == sha256_of(release_mirror / "Data" / "llm_info.csv")
+
+
+def test_datasets_on_request_are_fetched_only_when_named(tmp_path: Path) -> None:
+    sources = tmp_path / "sources.toml"
+    entry = 'url_pattern = "https://example.org/{{commit}}/{{path}}"\ncommit = "c"\n{extra}\n' \
+        '[[datasets.{name}.files]]\nlocal = "{name}.csv"\npath = "{name}.csv"\nsha256 = "0"\n'
+    sources.write_text("[datasets.data]\n" + entry.format(name="data", extra="")
+                       + "[datasets.scripts]\n"
+                       + entry.format(name="scripts", extra="on_request = true"))
+    assert [s.dataset for s in load_sources(sources)] == ["data"]
+    named = load_sources(sources, datasets=["scripts"])
+    assert [(s.dataset, s.on_request) for s in named] == [("scripts", True)]
+    with pytest.raises(MoralignError, match="no dataset nope; known: data, scripts"):
+        load_sources(sources, datasets=["nope"])
+
+
+def test_the_study_scripts_are_pinned_on_request_at_the_release_commit() -> None:
+    assert "made_in_china_scripts" not in {s.dataset for s in load_sources()}
+    scripts = load_sources(datasets=["made_in_china_scripts"])
+    assert len(scripts) == 4 and all(s.on_request for s in scripts)
+    assert all("92350cba5895e9932fda2d85dc9e245da14b40fc" in s.url for s in scripts)

@@ -37,11 +37,3 @@ test_that("respondent ids restarting per nationality stay distinct", {
 test_that("read_derived explains a missing table", {
   expect_error(read_derived(tempdir(), "mfq2", "rq1"), "moralign similarity")
 })
-
-test_that("tidy_lm follows the coefficient-table contract", {
-  table <- tidy_lm(stats::lm(mpg ~ wt, data = mtcars), "m")
-  expect_named(table, c("model", "term", "estimate", "std_error", "statistic", "df", "p_value",
-                        "conf_low", "conf_high", "n_obs"))
-  expect_equal(table$df, c(30, 30))
-  expect_true(all(table$conf_low < table$estimate & table$estimate < table$conf_high))
-})

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from collect.data.canonical import build_canonical
-from collect.data.sources import MIRROR_ENV, fetch_all, load_sources
+from collect.data.sources import MIRROR_ENV, dataset_names, fetch_all, load_sources
 from collect.paths import PATHS
 
 app = typer.Typer(
@@ -28,15 +28,23 @@ def fetch(
         ),
     ] = None,
     external: Annotated[Path | None, typer.Option(help="Where fetched files go.")] = None,
+    dataset: Annotated[list[str] | None, typer.Option(
+        help="Fetch only this dataset of data/sources.toml (repeat for several); the only way "
+             "to fetch one marked `on_request`.",
+    )] = None,
 ) -> None:
-    """Download every file of data/sources.toml into data/external/ and verify its sha256.
+    """Download the files of data/sources.toml into data/external/ and verify their sha256.
+
+    By default every dataset but those marked `on_request` (the study's analysis scripts, which
+    only the speed benchmark reads).
 
     Files already present with the right hash are left alone. A download is written to a
     temporary file and kept only if its hash matches; a mismatch is an error naming the file
     and both hashes. The WVS wave 7 file is not fetched: its terms forbid redistribution, so
     users download it themselves (see data/README.md).
     """
-    for path, fetched in fetch_all(mirror=mirror, external=external):
+    sources = load_sources(datasets=dataset or ())
+    for path, fetched in fetch_all(mirror=mirror, external=external, sources=sources):
         typer.echo(f"{'fetched' if fetched else 'present'}  {path}")
 
 
@@ -84,5 +92,7 @@ def import_(
 @app.command()
 def sources() -> None:
     """List the pinned files: dataset, path, URL and sha256."""
-    for source in load_sources():
-        typer.echo(f"{source.dataset}/{source.local}\n  {source.url}\n  sha256 {source.sha256}")
+    for source in load_sources(datasets=dataset_names()):
+        note = "  (on request)" if source.on_request else ""
+        typer.echo(f"{source.dataset}/{source.local}{note}\n  {source.url}\n"
+                   f"  sha256 {source.sha256}")

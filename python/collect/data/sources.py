@@ -8,9 +8,10 @@ import shutil
 import tempfile
 import tomllib
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from collect.errors import InputError, MoralignError
 from collect.paths import PATHS
@@ -30,19 +31,36 @@ class SourceFile:
     url: str
     sha256: str
     mirror_dir: str = ""  # the dataset's folder inside a mirror that holds several datasets
+    on_request: bool = False  # fetched only when named (`data fetch --dataset`), not by default
 
     def target(self, external: Path) -> Path:
         return external / self.dataset / self.local
 
 
-def load_sources(path: Path = PATHS.sources) -> list[SourceFile]:
+def _datasets(path: Path) -> dict[str, Any]:
     with path.open("rb") as handle:
         try:
-            config = tomllib.load(handle)
+            datasets: dict[str, Any] = tomllib.load(handle).get("datasets", {})
         except tomllib.TOMLDecodeError as err:
             raise InputError(f"not valid TOML: {err}", file=path) from None
+    return datasets
+
+
+def dataset_names(path: Path = PATHS.sources) -> list[str]:
+    return list(_datasets(path))
+
+
+def load_sources(path: Path = PATHS.sources, datasets: Collection[str] = ()) -> list[SourceFile]:
+    """The files of `datasets`; by default of every dataset not marked `on_request`."""
+    known = _datasets(path)
+    unknown = sorted(set(datasets) - set(known))
+    if unknown:
+        raise InputError(f"no dataset {', '.join(unknown)}; known: {', '.join(known)}", file=path)
     files: list[SourceFile] = []
-    for name, dataset in config.get("datasets", {}).items():
+    for name, dataset in known.items():
+        wanted = name in datasets if datasets else not dataset.get("on_request", False)
+        if not wanted:
+            continue
         for field in ("commit", "url_pattern", "files"):
             if field not in dataset:
                 raise InputError(f"dataset {name!r} needs a {field!r} entry", file=path)
@@ -52,7 +70,8 @@ def load_sources(path: Path = PATHS.sources) -> list[SourceFile]:
                     raise InputError(f"a file of dataset {name!r} lacks {field!r}", file=path)
             url = dataset["url_pattern"].format(commit=dataset["commit"], path=entry["path"])
             files.append(SourceFile(name, entry["local"], entry["path"], url, entry["sha256"],
-                                    dataset.get("mirror_dir", name)))
+                                    dataset.get("mirror_dir", name),
+                                    dataset.get("on_request", False)))
     return files
 
 

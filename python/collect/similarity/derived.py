@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyreadr
+
+from collect.similarity.rds import write_rds_frame
 
 MANIFEST = "manifest.json"
 
@@ -17,14 +18,9 @@ def table_path(out: Path, ids: str, instrument: str, analysis: str) -> Path:
 
 
 def write_rds(frame: pd.DataFrame, path: Path) -> None:
-    """Uncompressed: gzip makes writing the large WVS tables ten times slower.
-
-    Categorical columns are written as factors, twice as fast as text; R's reader turns them
-    back into character vectors.
-    """
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".rds.tmp")
-    pyreadr.write_rds(tmp, frame, compress=None)
+    write_rds_frame(frame, tmp)
     tmp.replace(path)
 
 

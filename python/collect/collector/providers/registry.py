@@ -1,20 +1,19 @@
-"""`make_provider`: the implementation for a study's provider entry, chosen by `config.kind`."""
+"""`make_provider`: the implementation for a study's provider entry, chosen by `config.kind`.
+
+Each kind names its module, imported on first use: reading a study or running the analysis
+must not pay for the provider SDKs (the OpenAI SDK alone takes over a second to import)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from importlib import import_module
 
-from collect.collector.providers.anthropic_messages import AnthropicMessagesProvider
 from collect.collector.providers.base import Provider, ProviderConfig
-from collect.collector.providers.dashscope_native import DashScopeNativeProvider
-from collect.collector.providers.gemini import GeminiProvider
-from collect.collector.providers.openai_compat import OpenAICompatProvider
 
-PROVIDER_KINDS: dict[str, Callable[[ProviderConfig], Provider]] = {
-    "openai": OpenAICompatProvider,
-    "dashscope": DashScopeNativeProvider,
-    "anthropic": AnthropicMessagesProvider,
-    "gemini": GeminiProvider,
+PROVIDER_KINDS: dict[str, str] = {
+    "openai": "openai_compat:OpenAICompatProvider",
+    "dashscope": "dashscope_native:DashScopeNativeProvider",
+    "anthropic": "anthropic_messages:AnthropicMessagesProvider",
+    "gemini": "gemini:GeminiProvider",
 }
 
 
@@ -25,10 +24,12 @@ class UnknownProviderKind(ValueError):
 def make_provider(config: ProviderConfig) -> Provider:
     """A ready provider; raises UnknownProviderKind, or PermanentError when its key is not set."""
     try:
-        factory = PROVIDER_KINDS[config.kind]
+        module_name, class_name = PROVIDER_KINDS[config.kind].split(":")
     except KeyError:
         known = ", ".join(repr(kind) for kind in PROVIDER_KINDS)
         raise UnknownProviderKind(
             f"provider {config.name!r} has kind {config.kind!r}; known kinds are {known}"
         ) from None
-    return factory(config)
+    module = import_module(f"{__package__}.{module_name}")
+    provider: Provider = getattr(module, class_name)(config)
+    return provider
