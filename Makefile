@@ -92,7 +92,8 @@ lint: setup
 renv-lock: setup ## rewrite renv.lock from the installed R packages the code loads
 	Rscript tools/write_renv_lock.R
 
-bench: setup-model data ## print the speed figures of each stage
+bench: data ## print the speed figures of each stage
+	@tools/setup.sh --model --bench
 	$(PY) benchmarks/similarity.py
 	Rscript benchmarks/analysis.R
 	$(PY) benchmarks/collector.py

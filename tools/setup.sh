@@ -2,6 +2,7 @@
 # Install everything the project needs on a fresh Debian 12 machine; quick when already done.
 #   tools/setup.sh          R stack (Debian packages) + Python venv with the dev tools
 #   tools/setup.sh --model  also the local language model server used by tests and `make demo`
+#   tools/setup.sh --bench  also the R packages that knit the study's own scripts (make bench)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,13 +14,25 @@ R_LIBRARIES=(lme4 lmerTest emmeans pbkrtest performance knitr rmarkdown bookdown
   testthat ggplot2 jsonlite readr dplyr tidyr purrr tibble Matrix withr maps)
 
 want_model=false
-[[ "${1:-}" == "--model" ]] && want_model=true
+want_bench=false
+for option in "$@"; do
+  case "$option" in
+    --model) want_model=true ;;
+    --bench) want_bench=true ;;
+    *) echo "setup: unknown option $option (expected --model, --bench)" >&2; exit 2 ;;
+  esac
+done
 
 r_ready() {
   command -v Rscript >/dev/null 2>&1 || return 1
   Rscript -e "quit(status = !all(vapply(commandArgs(TRUE), requireNamespace, TRUE, quietly = TRUE)))" \
     "${R_LIBRARIES[@]}" >/dev/null 2>&1
 }
+
+if $want_bench; then
+  R_PACKAGES+=(r-cran-tidyverse r-cran-ggpubr)
+  R_LIBRARIES+=(tidyverse ggpubr)
+fi
 
 if ! r_ready; then
   echo "setup: installing R and its packages from Debian"
