@@ -11,15 +11,19 @@ and `Rscript R/analysis/run.R --instruments mfq2 --no-mixed --no-measures` (OLS 
 tests, cell tables, figures 1-5), from the canonical tables `moralign data import` builds once
 per release (timed too, and shown apart).
 
-Prints the wall time and peak resident memory of every step, both totals and their ratio, in
-one run on one machine. Knitting needs the R packages rmarkdown, tidyverse and ggpubr (Debian:
-r-cran-rmarkdown r-cran-tidyverse r-cran-ggpubr). The scripts also call lsa::cosine; where the
-lsa package is missing (Debian does not package it), a stand-in holding only cosine(x, y) =
-sum(x * y) / sqrt(sum(x^2) * sum(y^2)) is installed into a temporary library. `make bench`
-installs the packages (tools/setup.sh --bench). Without them the ratio is taken against the
-times stated in REFERENCE_SECONDS, measured on other days, and not judged against the floor.
+Prints the wall time and peak resident memory of every step (the largest of the step's
+process and those it forked: figures are drawn in forked R processes), both totals and their
+ratio, in one run on one machine. The project's pipeline first runs once untimed, so that both
+sides meet warm file caches; then the scripts are knitted `--knit-repeat` times (default once,
+about 100 s each) and the project's pipeline runs `--repeat` times; medians are compared.
+Knitting needs the R packages rmarkdown, tidyverse and ggpubr (Debian: r-cran-rmarkdown
+r-cran-tidyverse r-cran-ggpubr). The scripts also call lsa::cosine; where the lsa package is
+missing (Debian does not package it), a stand-in holding only cosine(x, y) = sum(x * y) /
+sqrt(sum(x^2) * sum(y^2)) is installed into a temporary library. `make bench` installs the
+packages (tools/setup.sh --bench). Without them the ratio is taken against the times stated in
+REFERENCE_SECONDS, measured on other days, and not judged against the floor.
 
-Run: .venv/bin/python benchmarks/reproduction_speed.py [--repeat 3] [--keep DIR]
+Run: .venv/bin/python benchmarks/reproduction_speed.py [--repeat 3] [--knit-repeat 1] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -59,7 +63,7 @@ class Step:
 
 
 def run_step(label: str, command: list[str], cwd: Path, env: dict[str, str]) -> Step:
-    """Runs `command`; wall time and the peak resident memory of its main process."""
+    """Runs `command`; its wall time and peak resident memory (of the largest process)."""
     with tempfile.TemporaryFile() as stderr:
         start = time.perf_counter()
         process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
@@ -103,23 +107,22 @@ def with_cosine_stand_in(scratch: Path, env: dict[str, str]) -> dict[str, str]:
     return {**env, "R_LIBS": os.pathsep.join(paths)}
 
 
-def knit_study_scripts(scratch: Path, env: dict[str, str]) -> list[Step]:
-    folder = scratch / "study_scripts"
-    folder.mkdir()
+def knit_study_scripts(work: Path, env: dict[str, str]) -> list[Step]:
+    folder = work / "study_scripts"
+    folder.mkdir(parents=True)
     scripts = dataset_dir("made_in_china_scripts") / SCRIPT_FOLDER
     for name in SCRIPTS:
         shutil.copy(scripts / f"{name}.Rmd", folder)
     for data_file in DATA_FILES:
         shutil.copy(dataset_dir("made_in_china") / data_file, folder)
-    knit_env = with_cosine_stand_in(scratch, env)
+    knit_env = with_cosine_stand_in(work, env)
     return [run_step(f"{name}.Rmd", ["Rscript", "-e",
                                      f'rmarkdown::render("{name}.Rmd", quiet = TRUE)'],
                      folder, knit_env)
             for name in SCRIPTS]
 
 
-def project_pipeline(scratch: Path, env: dict[str, str], run: int) -> list[Step]:
-    work = scratch / f"project_{run}"
+def project_pipeline(work: Path, env: dict[str, str]) -> list[Step]:
     moralign = [sys.executable, "-m", "collect"]
     return [
         run_step("moralign data import (once per release)",
@@ -152,19 +155,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3,
                         help="runs of the project's pipeline (the median is shown)")
-    parser.add_argument("--keep", type=Path, help="work in this folder and leave it in place")
+    parser.add_argument("--knit-repeat", type=int, default=1,
+                        help="knittings of the study's scripts (the median is shown)")
+    parser.add_argument("--keep", type=Path,
+                        help="work in a new folder inside this one and leave it in place")
     args = parser.parse_args()
     fetch_all(sources=load_sources(datasets=["made_in_china", "made_in_china_scripts"]))
-    scratch = args.keep or Path(tempfile.mkdtemp(prefix="reproduction_speed_"))
-    scratch.mkdir(parents=True, exist_ok=True)
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix="reproduction_speed_", dir=args.keep))
     env = {**os.environ, "PYTHONPATH": str(ROOT / "python")}
     print(f"MFQ-2 half of the study, {os.cpu_count()} cores, load average "
           f"{os.getloadavg()[0]:.2f}")
 
+    project_pipeline(scratch / "warm_up", env)
     measured = r_packages_present(KNIT_PACKAGES, env)
     if measured:
         print("the study's scripts, knitted one after the other:")
-        study = knit_study_scripts(scratch, env)
+        study = median_steps([knit_study_scripts(scratch / f"knit_{run}", env)
+                              for run in range(args.knit_repeat)])
         show(study)
         references = {"knitted in this run": sum(step.seconds for step in study)}
         print(f"  {'total':<42} {references['knitted in this run']:7.1f} s")
@@ -175,12 +184,16 @@ def main() -> None:
         print(f"the study's scripts: not knitted here (needs the R packages "
               f"{', '.join(KNIT_PACKAGES)}; tools/setup.sh --bench installs them)")
 
-    runs = [project_pipeline(scratch, env, run) for run in range(args.repeat)]
+    runs = [project_pipeline(scratch / f"run_{run}", env) for run in range(args.repeat)]
     project = median_steps(runs)
     print(f"this project, median of {args.repeat} run(s):")
     show(project)
     compared = sum(step.seconds for step in project[1:])
     print(f"  {'total, similarity + analysis':<42} {compared:7.1f} s")
+    failed = [step.label for step in project if step.error]
+    if failed:
+        print(f"the project's pipeline failed ({', '.join(failed)}): no ratio")
+        sys.exit(1)
     for label, reference in references.items():
         ratio = reference / compared
         with_import = reference / (compared + project[0].seconds)
@@ -188,8 +201,6 @@ def main() -> None:
                    else "not judged against the floor: a time from another day")
         print(f"ratio to the scripts {label} ({reference:.1f} s): {ratio:.1f}x faster "
               f"({with_import:.1f}x counting the import); {verdict}")
-    if any(step.error for step in project):
-        print("the project's pipeline failed; see the errors above")
     if args.keep is None:
         shutil.rmtree(scratch)
 

@@ -87,7 +87,7 @@ llm_cluster_ci <- function(llm_means, by = character(), value = "mean", level = 
     dplyr::group_by(dplyr::across(dplyr::all_of(c(by, "llm_origin")))) |>
     dplyr::summarise(n_llms = dplyr::n(), mean = mean(.data$value),
                      squares = sum((.data$value - mean(.data$value))^2), .groups = "drop")
-  cell <- if (length(by) == 0) rep(1L, nrow(origins)) else interaction(origins[by], drop = TRUE)
+  cell <- dplyr::group_indices(dplyr::group_by(origins, dplyr::across(dplyr::all_of(by))))
   df <- stats::ave(origins$n_llms, cell, FUN = sum) - stats::ave(origins$n_llms, cell, FUN = length)
   df[df < 1] <- NA_real_ # one LLM per origin leaves no spread to estimate
   pooled_sd <- sqrt(stats::ave(origins$squares, cell, FUN = sum) / df)

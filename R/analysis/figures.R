@@ -12,8 +12,9 @@ theme_moralign <- function() {
     ggplot2::theme(legend.position = "bottom", panel.grid.minor = ggplot2::element_blank())
 }
 
-# Writes the PNG (in the background, see background.R) and, beside it, the plotted data as CSV, with the figure's
-# note on its intervals (`interval_note`, the caption drawn under the plot) for the captions.
+# Writes the PNG (possibly in the background: see background.R) and, beside it, the plotted data
+# as CSV with the figure's note on its intervals (`interval_note`, the caption drawn under the
+# plot) for the book's captions.
 save_figure <- function(plot, results_dir, name, width = 8, height = 5) {
   folder <- file.path(results_dir, "figures")
   dir.create(folder, recursive = TRUE, showWarnings = FALSE)

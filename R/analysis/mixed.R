@@ -11,11 +11,6 @@
 
 kenward_roger_limit <- 2000
 
-# Candidate fits run in parallel (forked) on this many cores.
-analysis_cores <- function() {
-  getOption("moralign.cores", as.integer(Sys.getenv("MORALIGN_CORES", "2")))
-}
-
 # lme4's own gradient check (calc.derivs) is skipped: it costs as much as the fit on 100,000+
 # rows, and the chosen model's Hessian is computed anyway by lmerTest, whose warnings about a
 # non-positive-definite Hessian are kept as the convergence check (see as_lmm_test()).

@@ -133,6 +133,7 @@ analyse_instrument <- function(derived_dir, results_dir, instrument, mixed = TRU
     write(dplyr::bind_rows(lmm$variance_components), "lmm_variance_components")
   }
   if (measures) analyse_measures(derived_dir, results_dir, instrument)
+  wait_for_background()
   invisible(figure1_cells(cells, if (mixed) rq1_cell_means$emmeans_rq1_cells))
 }
 
@@ -163,6 +164,7 @@ analyse_all <- function(derived_dir, results_dir, instruments = c("mfq2", "wvs7"
   save_figure(plot_origin_by_nationality(all_cells), results_dir, "fig1_origin_by_nationality")
   readr::write_csv(package_versions(), file.path(results_dir, "package_versions.csv"))
   if (measures) analyse_placement(derived_dir, results_dir, instruments)
+  wait_for_background()
   invisible(names(cells))
 }
 

@@ -31,6 +31,11 @@ welch_per_llm <- function(derived) {
     stop(sprintf("Welch test of LLM `%s`: fewer than two respondents of one nationality",
                  rows$llm[which(too_few)[1]]), call. = FALSE)
   }
+  constant <- rows$var_china == 0 & rows$var_usa == 0
+  if (any(constant)) {
+    stop(sprintf("Welch test of LLM `%s`: its cosines are constant within both nationalities",
+                 rows$llm[which(constant)[1]]), call. = FALSE)
+  }
   # The Welch test as stats::t.test(var.equal = FALSE) computes it, for all LLMs at once.
   share_china <- rows$var_china / rows$n_china
   share_usa <- rows$var_usa / rows$n_usa

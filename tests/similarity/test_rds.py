@@ -88,3 +88,14 @@ def test_unsupported_columns_are_named(tmp_path: Path) -> None:
         write_rds_frame(pd.DataFrame({"big": [2**40]}), tmp_path / "t.rds")
     with pytest.raises(UnsupportedColumn, match="column 'mixed' has type object"):
         write_rds_frame(pd.DataFrame({"mixed": ["a", 1]}), tmp_path / "t.rds")
+
+
+def test_frames_r_cannot_hold_leave_no_file(tmp_path: Path) -> None:
+    path = tmp_path / "t.rds"
+    with pytest.raises(UnsupportedColumn, match="column names appear more than once: x"):
+        write_rds_frame(pd.DataFrame([[1, 2]], columns=["x", "x"]), path)
+    with pytest.raises(UnsupportedColumn, match="column 'c': two categories have the same text"):
+        write_rds_frame(pd.DataFrame({"c": pd.Categorical([1, "1"])}), path)
+    with pytest.raises(UnsupportedColumn, match="column 's': text that is not valid Unicode"):
+        write_rds_frame(pd.DataFrame({"ok": [1.0], "s": ["\ud800"]}), path)
+    assert not path.exists()

@@ -25,10 +25,37 @@ test_that("a failing background job stops the analysis, naming the job", {
   fails <- function() {
     use_background_jobs()
     run_in_background(function() stop("no space left"), "figures/fig9.png")
-    invisible()
+    wait_for_background()
   }
   expect_error(fails(), "figures/fig9.png failed: no space left")
   expect_equal(length(background_jobs), 0)
+})
+
+test_that("the caller's own error wins over a failing job, which becomes a warning", {
+  withr::local_options(moralign.cores = 2)
+  both_fail <- function() {
+    use_background_jobs()
+    run_in_background(function() stop("figure broke"), "fig")
+    stop("analysis broke")
+  }
+  expect_warning(expect_error(both_fail(), "analysis broke"), "fig failed: figure broke")
+  expect_equal(length(background_jobs), 0)
+})
+
+test_that("a label already running is refused, and the cores setting is checked", {
+  withr::local_options(moralign.cores = 2)
+  twice <- function() {
+    use_background_jobs()
+    run_in_background(function() Sys.sleep(0.2), "same.png")
+    run_in_background(function() NULL, "same.png")
+  }
+  expect_error(twice(), "a background job `same.png` is already running")
+  expect_equal(length(background_jobs), 0)
+  withr::local_options(moralign.cores = NULL)
+  withr::local_envvar(MORALIGN_CORES = "two")
+  expect_error(analysis_cores(), "must be a whole number >= 1, not `two`")
+  withr::local_envvar(MORALIGN_CORES = "3")
+  expect_equal(analysis_cores(), 3L)
 })
 
 test_that("with one core, or outside use_background_jobs(), work runs at once", {
@@ -54,6 +81,7 @@ test_that("after a failure the other jobs still finish before the error is raise
       Sys.sleep(0.5)
       writeLines("late", file.path(folder, "late.txt"))
     }, "second")
+    wait_for_background()
   }
   expect_error(fails_first(), "first failed: broken")
   expect_true(file.exists(file.path(folder, "late.txt")))

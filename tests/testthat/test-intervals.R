@@ -98,3 +98,16 @@ test_that("a saved figure has its data and interval note beside it", {
   expect_equal(unique(data$interval_note), interval_note(cells, "RQ1"))
   expect_match(unique(data$interval_note), "of each origin over its LLMs.*df 4$")
 })
+
+test_that("llm_cluster_ci keeps a cell whose key is missing as a cell of its own", {
+  per_llm <- tibble::tibble(group = c("a", "a", "a", "a", NA, NA, NA, NA),
+                            llm = rep(c("l1", "l2", "l3", "l4"), 2),
+                            llm_origin = rep(c("China", "China", "USA", "USA"), 2),
+                            mean = c(0.1, 0.2, 0.3, 0.5, 0.2, 0.4, 0.1, 0.3))
+  cells <- llm_cluster_ci(per_llm, by = "group")
+  expect_equal(nrow(cells), 4)
+  missing_key <- cells[is.na(cells$group), ]
+  expect_equal(missing_key$df, c(2, 2))
+  expect_false(anyNA(missing_key$conf_low))
+  expect_equal(missing_key$mean, c(0.3, 0.2))
+})

@@ -44,3 +44,12 @@ test_that("ols_table names the model and column it cannot fit", {
   data$x[3] <- NA
   expect_error(ols_table(y ~ x, data, "gappy"), "gappy: column `x` has missing values \\(row 3\\)")
 })
+
+test_that("ols_table refuses formulas it would not fit as lm does", {
+  data <- dplyr::mutate(mtcars, n = 1, mean = 2)
+  for (formula in list(log(mpg) ~ wt, mpg ~ poly(wt, 2), mpg ~ wt + offset(hp), mpg ~ I(wt^2))) {
+    expect_error(ols_table(formula, data, "m"), "m: ols_table\\(\\) takes columns.*stats::lm")
+  }
+  # columns named like the cell summaries do not get in the way
+  expect_same_as_lm(mpg ~ n + am, dplyr::mutate(data, n = cyl))
+})

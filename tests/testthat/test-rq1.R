@@ -71,3 +71,9 @@ test_that("RQ1 follow-up needs the Chinese human mean", {
   expect_error(rq1_followup_data(validate_derived(simulate_rq1(5, 5, 2)), "llm-01"),
                "Human mean, China")
 })
+
+test_that("Welch tests refuse an LLM whose cosines are constant", {
+  rows <- validate_derived(simulate_rq1(10, 10, 2, seed = 6))
+  rows$cosine[rows$llm == "llm-01"] <- 0.2
+  expect_error(welch_per_llm(rows), "LLM `llm-01`: its cosines are constant")
+})

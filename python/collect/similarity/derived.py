@@ -20,7 +20,11 @@ def table_path(out: Path, ids: str, instrument: str, analysis: str) -> Path:
 def write_rds(frame: pd.DataFrame, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".rds.tmp")
-    write_rds_frame(frame, tmp)
+    try:
+        write_rds_frame(frame, tmp)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     tmp.replace(path)
 
 

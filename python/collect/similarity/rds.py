@@ -2,13 +2,15 @@
 
 Whole columns go out as arrays, so writing the largest MFQ-2 table takes milliseconds. Text
 columns become factors (levels written once); R's reader (`read_rds_table`) turns them back
-into character vectors. Missing values become R's NA of the column's type.
+into character vectors. Missing values become R's NA of the column's type. Every column is
+encoded before the first byte is written, so a column R cannot hold fails with no file left.
 """
 
 from __future__ import annotations
 
 import struct
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -31,44 +33,57 @@ class UnsupportedColumn(TypeError):
     pass
 
 
+@dataclass(frozen=True)
+class RColumn:
+    sexp_type: int  # LGLSXP, INTSXP or REALSXP
+    data: bytes  # big-endian, NA already in R's coding
+    length: int
+    levels: tuple[bytes, ...] | None = None  # UTF-8 factor levels
+
+
 def write_rds_frame(frame: pd.DataFrame, path: Path) -> None:
+    names = [str(name) for name in frame.columns]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise UnsupportedColumn(f"column names appear more than once: {', '.join(repeated)}")
+    columns = [encode_column(frame.iloc[:, i], name) for i, name in enumerate(names)]
     with path.open("wb") as out:
         out.write(b"X\n")
         _ints(out, [2, WRITER_VERSION, READER_VERSION])
         _header(out, VECSXP, object_=True, attributes=True)
-        _ints(out, [frame.shape[1]])
-        for name in frame.columns:
-            _column(out, frame[name], str(name))
+        _ints(out, [len(columns)])
+        for column in columns:
+            _write_column(out, column)
         _attributes(out, [
-            ("names", lambda: _strings(out, [str(name) for name in frame.columns])),
-            ("class", lambda: _strings(out, ["data.frame"])),
-            ("row.names", lambda: _vector(out, INTSXP, np.array([NA_INTEGER, -len(frame)]))),
+            ("names", lambda: _strings(out, [name.encode() for name in names])),
+            ("class", lambda: _strings(out, [b"data.frame"])),
+            ("row.names", lambda: _vector(out, INTSXP,
+                                          _big_endian(np.array([NA_INTEGER, -len(frame)])), 2)),
         ])
 
 
-def _column(out: BinaryIO, column: pd.Series, name: str) -> None:
+def encode_column(column: pd.Series, name: str) -> RColumn:
     dtype = column.dtype
     missing = column.isna().to_numpy()
     if isinstance(dtype, pd.CategoricalDtype):
-        _factor(out, column.cat.codes.to_numpy(), [str(level) for level in dtype.categories])
-    elif types.is_bool_dtype(dtype) or _inferred(column) == "boolean":
-        values = column.fillna(False).astype(bool).to_numpy().astype(np.int32)
-        _vector(out, LGLSXP, np.where(missing, NA_INTEGER, values))
-    elif types.is_integer_dtype(dtype):
+        return _factor(column.cat.codes.to_numpy(), [str(level) for level in dtype.categories],
+                       name)
+    if types.is_bool_dtype(dtype) or _inferred(column) == "boolean":
+        values = column.fillna(False).astype(bool).to_numpy().astype(np.int64)
+        return RColumn(LGLSXP, _big_endian(np.where(missing, NA_INTEGER, values)), len(column))
+    if types.is_integer_dtype(dtype):
         values = column.fillna(0).to_numpy(dtype=np.int64)
         if values.size and (values.min() <= NA_INTEGER or values.max() >= 2**31):
             raise UnsupportedColumn(f"column {name!r}: integers outside R's 32-bit range")
-        _vector(out, INTSXP, np.where(missing, NA_INTEGER, values))
-    elif types.is_float_dtype(dtype):
+        return RColumn(INTSXP, _big_endian(np.where(missing, NA_INTEGER, values)), len(column))
+    if types.is_float_dtype(dtype):
         bits = column.to_numpy(dtype=np.float64).astype(">f8").view(">u8")
         bits[missing] = NA_REAL_BITS
-        _vector(out, REALSXP, bits)
-    elif _inferred(column) in ("string", "empty"):
+        return RColumn(REALSXP, bits.tobytes(), len(column))
+    if _inferred(column) in ("string", "empty"):
         codes, levels = pd.factorize(column)
-        _factor(out, codes, list(levels))
-    else:
-        raise UnsupportedColumn(
-            f"column {name!r} has type {dtype}; expected numbers, logicals or text")
+        return _factor(codes, list(levels), name)
+    raise UnsupportedColumn(f"column {name!r} has type {dtype}; expected numbers, logicals or text")
 
 
 def _inferred(column: pd.Series) -> str:
@@ -76,44 +91,62 @@ def _inferred(column: pd.Series) -> str:
     return str(types.infer_dtype(column, skipna=True))
 
 
-def _factor(out: BinaryIO, codes: np.ndarray, levels: list[str]) -> None:
+def _factor(codes: np.ndarray, levels: list[str], name: str) -> RColumn:
     """`codes`: 0-based, -1 for missing (pandas' convention)."""
+    if len(set(levels)) < len(levels):
+        raise UnsupportedColumn(f"column {name!r}: two categories have the same text")
+    try:
+        encoded = tuple(level.encode("utf-8") for level in levels)
+    except UnicodeEncodeError as err:
+        raise UnsupportedColumn(f"column {name!r}: text that is not valid Unicode ({err.reason})"
+                                ) from None
     codes = codes.astype(np.int64)  # pandas' codes may be int8, too narrow for R's NA
+    return RColumn(INTSXP, _big_endian(np.where(codes < 0, NA_INTEGER, codes + 1)), len(codes),
+                   encoded)
+
+
+def _big_endian(integers: np.ndarray) -> bytes:
+    return integers.astype(">i4").tobytes()
+
+
+def _write_column(out: BinaryIO, column: RColumn) -> None:
+    if column.levels is None:
+        _vector(out, column.sexp_type, column.data, column.length)
+        return
     _header(out, INTSXP, object_=True, attributes=True)
-    _ints(out, [len(codes)])
-    out.write(np.where(codes < 0, NA_INTEGER, codes + 1).astype(">i4").tobytes())
+    _ints(out, [column.length])
+    out.write(column.data)
+    levels = column.levels
     _attributes(out, [
-        ("levels", lambda: _strings(out, levels)),
-        ("class", lambda: _strings(out, ["factor"])),
+        ("levels", lambda: _strings(out, list(levels))),
+        ("class", lambda: _strings(out, [b"factor"])),
     ])
 
 
-def _vector(out: BinaryIO, sexp_type: int, values: np.ndarray) -> None:
+def _vector(out: BinaryIO, sexp_type: int, data: bytes, length: int) -> None:
     _header(out, sexp_type)
-    _ints(out, [len(values)])
-    big_endian = ">u8" if sexp_type == REALSXP else ">i4"
-    out.write(values.astype(big_endian).tobytes())
+    _ints(out, [length])
+    out.write(data)
 
 
-def _strings(out: BinaryIO, values: list[str]) -> None:
+def _strings(out: BinaryIO, values: list[bytes]) -> None:
     _header(out, STRSXP)
     _ints(out, [len(values)])
     for value in values:
         _charsxp(out, value)
 
 
-def _charsxp(out: BinaryIO, value: str) -> None:
-    encoded = value.encode("utf-8")
+def _charsxp(out: BinaryIO, value: bytes) -> None:
     level = ASCII_LEVEL if value.isascii() else UTF8_LEVEL
-    _ints(out, [CHARSXP | level, len(encoded)])
-    out.write(encoded)
+    _ints(out, [CHARSXP | level, len(value)])
+    out.write(value)
 
 
 def _attributes(out: BinaryIO, attributes: list[tuple[str, Callable[[], None]]]) -> None:
     """A pairlist of tagged nodes; each value is written by its callable."""
     for tag, write_value in attributes:
         _ints(out, [LISTSXP | HAS_TAG, SYMSXP])
-        _charsxp(out, tag)
+        _charsxp(out, tag.encode())
         write_value()
     _ints(out, [NILVALUE])
 
