@@ -85,7 +85,10 @@ plot_origin_by_nationality <- function(cells) {
     theme_moralign()
 }
 
-# Figure 2: mean z-scored rating by MFQ-2 foundation or WVS item, humans vs LLMs.
+# Figure 2: mean z-scored rating by MFQ-2 foundation or WVS item, humans vs LLMs. The sampled
+# units are respondents and LLMs, not ratings: each respondent's (LLM's) mean over the unit's
+# items (and, for LLMs, both prompt languages) first, then a t interval over respondents (LLMs),
+# df = n - 1, with `n` the number of respondents (LLMs).
 zscore_means <- function(zscores, instrument) {
   grouped <- if (instrument == "mfq2") {
     dplyr::mutate(zscores, unit = mfq2_foundation_of(.data$item))
@@ -94,10 +97,20 @@ zscore_means <- function(zscores, instrument) {
   }
   grouped |>
     dplyr::filter(.data$persona == no_persona()) |>
+    dplyr::group_by(.data$who, .data$group, .data$unit, .data$id) |>
+    dplyr::summarise(z = mean(.data$z), .groups = "drop") |>
     dplyr::group_by(.data$who, .data$group, .data$unit) |>
     summarise_mean_ci(.data$z)
 }
 
+zscore_interval_note <- function(means) {
+  df <- function(who) {
+    paste(vapply(unique(means$df[means$who == who]), fmt_df_value, ""), collapse = "/")
+  }
+  sprintf(paste("95%% CI over respondents (each one's mean rating of the unit; t, df %s) and",
+                "over LLMs (each one's mean over the unit and both languages; t, df %s)"),
+          df("human"), df("llm"))
+}
 
 plot_zscore_means <- function(means, instrument) {
   means |>
@@ -112,7 +125,8 @@ plot_zscore_means <- function(means, instrument) {
                                   instrument_labels()[[instrument]]),
                   x = if (instrument == "mfq2") "Foundation" else "Item",
                   y = "Mean z-scored rating (95% CI)",
-                  colour = "Nationality / LLM origin", shape = NULL) +
+                  colour = "Nationality / LLM origin", shape = NULL,
+                  caption = zscore_interval_note(means)) +
     theme_moralign() +
     ggplot2::theme(axis.text.x = ggplot2::element_text(angle = 45, hjust = 1))
 }

@@ -69,6 +69,15 @@ test_that("figure 2 is drawn from item-level z-scores when they are there", {
   means <- zscore_means(zscores, "mfq2")
   expect_equal(nrow(means), 2 * 2 * 6)
   expect_equal(levels(means$unit)[4], "Authority")
+  # the interval is over the three ids (each one's mean of the six Care items), not 18 ratings
+  care <- zscores[zscores$who == "human" & zscores$group == "China" & zscores$item %% 6 == 1, ]
+  per_id <- tapply(care$z, care$id, mean)
+  row <- means[means$who == "human" & means$group == "China" & means$unit == "Care", ]
+  expect_equal(c(row$n, row$df), c(3, 2))
+  expect_equal(row$mean, mean(per_id))
+  expect_equal(row$conf_high - row$mean, stats::qt(0.975, 2) * stats::sd(per_id) / sqrt(3))
+  expect_match(plot_zscore_means(means, "mfq2")$labels$caption,
+               "over respondents .*df 2\\) and over LLMs .*df 2\\)")
   path <- save_figure(plot_zscore_means(means, "mfq2"), tempfile(), "z")
   expect_gt(file.size(path), 10000)
 })
