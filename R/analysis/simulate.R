@@ -4,8 +4,9 @@
 #
 # The values are those fitted on the MFQ-2 release (paper-mode respondent ids): RQ1 by
 # rq1_lmm() (lme4, structure llm_and_respondent_slopes), RQ2 by rq2_lmm() (closed-form REML of
-# rq2_lmer_formula). Fixed effects on the +/-0.5 codes; random effects as standard deviations
-# on the coefficient scale. `null_origin()` sets every origin-involving effect to zero.
+# rq2_lmer_formula); tests/testthat/test-published.R refits both and fails when they drift.
+# Fixed effects on the +/-0.5 codes; random effects as standard deviations on the coefficient
+# scale. `null_origin()` sets every origin-involving effect to zero.
 # Nations, languages, personas and foundations come from study_contract(): default_contract()
 # (R/analysis/contract.json) unless use_contract() chose another.
 
