@@ -68,9 +68,6 @@ def encode_column(column: pd.Series, name: str) -> RColumn:
     if isinstance(dtype, pd.CategoricalDtype):
         return _factor(column.cat.codes.to_numpy(), [str(level) for level in dtype.categories],
                        name)
-    if types.is_bool_dtype(dtype) or _inferred(column) == "boolean":
-        values = column.fillna(False).astype(bool).to_numpy().astype(np.int64)
-        return RColumn(LGLSXP, _big_endian(np.where(missing, NA_INTEGER, values)), len(column))
     if types.is_integer_dtype(dtype):
         values = column.fillna(0).to_numpy(dtype=np.int64)
         if values.size and (values.min() <= NA_INTEGER or values.max() >= 2**31):
@@ -80,15 +77,15 @@ def encode_column(column: pd.Series, name: str) -> RColumn:
         bits = column.to_numpy(dtype=np.float64).astype(">f8").view(">u8")
         bits[missing] = NA_REAL_BITS
         return RColumn(REALSXP, bits.tobytes(), len(column))
-    if _inferred(column) in ("string", "empty"):
+    # bool, object and string columns: what they hold, missing values aside
+    held = "boolean" if types.is_bool_dtype(dtype) else str(types.infer_dtype(column, skipna=True))
+    if held == "boolean":
+        values = column.fillna(False).astype(bool).to_numpy().astype(np.int64)
+        return RColumn(LGLSXP, _big_endian(np.where(missing, NA_INTEGER, values)), len(column))
+    if held in ("string", "empty"):
         codes, levels = pd.factorize(column)
         return _factor(codes, list(levels), name)
     raise UnsupportedColumn(f"column {name!r} has type {dtype}; expected numbers, logicals or text")
-
-
-def _inferred(column: pd.Series) -> str:
-    """What an object column holds, ignoring missing values ("string", "boolean", "mixed", ...)."""
-    return str(types.infer_dtype(column, skipna=True))
 
 
 def _factor(codes: np.ndarray, levels: list[str], name: str) -> RColumn:
