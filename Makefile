@@ -44,7 +44,7 @@ derived_tables = $(wildcard data/derived/$(1)/*/*.rds)
 fetch: | setup
 	$(call stage,fetch,$(MORALIGN) data fetch --external data/external)
 
-$(CANONICAL) &: data/sources.toml data/model_makers.csv $(EXTERNAL_FILES) \
+$(CANONICAL) &: data/sources.toml studies/made_in_china.toml $(EXTERNAL_FILES) \
 		$(wildcard python/collect/data/*.py) | fetch
 	$(call stage,import,$(MORALIGN) data import --external data/external --out data/canonical)
 

@@ -13,6 +13,8 @@ Persona = Literal["none", "China", "USA"]
 NATIONS: tuple[Nation, ...] = ("China", "USA")
 LANGUAGES: tuple[Language, ...] = ("English", "Chinese")
 PERSONAS: tuple[Persona, ...] = ("none", "China", "USA")
+# The persona of a call asked without a persona line; every other persona is a nation.
+NO_PERSONA = "none"
 
 
 class RespondentIds(StrEnum):

@@ -54,11 +54,13 @@ def study_toml(
     provider_options: Mapping[str, object] | None = None,
     key_envs: Mapping[str, str] | None = None,
     gates: str = "",
+    makers: Mapping[str, str] | None = None,
 ) -> str:
     """A study of 3 MFQ-2-like items x 2 languages x 2 personas x `repetitions` per model.
 
     `base_urls` maps provider names to base URLs; `models` maps model ids to provider names
-    (default: models "alpha" and "beta" on the first provider).
+    (default: models "alpha" and "beta" on the first provider); `makers` maps model ids to their
+    makers (default: none known).
     """
     first = next(iter(base_urls))
     models = models or {"alpha": first, "beta": first}
@@ -68,7 +70,8 @@ def study_toml(
     )
     model_entries = "\n\n".join(
         f'[[models]]\nid = "{m}"\norigin = "{"China" if i % 2 == 0 else "USA"}"\n'
-        f'provider = "{p}"\napi_model = "{m}-api"\ntemperature = 0.7'
+        + (f'maker = "{(makers or {})[m]}"\n' if m in (makers or {}) else "")
+        + f'provider = "{p}"\napi_model = "{m}-api"\ntemperature = 0.7'
         for i, (m, p) in enumerate(models.items())
     )
     items = "\n".join(

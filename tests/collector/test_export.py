@@ -47,7 +47,7 @@ def _answer(call: PlannedCall) -> tuple[str | None, int | None, str]:
 
 @pytest.fixture
 def exported(tmp_path: Path) -> tuple[Study, pd.DataFrame, Path]:
-    study = load_study(write_study(tmp_path, "http://127.0.0.1:9/v1"))
+    study = load_study(write_study(tmp_path, "http://127.0.0.1:9/v1", makers={"alpha": "Acme"}))
     with Store(tmp_path / "db.sqlite") as store:
         run_id = store.start_run(study.name, 0, 0)
         for call in plan_calls(study):
@@ -208,6 +208,8 @@ def test_data_import_reads_the_exported_models_without_a_study_file(
     models = load("models", canonical)
     llms = models.loc[models["kind"] == "llm"].set_index("model")
     assert llms["origin"].to_dict() == {m.id: m.origin for m in study.models}
+    # The makers the study file named travel with the export; an unknown maker stays empty.
+    assert llms.loc["alpha", "maker"] == "Acme" and pd.isna(llms.loc["beta", "maker"])
     assert set(models.loc[models["kind"] == "human_mean", "model"]) == {
         "Human mean, China", "Human mean, USA"}
     assert set(load("llm_calls", canonical)["study"]) == {study.name}

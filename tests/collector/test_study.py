@@ -114,7 +114,14 @@ GOOD = study_toml({"p": "http://127.0.0.1:9/v1"})
         (lambda s: s.replace("scale_max = 5", "scale_max = 1"),
          "instruments.mini.scale_max", "must exceed scale_min"),
         (lambda s: s.replace('origin = "USA"', 'origin = "Mars"'),
-         "models[1] (beta).origin", "expected one of"),
+         "models[1] (beta).origin", "nation 'Mars' has no [nations.Mars] table"),
+        (lambda s: s.replace('personas = ["none", "USA"]', 'personas = ["none", "USA"]\n'
+                             'compare = ["USA", "USA"]'),
+         "study.compare", "expected two different nations"),
+        (lambda s: s.replace('origin = "USA"', 'origin = "USA"\nmaker = " "'),
+         "models[1] (beta).maker", "must name a company"),
+        (lambda s: s + '\n[nations.Japan]\nadjective = "Japanese"\n',
+         "nations.Japan.language", "required field is missing"),
         (lambda s: s.replace("temperature = 0.7", "temprature = 0.7", 1),
          "models[0] (alpha).temprature", "unknown field"),
         (lambda s: s.replace('kind = "openai"', 'kind = "openai"\nmax_retry_after_s = 0'),
@@ -143,3 +150,27 @@ def test_unknown_model_selection(tmp_path: Path) -> None:
     path.write_text(GOOD, encoding="utf-8")
     with pytest.raises(InputError, match="unknown model"):
         load_study(path).select_models(["gamma"])
+
+
+def test_the_study_file_is_the_home_of_its_vocabulary(external_items: Path) -> None:
+    study = load_study(STUDIES / "made_in_china.toml")
+    assert study.title == "Made in China, Aligned with the USA"
+    assert study.compare == ("China", "USA")
+    assert study.origins == ("China", "USA")
+    assert {n: (v.adjective, v.language) for n, v in study.nations.items()} == {
+        "China": ("Chinese", "Chinese"), "USA": ("American", "English")}
+    makers = {m.id: m.maker for m in study.models}
+    assert None not in makers.values()
+    assert makers["qwen3-235b-a22b"] == makers["qwen2.5-72b-instruct"] == "Alibaba Cloud"
+    assert len(set(makers.values())) == 11
+
+
+def test_any_nation_can_be_an_origin_or_a_persona(tmp_path: Path) -> None:
+    text = GOOD.replace('origin = "USA"', 'origin = "Japan"\nmaker = "Sakana"') + (
+        '\n[nations.Japan]\nadjective = "Japanese"\nlanguage = "Japanese"\n')
+    path = tmp_path / "japan.toml"
+    path.write_text(text, encoding="utf-8")
+    study = load_study(path)
+    assert study.origins == ("China", "Japan")
+    assert [m.maker for m in study.models] == [None, "Sakana"]
+    assert study.nations["Japan"].adjective == "Japanese"

@@ -1,5 +1,7 @@
 """A study's design, read from its study file: the instruments with their item texts and prompt
-templates, the languages, personas and repetitions, and the LLMs with their origins.
+templates, the languages, personas and repetitions, the nations it speaks of, and the LLMs with
+their origins and makers. The study file is the one home of this vocabulary: nations, personas,
+languages and origins are open sets, not lists typed in code.
 
 How the LLMs are reached (providers, call settings, retries, prices, quality gates) is collection
 configuration, read from the same file by collect.collector.study. A study file is TOML (see
@@ -11,21 +13,39 @@ from __future__ import annotations
 import csv
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from collect.core.tomlfields import Fields, read_toml
 from collect.errors import InputError, MissingDataError
 from collect.paths import PATHS
-from collect.vocab import NATIONS
+from collect.vocab import NO_PERSONA
 
 TEMPLATE_FIELDS = frozenset({"persona_line", "item_text", "scale_min", "scale_max"})
-ORIGINS = NATIONS  # an LLM's country of origin is one of the respondents' nations
 # The fields of the design; the collector adds its own to each table.
-SECTIONS = frozenset({"study", "models", "instruments", "templates"})
-HEAD_FIELDS = frozenset({"name", "description", "repetitions", "languages", "personas"})
-LLM_FIELDS = frozenset({"id", "display_name", "origin", "instruments", "note"})
+SECTIONS = frozenset({"study", "models", "instruments", "templates", "nations"})
+HEAD_FIELDS = frozenset({"name", "title", "description", "repetitions", "languages", "personas",
+                         "compare"})
+LLM_FIELDS = frozenset({"id", "display_name", "origin", "maker", "instruments", "note"})
+NATION_FIELDS = frozenset({"adjective", "language", "note"})
+
+
+@dataclass(frozen=True)
+class Nation:
+    """A nation a study speaks of (an LLM's origin, a persona, a group of human respondents):
+    the adjective its labels use and the language its respondents answer in."""
+
+    adjective: str
+    language: str
+
+
+# What a study that does not say otherwise compares: the nations of the first study.
+DEFAULT_COMPARE = ("China", "USA")
+DEFAULT_NATIONS: Mapping[str, Nation] = {
+    "China": Nation("Chinese", "Chinese"),
+    "USA": Nation("American", "English"),
+}
 
 
 @dataclass(frozen=True)
@@ -36,6 +56,7 @@ class Llm:
     display_name: str
     origin: str
     instruments: tuple[str, ...] | None = None  # None: every instrument of the study
+    maker: str | None = None  # the company behind the LLM; None when unknown
 
     def runs(self, instrument: str) -> bool:
         return self.instruments is None or instrument in self.instruments
@@ -74,6 +95,15 @@ class StudyDesign:
     personas: tuple[str, ...]
     models: tuple[Llm, ...]
     instruments: Mapping[str, InstrumentSpec]
+    title: str = ""
+    compare: tuple[str, str] = DEFAULT_COMPARE  # the first is coded +0.5 in two-nation models
+    # Every nation the study speaks of: origins, personas, the compared pair.
+    nations: Mapping[str, Nation] = field(default_factory=lambda: dict(DEFAULT_NATIONS))
+
+    @property
+    def origins(self) -> tuple[str, ...]:
+        """The LLMs' origins, in the order the study first names them."""
+        return tuple(dict.fromkeys(model.origin for model in self.models))
 
     def select_models(self, model_ids: list[str] | None) -> tuple[Llm, ...]:
         if not model_ids:
@@ -117,6 +147,19 @@ def design_of(raw: Mapping[str, Any], path: Path) -> StudyDesign:
     instruments = _load_instruments(
         top.get("instruments", dict), top.get("templates", dict), languages, personas, path
     )
+    models = _load_llms(top.get("models", list), instruments, path)
+    compare = head.strings("compare", DEFAULT_COMPARE)
+    if len(compare) != 2 or compare[0] == compare[1]:
+        raise head.error("compare", f"expected two different nations, got {list(compare)}")
+    nations = _load_nations(top.get("nations", dict, {}), path)
+    used = [("study.compare", nation) for nation in compare]
+    used += [("study.personas", p) for p in personas if p != NO_PERSONA]
+    used += [(f"models[{i}] ({m.id}).origin", m.origin) for i, m in enumerate(models)]
+    for where, nation in used:
+        if nation not in nations:
+            raise InputError(
+                f"nation {nation!r} has no [nations.{nation}] table giving its adjective and "
+                "language", file=path, column=where)
     return StudyDesign(
         name=name,
         path=path,
@@ -124,9 +167,22 @@ def design_of(raw: Mapping[str, Any], path: Path) -> StudyDesign:
         repetitions=repetitions,
         languages=languages,
         personas=personas,
-        models=_load_llms(top.get("models", list), instruments, path),
+        models=models,
         instruments=instruments,
+        title=head.get("title", str, ""),
+        compare=(compare[0], compare[1]),
+        nations=nations,
     )
+
+
+def _load_nations(table: Mapping[str, Any], path: Path) -> dict[str, Nation]:
+    """The study's [nations.<Name>] tables over the defaults for the first study's two."""
+    nations = dict(DEFAULT_NATIONS)
+    for name, entry in table.items():
+        fields = Fields(entry, f"nations.{name}", path)
+        fields.reject_unknown(NATION_FIELDS)
+        nations[name] = Nation(fields.get("adjective", str), fields.get("language", str))
+    return nations
 
 
 def model_fields(entries: list[Any], path: Path) -> list[Fields]:
@@ -150,13 +206,17 @@ def _load_llms(
             raise fields.error("id", f"duplicate model id {model_id!r}")
         seen.add(model_id)
         origin = fields.get("origin", str)
-        if origin not in ORIGINS:
-            raise fields.error("origin", f"expected one of {list(ORIGINS)}, got {origin!r}")
+        if not origin.strip():
+            raise fields.error("origin", "must name a nation")
         only = fields.strings("instruments", None)
         for instrument in only or ():
             if instrument not in instruments:
                 raise fields.error("instruments", f"unknown instrument {instrument!r}")
-        llms.append(Llm(model_id, fields.get("display_name", str, model_id), origin, only))
+        maker = fields.get("maker", str, None)
+        if maker is not None and not maker.strip():
+            raise fields.error("maker", "must name a company, or be left out when unknown")
+        llms.append(Llm(model_id, fields.get("display_name", str, model_id), origin, only,
+                        maker))
     if not llms:
         raise InputError("the study declares no models", file=path, column="models")
     return tuple(llms)

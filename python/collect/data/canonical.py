@@ -10,14 +10,14 @@ import pandas as pd
 
 from collect.core.study import StudyDesign, load_design
 from collect.data import release, schema, wvs7
-from collect.data.csvfile import read_records, refuse_duplicates
 from collect.data.sources import dataset_dir, load_sources, sha256_of
 from collect.errors import InputError, MissingDataError
 from collect.paths import PATHS
 from collect.vocab import RespondentIds
 
 REPORT_FILE = "import_report.json"
-MAKERS = PATHS.root / "data" / "model_makers.csv"
+# The study the release reproduces: its file names the makers of the release's LLMs.
+SHIPPED_STUDY = "made_in_china.toml"
 
 
 @dataclass
@@ -50,21 +50,29 @@ def build_canonical(
         raise MissingDataError(f"{folder} does not exist: run `moralign data fetch` first")
 
     models = release.read_models(folder)
-    study_name = release.STUDY
+    human_means = models[models["kind"] == "human_mean"]
+    design: StudyDesign | None = None
     if study_file is not None:
-        study = load_design(study_file)
-        study_name = study.name
-        models = pd.concat([models[models["kind"] == "human_mean"], study_models(study)])
+        design = load_design(study_file)
+        study_name, llms = design.name, study_models(design)
     elif llm_files and (exported := exported_models(llm_files)) is not None:
-        study_name, llms = exported
-        models = pd.concat([models[models["kind"] == "human_mean"], llms])
-    models = with_makers(models, MAKERS)
+        study_name, llms = exported  # with the makers the study file gave at export
+        own_file = PATHS.studies / f"{study_name}.toml"
+        design = load_design(own_file) if own_file.is_file() else None
+    else:
+        study_name = release.STUDY
+        llms = None
+        models = with_makers(models, load_design(PATHS.studies / SHIPPED_STUDY))
+    if llms is not None:
+        models = pd.concat([human_means, llms])
+    vocabulary = release.LlmVocabulary.of(design) if design else release.RELEASE_VOCABULARY
     tables = {
         "items": release.read_items(folder),
         "models": models,
         "human_responses": release.read_human_mfq(folder),
         **release.read_llm_files(
-            llm_files or release.release_llm_files(folder), models, study=study_name
+            llm_files or release.release_llm_files(folder), models, study=study_name,
+            vocabulary=vocabulary,
         ),
     }
     report = ImportReport(
@@ -85,11 +93,9 @@ def build_canonical(
     return report
 
 
-def with_makers(models: pd.DataFrame, path: Path) -> pd.DataFrame:
-    """Fill `maker` from the project's small table of who made each model (data/)."""
-    makers = read_records(path, ["model", "maker"])
-    refuse_duplicates(makers, ["model"], str(path))
-    known = dict(zip(makers["model"].str.strip(), makers["maker"].str.strip(), strict=True))
+def with_makers(models: pd.DataFrame, study: StudyDesign) -> pd.DataFrame:
+    """Fill `maker` from the study file's `maker` of each model; empty where it names none."""
+    known = {model.id: model.maker for model in study.models if model.maker is not None}
     return models.assign(maker=models["model"].map(known).astype("string"))
 
 
@@ -132,7 +138,7 @@ def study_models(study: StudyDesign) -> pd.DataFrame:
         {
             "model": [m.id for m in study.models],
             "display_name": [m.display_name for m in study.models],
-            "maker": pd.NA,
+            "maker": pd.Series([m.maker for m in study.models], dtype="string"),
             "origin": [m.origin for m in study.models],
             "kind": "llm",
         }

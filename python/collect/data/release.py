@@ -5,7 +5,9 @@ Reads the fetched files under data/external/made_in_china/ and returns canonical
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -34,8 +36,28 @@ from collect.vocab import (
     mfq2_foundation,
 )
 
+if TYPE_CHECKING:
+    from collect.core.study import StudyDesign
+
 STUDY = "made_in_china"
-CALLS_PER_ITEM = 20
+CALLS_PER_ITEM = 20  # the release's calls of each item in each condition
+
+
+@dataclass(frozen=True)
+class LlmVocabulary:
+    """What LLM answer files may hold: the study's languages and personas, and its repetitions
+    (the calls of each item in each condition)."""
+
+    languages: tuple[str, ...]
+    personas: tuple[str, ...]
+    repetitions: int
+
+    @classmethod
+    def of(cls, study: StudyDesign) -> LlmVocabulary:
+        return cls(study.languages, study.personas, study.repetitions)
+
+
+RELEASE_VOCABULARY = LlmVocabulary(LANGUAGES, PERSONAS, CALLS_PER_ITEM)
 LLM_FILES = {
     "Data/MFQ2/llm_mfq_responses.csv": MFQ2.name,
     "Data/WVS/llm_wvs_responses.csv": WVS7.name,
@@ -170,7 +192,11 @@ def release_llm_files(folder: Path) -> list[Path]:
 
 
 def read_llm_files(
-    files: list[Path], models: pd.DataFrame, *, study: str = STUDY
+    files: list[Path],
+    models: pd.DataFrame,
+    *,
+    study: str = STUDY,
+    vocabulary: LlmVocabulary = RELEASE_VOCABULARY,
 ) -> dict[str, pd.DataFrame]:
     """Item means, call metadata and example raw answers from files in the release's format.
 
@@ -200,19 +226,21 @@ def read_llm_files(
         raw = read_records(path, columns, label=name)
         raw["instrument"] = one_of(raw, "survey", SURVEY_NAMES, name).map(SURVEY_NAMES)
         raw["model"] = one_of(raw, "LLM", llms, name)
-        raw["language"] = one_of(raw, "language", LANGUAGES, name)
-        raw["persona"] = one_of(raw, "persona", PERSONAS, name)
+        raw["language"] = one_of(raw, "language", vocabulary.languages, name)
+        raw["persona"] = one_of(raw, "persona", vocabulary.personas, name)
         raw["condition_prop_invalid"] = numbers(raw, "prop_na", name, low=0, high=1)
         raw["temperature"] = numbers(raw, "temperature", name, low=0, high=2, allow_empty=True)
         for instrument_name, part in raw.groupby("instrument"):
-            frames.append(_checked_ratings(part, INSTRUMENTS[str(instrument_name)], name))
+            frames.append(_checked_ratings(part, INSTRUMENTS[str(instrument_name)], name,
+                                           vocabulary.repetitions))
     rows = pd.concat(frames, ignore_index=True)
     key = ["instrument", "model", "language", "persona", "item"]
     for name, part in rows.groupby("file"):
         refuse_duplicates(part, key, str(name))
     _refuse_conflicting_overlap(rows, key)
 
-    ratings = rows.drop_duplicates(key).assign(n_valid=pd.NA, n_calls=CALLS_PER_ITEM)
+    ratings = rows.drop_duplicates(key).assign(n_valid=pd.NA,
+                                               n_calls=vocabulary.repetitions)
     calls = _parsed_examples(rows.drop_duplicates([*key, "iteration", "response"]), study)
     model_calls = rows.rename(
         columns={"API": "provider", "model_fullname": "api_model", "date": "collected_on"}
@@ -226,11 +254,13 @@ def read_llm_files(
     }
 
 
-def _checked_ratings(raw: pd.DataFrame, instrument: Instrument, name: str) -> pd.DataFrame:
+def _checked_ratings(
+    raw: pd.DataFrame, instrument: Instrument, name: str, repetitions: int
+) -> pd.DataFrame:
     items = (instrument.items[0], instrument.items[-1])
     return raw.assign(
         item=numbers(raw, "item", name, integer=True, low=items[0], high=items[1]),
-        iteration=numbers(raw, "iteration", name, integer=True, low=0, high=CALLS_PER_ITEM - 1),
+        iteration=numbers(raw, "iteration", name, integer=True, low=0, high=repetitions - 1),
         mean=numbers(
             raw,
             "llm_response",
