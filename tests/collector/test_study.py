@@ -103,8 +103,11 @@ GOOD = study_toml({"p": "http://127.0.0.1:9/v1"})
         (lambda s: s.replace('languages = ["English", "Chinese"]',
                              'languages = ["English", "Japanese"]'),
          "instruments.mini.items", "unknown language 'Japanese'"),
-        (lambda s: s.replace('personas = ["none", "USA"]', 'personas = ["none", "Japan"]'),
+        (lambda s: s.replace('personas = ["none", "USA"]', 'personas = ["none", "Japan"]')
+         + '\n[nations.Japan]\nadjective = "Japanese"\nlanguage = "Japanese"\n',
          "templates.mini.English.persona_lines", "unknown persona 'Japan'"),
+        (lambda s: s.replace('personas = ["none", "USA"]', 'personas = ["none", "Japan"]'),
+         "study.personas", "nation 'Japan' has no [nations.Japan] table"),
         (lambda s: s.replace('kind = "openai"', 'kind = "telepathy"'),
          "providers.p.kind", "unknown provider kind 'telepathy'"),
         (lambda s: s.replace("repetitions = 2", "repetitions = 0"),

@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -86,24 +86,29 @@ class InstrumentSpec:
 
 
 @dataclass(frozen=True)
-class StudyDesign:
+class StudyVocabulary:
+    """What a study speaks of, read without its item files: names, nations, LLMs and makers."""
+
     name: str
     path: Path
+    title: str
     description: str
     repetitions: int
     languages: tuple[str, ...]
     personas: tuple[str, ...]
+    compare: tuple[str, str]  # the pair a two-nation analysis contrasts; the first coded +0.5
+    nations: Mapping[str, Nation]  # every nation of the study: origins, personas, compared pair
     models: tuple[Llm, ...]
-    instruments: Mapping[str, InstrumentSpec]
-    title: str = ""
-    compare: tuple[str, str] = DEFAULT_COMPARE  # the first is coded +0.5 in two-nation models
-    # Every nation the study speaks of: origins, personas, the compared pair.
-    nations: Mapping[str, Nation] = field(default_factory=lambda: dict(DEFAULT_NATIONS))
+    instrument_names: tuple[str, ...]
 
     @property
     def origins(self) -> tuple[str, ...]:
         """The LLMs' origins, in the order the study first names them."""
         return tuple(dict.fromkeys(model.origin for model in self.models))
+
+@dataclass(frozen=True)
+class StudyDesign(StudyVocabulary):
+    instruments: Mapping[str, InstrumentSpec]
 
     def select_models(self, model_ids: list[str] | None) -> tuple[Llm, ...]:
         if not model_ids:
@@ -131,8 +136,21 @@ def load_design(path: str | Path) -> StudyDesign:
     return design_of(read_toml(Path(path)), Path(path))
 
 
+def load_vocabulary(path: str | Path) -> StudyVocabulary:
+    """Read and check what a study speaks of, without reading its item files."""
+    return vocabulary_of(read_toml(Path(path)), Path(path))
+
+
 def design_of(raw: Mapping[str, Any], path: Path) -> StudyDesign:
     """The design part of a study file already read as `raw`."""
+    vocabulary = vocabulary_of(raw, path)
+    top = Fields(raw, "(top level)", path)
+    instruments = _load_instruments(top.get("instruments", dict), top.get("templates", dict),
+                                    vocabulary.languages, vocabulary.personas, path)
+    return StudyDesign(**vars(vocabulary), instruments=instruments)
+
+
+def vocabulary_of(raw: Mapping[str, Any], path: Path) -> StudyVocabulary:
     top = Fields(raw, "(top level)", path)
     head = Fields(top.get("study", dict), "study", path)
     name = head.get("name", str)
@@ -144,10 +162,10 @@ def design_of(raw: Mapping[str, Any], path: Path) -> StudyDesign:
     for label, values in (("languages", languages), ("personas", personas)):
         if not values or len(set(values)) != len(values):
             raise head.error(label, f"must be a non-empty list without repeats, got {values}")
-    instruments = _load_instruments(
-        top.get("instruments", dict), top.get("templates", dict), languages, personas, path
-    )
-    models = _load_llms(top.get("models", list), instruments, path)
+    instrument_names = tuple(top.get("instruments", dict))
+    if not instrument_names:
+        raise InputError("the study declares no instruments", file=path, column="instruments")
+    models = _load_llms(top.get("models", list), instrument_names, path)
     compare = head.strings("compare", DEFAULT_COMPARE)
     if len(compare) != 2 or compare[0] == compare[1]:
         raise head.error("compare", f"expected two different nations, got {list(compare)}")
@@ -160,18 +178,18 @@ def design_of(raw: Mapping[str, Any], path: Path) -> StudyDesign:
             raise InputError(
                 f"nation {nation!r} has no [nations.{nation}] table giving its adjective and "
                 "language", file=path, column=where)
-    return StudyDesign(
+    return StudyVocabulary(
         name=name,
         path=path,
+        title=head.get("title", str, ""),
         description=head.get("description", str, ""),
         repetitions=repetitions,
         languages=languages,
         personas=personas,
-        models=models,
-        instruments=instruments,
-        title=head.get("title", str, ""),
         compare=(compare[0], compare[1]),
         nations=nations,
+        models=models,
+        instrument_names=instrument_names,
     )
 
 
@@ -195,9 +213,7 @@ def model_fields(entries: list[Any], path: Path) -> list[Fields]:
     return out
 
 
-def _load_llms(
-    entries: list[Any], instruments: Mapping[str, InstrumentSpec], path: Path
-) -> tuple[Llm, ...]:
+def _load_llms(entries: list[Any], instruments: tuple[str, ...], path: Path) -> tuple[Llm, ...]:
     llms: list[Llm] = []
     seen: set[str] = set()
     for fields in model_fields(entries, path):
@@ -230,8 +246,6 @@ def _load_instruments(
     path: Path,
 ) -> dict[str, InstrumentSpec]:
     instruments: dict[str, InstrumentSpec] = {}
-    if not table:
-        raise InputError("the study declares no instruments", file=path, column="instruments")
     for name, entry in table.items():
         fields = Fields(entry, f"instruments.{name}", path)
         fields.reject_unknown({"survey_label", "scale_min", "scale_max", "items_file",

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from collect.core.study import load_vocabulary
 from collect.paths import PATHS
 from collect.similarity.analyses import WvsNoPersona
 from collect.similarity.metrics import DEFAULT_METRIC, PAIR_MEASURES
@@ -52,6 +53,10 @@ def similarity(
         help="Folder of the derived tables (default: data/derived). Tables go to "
              "OUT/IDS/INSTRUMENT/, one .rds per analysis, listed in OUT/IDS/manifest.json.",
     )] = None,
+    study: Annotated[Path | None, typer.Option(
+        help="The study file whose vocabulary (title, nations, languages, personas, LLMs and "
+             "makers) the manifest carries to R (default: studies/made_in_china.toml).",
+    )] = None,
 ) -> None:
     """Build the cosine-similarity tables (rq1, rq2, rq3, rq3_persona) that R reads.
 
@@ -78,4 +83,5 @@ def similarity(
         say=typer.echo,
         wvs_no_persona=wvs_no_persona,
         metrics=metrics,
+        study=load_vocabulary(study) if study else None,
     )

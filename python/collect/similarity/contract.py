@@ -1,6 +1,8 @@
 """The vocabulary the R analysis reads from the manifest instead of typing it again.
 
-Every value comes from its one home here (collect.vocab, the table columns, the analyses);
+Every value comes from its one home: the study file (its name, title, nations, languages,
+personas, LLMs and makers), collect.vocab (what is fixed by method), the table columns and the
+analyses;
 R/analysis/contract.R reads and validates it. `R/analysis/contract.json` is the same contract
 with the release's human-mean ids, for R code that runs without derived data (simulations);
 tests/analysis/test_contract.py keeps it equal to `study_contract()`.
@@ -12,44 +14,74 @@ import json
 from pathlib import Path
 from typing import Any
 
-from collect.similarity.analyses import NOTHING_REMOVED
-from collect.similarity.tables import COLUMNS, PERSONA_LABELS
+from collect.core.study import StudyVocabulary, load_vocabulary
+from collect.paths import PATHS
+from collect.similarity.analyses import CONCATENATED_LABELS, NOTHING_REMOVED
+from collect.similarity.tables import COLUMNS
 from collect.vocab import (
     INSTRUMENTS,
-    LANGUAGE_OF_NATION,
-    LANGUAGES,
     MFQ2_FIGURE_ORDER,
     MFQ2_FOUNDATIONS,
     NATIONS,
-    PERSONAS,
+    NO_PERSONA,
 )
+
+SHIPPED_STUDY = "made_in_china.toml"
 
 # The release's model ids of the human-mean rows (Data/llm_info.csv); the manifest carries the
 # ids of the models table actually read.
 RELEASE_HUMAN_MEAN_IDS: dict[str, str] = {n: f"Human mean, {n}" for n in NATIONS}
 
 
-def study_contract(human_mean_ids: dict[str, str] | None = None) -> dict[str, Any]:
+def study_contract(
+    human_mean_ids: dict[str, str] | None = None,
+    study: StudyVocabulary | None = None,
+    human_groups: list[str] | None = None,
+) -> dict[str, Any]:
+    """The contract of `study` (default the shipped one) whose humans are `human_groups`
+    (default the nations the similarity tables compare)."""
+    study = study or load_vocabulary(PATHS.studies / SHIPPED_STUDY)
     return {
         "columns": list(COLUMNS),
         "allowed_values": {
             "nationality": list(NATIONS),
-            "llm_origin": list(NATIONS),
-            "language": list(LANGUAGES),
-            "persona": list(PERSONA_LABELS),
+            "llm_origin": list(study.origins),
+            "language": list(study.languages),
+            "persona": [*study.personas, *CONCATENATED_LABELS],
         },
-        "nations": list(NATIONS),
-        "languages": list(LANGUAGES),
-        "language_of_nation": dict(LANGUAGE_OF_NATION),
-        "personas": list(PERSONAS),
-        "no_persona": PERSONAS[0],
+        "nations": list(study.compare),
+        "languages": list(study.languages),
+        "language_of_nation": {name: n.language for name, n in study.nations.items()},
+        "personas": list(study.personas),
+        "no_persona": NO_PERSONA,
         "nothing_removed": NOTHING_REMOVED,
         "foundations": list(MFQ2_FOUNDATIONS),
         "foundation_rule": "MFQ-2 item i belongs to foundations[(i - 1) mod 6]",
         "foundation_figure_order": list(MFQ2_FIGURE_ORDER),
         "instrument_labels": {name: i.short_label for name, i in INSTRUMENTS.items()},
         "human_mean_ids": dict(human_mean_ids or RELEASE_HUMAN_MEAN_IDS),
+        "study": {
+            "name": study.name,
+            "title": study.title,
+            "description": study.description,
+            "file": project_relative(study.path),
+            "repetitions": study.repetitions,
+        },
+        "nation_adjectives": {name: n.adjective for name, n in study.nations.items()},
+        "origins": list(study.origins),
+        "models": [{"id": m.id, "display_name": m.display_name, "origin": m.origin,
+                    "maker": m.maker} for m in study.models],
+        "human_groups": list(human_groups if human_groups is not None else NATIONS),
     }
+
+
+def project_relative(path: Path) -> str:
+    """A path as the project names it: relative to the project root when under it."""
+    resolved = path.resolve()
+    try:
+        return str(resolved.relative_to(PATHS.root.resolve()))
+    except ValueError:
+        return str(resolved)
 
 
 def write_default_contract(path: Path) -> None:

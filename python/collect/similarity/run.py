@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from collect import __version__
+from collect.core.study import StudyVocabulary
 from collect.data.wvs7 import missing_file_message
 from collect.errors import MissingDataError
 from collect.similarity.analyses import WvsNoPersona, analyses_for
@@ -103,12 +104,14 @@ def run_similarity(canonical: Path, out: Path, ids: RespondentIds, instruments: 
                    wvs7_file: Path, say: Callable[[str], None] = print,
                    wvs_no_persona: WvsNoPersona = WvsNoPersona.NONE_ONLY,
                    metrics: tuple[str, ...] = (DEFAULT_METRIC,),
-                   external: Path | None = None) -> dict[str, Any]:
+                   external: Path | None = None,
+                   study: StudyVocabulary | None = None) -> dict[str, Any]:
     """Build, write and describe the tables; returns the manifest entries written.
 
     `metrics`: the pair measures whose per-respondent RQ1 table is written (rq1_<measure>.rds;
     cosine_z is rq1.rds itself); every measure's per-LLM summary is always written.
     `external`: where the fetched country reference files are (default: data/external).
+    `study`: the study whose vocabulary the manifest's contract carries (default the shipped one).
     """
     frames = read_canonical(canonical)
     options = {"respondent_ids": ids, "wvs_no_persona": wvs_no_persona.value,
@@ -146,8 +149,9 @@ def run_similarity(canonical: Path, out: Path, ids: RespondentIds, instruments: 
                                                                metrics, external, say)
     models = frames.models.set_index("model")
     display_names = dict(zip(models.index, models["display_name"], strict=True))
+    human_groups = [str(n) for n in pd.unique(frames.humans["nationality"].astype(str))]
     update_manifest(out / ids, {**options, "display_names": display_names}, entries,
-                    study_contract(human_mean_ids(frames.models)))
+                    study_contract(human_mean_ids(frames.models), study, human_groups))
     return entries
 
 
