@@ -35,3 +35,20 @@ def test_user_errors_exit_2_without_traceback(tmp_path) -> None:
     )
     assert done.returncode == 2
     assert "run `moralign data fetch` first" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_every_collect_command_refuses_a_damaged_database_cleanly(tmp_path) -> None:
+    from tests.collector.studyfiles import write_study
+
+    study = write_study(tmp_path, "http://127.0.0.1:9/v1")
+    damaged = tmp_path / "damaged.sqlite"
+    damaged.write_bytes(b"this is not SQLite at all " * 400)
+    before = damaged.read_bytes()
+    for command in (["run"], ["status"], ["export", "--out", str(tmp_path / "out")]):
+        done = subprocess.run(
+            [sys.executable, "-m", "collect", "collect", *command, "--study", str(study),
+             "--db", str(damaged)], capture_output=True, text=True,
+        )
+        assert done.returncode == 2, (command, done.stderr)
+        assert "not a SQLite database" in done.stderr and "Traceback" not in done.stderr
+    assert damaged.read_bytes() == before

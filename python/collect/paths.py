@@ -1,21 +1,41 @@
-"""Where the project's files live. Every folder can be moved with an environment variable."""
+"""Where the project's files live: under the folder the user works in (the project root found
+from the current directory). Every folder can be moved with an environment variable."""
 
 from __future__ import annotations
 
 import os
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-
-def _project_root() -> Path:
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        if (parent / "pyproject.toml").exists() and (parent / "data").is_dir():
-            return parent
-    return Path.cwd()
+PROJECT_NAME = "moralign"
 
 
-ROOT = _project_root()
+def find_project_root(start: Path) -> Path:
+    """The folder the user works in: the nearest ancestor of `start` (itself included) that holds
+    the project's pyproject.toml (project name moralign), or else its studies/ and data/ folders;
+    `start` itself when there is none. Never where the package is installed: two clones sharing
+    one virtual environment each keep their own data."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if _is_project(folder):
+            return folder
+    return start
+
+
+def _is_project(folder: Path) -> bool:
+    pyproject = folder / "pyproject.toml"
+    if pyproject.is_file():
+        try:
+            name = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["name"]
+        except (tomllib.TOMLDecodeError, KeyError, TypeError, UnicodeDecodeError):
+            name = None
+        if name == PROJECT_NAME:
+            return True
+    return (folder / "studies").is_dir() and (folder / "data").is_dir()
+
+
+ROOT = find_project_root(Path.cwd())
 
 
 @dataclass(frozen=True)

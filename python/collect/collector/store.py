@@ -228,7 +228,10 @@ class Store:
             self._check_collection_database()
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        existing = self.path.is_file() and self.path.stat().st_size > 0
         self.db = sqlite3.connect(self.path, isolation_level=None)
+        if existing:  # a damaged or foreign file is refused before anything is written to it
+            self._check_collection_database()
         self.db.execute("PRAGMA journal_mode = WAL")
         self.db.execute("PRAGMA synchronous = NORMAL")
         self.db.execute("PRAGMA foreign_keys = ON")
