@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_NAME = "moralign"
+# The study the project ships and reproduces: its files keep the project's top-level folders.
+SHIPPED_STUDY = "made_in_china"
 
 
 def find_project_root(start: Path) -> Path:
@@ -71,6 +73,39 @@ class ProjectPaths:
     @property
     def studies(self) -> Path:
         return self.root / "studies"
+
+    @property
+    def shipped_study(self) -> Path:
+        return self.studies / f"{SHIPPED_STUDY}.toml"
+
+    def study(self, name: str) -> StudyPaths:
+        """Where the files of the study called `name` live (see StudyPaths)."""
+        if name == SHIPPED_STUDY:
+            return StudyPaths(name, self.canonical, self.derived, self.results,
+                              self.root / "_book", self.collected(name))
+        data = self.root / "data" / "studies" / name
+        return StudyPaths(name, data / "canonical", data / "derived",
+                          self.results / "studies" / name, self.root / "_book-studies" / name,
+                          self.collected(name))
+
+    def collected(self, name: str) -> Path:
+        """The default export folder of a study's collected answers."""
+        return self.root / "data" / "collected" / name / "export"
+
+
+@dataclass(frozen=True)
+class StudyPaths:
+    """One study's folders, apart from every other study's: the shipped study keeps
+    data/canonical, data/derived/<mode>, results/ and _book/; any other study NAME has
+    data/studies/NAME/{canonical,derived}, results/studies/NAME/ and _book-studies/NAME/.
+    Its answers come from its export folder, data/collected/NAME/export."""
+
+    name: str
+    canonical: Path
+    derived: Path
+    results: Path
+    book: Path
+    export: Path
 
 
 PATHS = ProjectPaths()

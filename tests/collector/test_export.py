@@ -14,7 +14,9 @@ from collect.collector.study import Study, load_study
 from collect.core.outcome import Outcome, answer_outcome
 from collect.data.canonical import build_canonical, load
 from collect.data.schema import LLM_CALLS, read_table
-from collect.errors import MissingDataError
+from collect.cli import app
+from collect.errors import InputError, MissingDataError
+from typer.testing import CliRunner
 
 from tests.collector.studyfiles import calls_per_model, write_study
 
@@ -227,3 +229,36 @@ def test_data_import_refuses_a_folder_without_the_models_table(
         build_canonical(external=fetched_release, out=tmp_path / "canonical",
                         wvs7_file=tmp_path / "absent.csv",
                         llm_files=[out / "llm_mfq_responses.csv", bare / "llm_mfq_responses.csv"])
+
+
+@pytest.mark.parametrize(("wrong", "right"), [
+    ("llm_mfq_calls.csv", "llm_mfq_responses.csv"),
+    ("llm_calls.csv", "llm_mfq_responses.csv"),
+    ("models.csv", "llm_mfq_responses.csv"),
+])
+def test_importing_the_wrong_export_file_names_the_right_one(
+    exported: tuple[Study, pd.DataFrame, Path], fetched_release: Path, tmp_path: Path,
+    wrong: str, right: str,
+) -> None:
+    _, _, out = exported
+    with pytest.raises(InputError, match=right) as caught:
+        build_canonical(external=fetched_release, out=tmp_path / "canonical",
+                        wvs7_file=tmp_path / "absent.csv", llm_files=[out / wrong])
+    assert wrong in str(caught.value)
+
+
+def test_data_import_picks_the_files_of_an_export_folder(
+    exported: tuple[Study, pd.DataFrame, Path], fetched_release: Path, tmp_path: Path
+) -> None:
+    study, _, out = exported
+    (out / "llm_helping_responses.csv").write_text("survey\n", encoding="utf-8")
+    canonical = tmp_path / "canonical"
+    result = CliRunner().invoke(app, [
+        "data", "import", "--export", str(out), "--external", str(fetched_release),
+        "--out", str(canonical), "--wvs7", str(tmp_path / "absent.csv")])
+    assert result.exit_code == 0, result.output
+    assert f"importing {out / 'llm_mfq_responses.csv'}" in result.output
+    assert "not imported" in result.output and "llm_helping_responses.csv" in result.output
+    ratings = load("llm_ratings", canonical)
+    assert set(ratings["model"]) == {m.id for m in study.models}
+    assert set(ratings["n_calls"]) == {study.repetitions}

@@ -435,17 +435,21 @@ def status(
 @app.command()
 def export(
     study_file: StudyOption,
-    out: Annotated[Path, typer.Option("--out", help="Folder for the exported tables.")],
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Folder for the exported tables (default: data/collected/NAME/export, "
+                      "NAME the study's name; `moralign data import --export` reads it)."
+    )] = None,
     db: DbOption = None,
 ) -> None:
     """Write the stored calls in the project's canonical tables and in the release's format.
 
     `llm_calls.csv` and `models.csv` are canonical tables: with the models table beside them,
-    `moralign data import --llm-responses` needs no study file. Per instrument,
+    `moralign data import --export FOLDER` needs no study file. Per instrument,
     `llm_<survey>_responses.csv` (item means) and `llm_<survey>_calls.csv` (one row per call)
     have exactly the columns of the original study's public release.
     """
     study = load_study(study_file)
+    out = out or PATHS.collected(study.name)
     path = _db_path(study, db)
     if not path.exists():
         raise typer.BadParameter(f"no database at {path}; run `moralign collect run` first",

@@ -16,8 +16,6 @@ from collect.paths import PATHS
 from collect.vocab import RespondentIds
 
 REPORT_FILE = "import_report.json"
-# The study the release reproduces: its file names the makers of the release's LLMs.
-SHIPPED_STUDY = "made_in_china.toml"
 
 
 @dataclass
@@ -44,6 +42,8 @@ def build_canonical(
     """
     external = external or PATHS.external
     out = out or PATHS.canonical
+    for path in llm_files or ():
+        check_item_mean_file(path)
     wvs7_file = wvs7_file or PATHS.wvs7_file
     folder = dataset_dir(release.STUDY, external)
     if not folder.is_dir():
@@ -59,13 +59,18 @@ def build_canonical(
         study_name, llms = exported  # with the makers the study file gave at export
         own_file = PATHS.studies / f"{study_name}.toml"
         design = load_design(own_file) if own_file.is_file() else None
+        if design is None:
+            vocabulary = exported_vocabulary(llm_files)
     else:
         study_name = release.STUDY
         llms = None
-        models = with_makers(models, load_design(PATHS.studies / SHIPPED_STUDY))
+        models = with_makers(models, load_design(PATHS.shipped_study))
     if llms is not None:
         models = pd.concat([human_means, llms])
-    vocabulary = release.LlmVocabulary.of(design) if design else release.RELEASE_VOCABULARY
+    if design is not None:
+        vocabulary = release.LlmVocabulary.of(design)
+    elif study_name == release.STUDY:
+        vocabulary = release.RELEASE_VOCABULARY
     tables = {
         "items": release.read_items(folder),
         "models": models,
@@ -99,6 +104,49 @@ def with_makers(models: pd.DataFrame, study: StudyDesign) -> pd.DataFrame:
     return models.assign(maker=models["model"].map(known).astype("string"))
 
 
+# What `moralign collect export` writes besides the item means, each with what it is.
+NOT_ITEM_MEANS = {
+    "llm_calls.csv": "the canonical per-call table",
+    "models.csv": "the models table",
+    "llm_logprob_readouts.csv": "the log-probability readouts",
+    "llm_readout_cells.csv": "the readout cells",
+    "llm_readout_agreement.csv": "the readout agreement",
+}
+
+
+def export_files(folder: Path) -> tuple[list[Path], list[Path]]:
+    """The item-mean files of an export folder that the analysis can read (those of a method's
+    instrument, `llm_<survey>_responses.csv`), and those of other instruments, left out."""
+    if not folder.is_dir():
+        raise MissingDataError(f"{folder} is not a folder: run `moralign collect export` first, "
+                               "or name the export folder it wrote")
+    found = sorted(folder.glob("llm_*_responses.csv"))
+    known = [p for p in found if _survey_of(p) in release.SURVEY_NAMES]
+    if not known:
+        raise MissingDataError(
+            f"{folder} holds no item-mean file of an instrument the analysis reads "
+            f"({', '.join(f'llm_{s}_responses.csv' for s in release.SURVEY_NAMES)})")
+    return known, [p for p in found if p not in known]
+
+
+def check_item_mean_file(path: Path) -> None:
+    """Refuses a file `collect export` wrote that is not an item-mean file, naming the right one."""
+    name = path.name
+    if name.startswith("llm_") and name.endswith("_calls.csv") and name != "llm_calls.csv":
+        survey = name.removeprefix("llm_").removesuffix("_calls.csv")
+        raise InputError(f"holds one row per call; import the item means "
+                         f"llm_{survey}_responses.csv beside it (or the whole folder with "
+                         "--export)", file=path)
+    if name in NOT_ITEM_MEANS:
+        raise InputError(f"is {NOT_ITEM_MEANS[name]}, not item means; import "
+                         f"{' or '.join(f'llm_{s}_responses.csv' for s in release.SURVEY_NAMES)} "
+                         "(or the whole folder with --export)", file=path)
+
+
+def _survey_of(path: Path) -> str:
+    return path.name.removeprefix("llm_").removesuffix("_responses.csv")
+
+
 def exported_models(llm_files: list[Path]) -> tuple[str, pd.DataFrame] | None:
     """(study name, LLM rows of the models table) that `collect export` wrote beside the files,
     or None when none of their folders holds a models table."""
@@ -123,6 +171,19 @@ def exported_models(llm_files: list[Path]) -> tuple[str, pd.DataFrame] | None:
         raise InputError(f"models {twice} appear in more than one of the models tables of "
                          f"{found}; export each model once")
     return studies.pop(), llms[llms["kind"] == "llm"]
+
+
+def exported_vocabulary(llm_files: list[Path]) -> release.LlmVocabulary:
+    """The languages, personas and repetitions of exported calls whose study file is not at
+    hand: those the per-call tables beside them hold (every planned iteration once collected)."""
+    calls = pd.concat(
+        pd.read_csv(folder / schema.LLM_CALLS.filename, dtype="string",
+                    usecols=["language", "persona", "iteration"])
+        for folder in sorted({path.parent for path in llm_files})
+    )
+    return release.LlmVocabulary(tuple(calls["language"].dropna().unique()),
+                                 tuple(calls["persona"].dropna().unique()),
+                                 int(calls["iteration"].astype(int).max()) + 1)
 
 
 def _exported_study_names(folder: Path) -> set[str]:

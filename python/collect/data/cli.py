@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from collect.data.canonical import build_canonical
+from collect.data.canonical import build_canonical, export_files
 from collect.data.sources import MIRROR_ENV, dataset_names, fetch_all, load_sources
 from collect.paths import PATHS
 
@@ -55,12 +55,22 @@ def import_(
     wvs7_file: Annotated[
         Path | None, typer.Option("--wvs7", help="The WVS wave 7 cross-national CSV.")
     ] = None,
+    export: Annotated[
+        Path | None,
+        typer.Option(
+            "--export",
+            help="Use the answers of this export folder (what `moralign collect export` wrote, "
+            "e.g. data/collected/NAME/export) instead of the release's: its item-mean files "
+            "llm_<survey>_responses.csv are found in it.",
+        ),
+    ] = None,
     llm_responses: Annotated[
         list[Path] | None,
         typer.Option(
             "--llm-responses",
-            help="Use these item-mean files (the release's format, as `moralign collect export` "
-            "writes them) instead of the release's LLM answers. Repeat for several files.",
+            help="Use these item-mean files (llm_mfq_responses.csv, llm_wvs_responses.csv of an "
+            "export; not llm_calls.csv or llm_<survey>_calls.csv) instead of the release's LLM "
+            "answers. Repeat for several files.",
         ),
     ] = None,
     study: Annotated[
@@ -72,6 +82,16 @@ def import_(
     ] = None,
 ) -> None:
     """Build the canonical tables (data/canonical/*.csv) from the fetched sources."""
+    if export is not None:
+        if llm_responses:
+            raise typer.BadParameter("give --export or --llm-responses, not both",
+                                     param_hint="--export")
+        llm_responses, others = export_files(export)
+        for path in llm_responses:
+            typer.echo(f"importing {path}")
+        for path in others:
+            typer.secho(f"not imported: {path} (no human data of that instrument to compare "
+                        "with)", fg=typer.colors.YELLOW)
     report = build_canonical(
         external=external,
         out=out,

@@ -26,8 +26,6 @@ from collect.vocab import (
     NO_PERSONA,
 )
 
-SHIPPED_STUDY = "made_in_china.toml"
-
 # The release's model ids of the human-mean rows (Data/llm_info.csv); the manifest carries the
 # ids of the models table actually read.
 RELEASE_HUMAN_MEAN_IDS: dict[str, str] = {n: f"Human mean, {n}" for n in NATIONS}
@@ -40,7 +38,7 @@ def study_contract(
 ) -> dict[str, Any]:
     """The contract of `study` (default the shipped one) whose humans are `human_groups`
     (default the nations the similarity tables compare)."""
-    study = study or load_vocabulary(PATHS.studies / SHIPPED_STUDY)
+    study = study or load_vocabulary(PATHS.shipped_study)
     return {
         "columns": list(COLUMNS),
         "allowed_values": {
