@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from collect.cli import app
 from collect.collector.design import PlannedCall, plan_calls
 from collect.collector.export import export_study, r_value
 from collect.collector.store import CallRecord, Store
@@ -14,7 +15,6 @@ from collect.collector.study import Study, load_study
 from collect.core.outcome import Outcome, answer_outcome
 from collect.data.canonical import build_canonical, load
 from collect.data.schema import LLM_CALLS, read_table
-from collect.cli import app
 from collect.errors import InputError, MissingDataError
 from typer.testing import CliRunner
 

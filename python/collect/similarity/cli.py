@@ -55,7 +55,8 @@ def similarity(
     )] = None,
     study: Annotated[Path | None, typer.Option(
         help="The study file whose vocabulary (title, nations, languages, personas, LLMs and "
-             "makers) the manifest carries to R (default: studies/made_in_china.toml).",
+             "makers) the manifest carries to R (default: the shipped study, "
+             "made_in_china.toml in studies/).",
     )] = None,
 ) -> None:
     """Build the cosine-similarity tables (rq1, rq2, rq3, rq3_persona) that R reads.
