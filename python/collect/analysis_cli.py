@@ -46,6 +46,9 @@ DerivedFolder = Annotated[Path | None, typer.Option(
     help="Folder of the derived tables and their manifests (default: data/derived).")]
 ResultsFolder = Annotated[Path | None, typer.Option(
     help="Folder of the result tables, figures and the book's other inputs (default: results).")]
+StudyFile = Annotated[Path | None, typer.Option(
+    "--study", help="The study file (default: the shipped study, made_in_china.toml in "
+                    "studies/).")]
 
 
 def analyze(
@@ -109,12 +112,14 @@ def book_inputs(
     canonical: CanonicalFolder = None,
     derived: DerivedFolder = None,
     results: ResultsFolder = None,
+    study: StudyFile = None,
 ) -> None:
     """Write what the book shows besides the models' results into RESULTS/: prompts.csv,
-    models.csv, model_calls.csv, design.json, exclusions.json, python_packages.csv and
-    provenance.json (written last). The book reads nothing else but RESULTS/."""
+    models.csv, model_calls.csv, design.json, exclusions.json, study.json, python_packages.csv
+    and provenance.json (written last). The book reads nothing else but RESULTS/."""
     # Imported here, not at the top: it loads the collector's study reader, which every other
     # command (`moralign similarity` above all) would otherwise pay for at start-up.
     from collect.report_inputs import write_report_inputs
 
-    write_report_inputs(results, canonical, derived, say=typer.echo)
+    write_report_inputs(results, canonical, derived, study or PATHS.shipped_study,
+                        say=typer.echo)

@@ -29,11 +29,11 @@ from collect.paths import PATHS, ROOT
 from collect.similarity.derived import MANIFEST
 from collect.vocab import RespondentIds
 
-STUDY_FILE = PATHS.studies / "made_in_china.toml"
+STUDY_FILE = PATHS.shipped_study
 # Written last: its presence means every other file of this step is in place.
 PROVENANCE = "provenance.json"
 OUTPUTS = ("prompts.csv", "models.csv", "model_calls.csv", "design.json", "exclusions.json",
-           "python_packages.csv", PROVENANCE)
+           "study.json", "python_packages.csv", PROVENANCE)
 
 
 def shown(text: str) -> str:
@@ -69,13 +69,15 @@ def respondent_counts(humans: pd.DataFrame) -> dict[str, dict[str, dict[str, int
 
 
 def design(tables: dict[str, pd.DataFrame], study: Study) -> dict[str, Any]:
-    """The counts the overview and the methods chapter state."""
-    items, models, ratings = tables["items"], tables["models"], tables["llm_ratings"]
+    """The counts the overview and the methods chapter state, of the instruments with answers;
+    `repetitions` is the study's, `calls_per_item` the most calls an item mean rests on."""
+    models, ratings = tables["models"], tables["llm_ratings"]
     llms = models[models["kind"] == "llm"]
+    asked = ratings.groupby("instrument")["item"].nunique()
     return {
-        "items": {str(k): int(v) for k, v in items.groupby("instrument")["item"].nunique().items()},
+        "items": {str(k): int(v) for k, v in asked.items()},
         "scales": {name: [spec.scale_min, spec.scale_max]
-                   for name, spec in study.instruments.items()},
+                   for name, spec in study.instruments.items() if name in asked.index},
         "llms_by_origin": {str(k): int(v) for k, v in llms["origin"].value_counts().items()},
         "languages": sorted(ratings["language"].unique().tolist()),
         "personas": sorted(ratings["persona"].unique().tolist()),
@@ -84,6 +86,26 @@ def design(tables: dict[str, pd.DataFrame], study: Study) -> dict[str, Any]:
         "max_tokens": sorted({model.max_tokens for model in study.models}),
         "respondents": respondent_counts(tables["human_responses"]),
         "canonical_rows": {name: len(frame) for name, frame in tables.items()},
+    }
+
+
+def study_record(study: Study) -> dict[str, Any]:
+    """The study as the book names it: its title, vocabulary, instruments and models."""
+    return {
+        "name": study.name,
+        "title": study.title,
+        "description": study.description,
+        "file": shown(str(study.path.resolve())),
+        "repetitions": study.repetitions,
+        "languages": list(study.languages),
+        "personas": list(study.personas),
+        "nations": {name: {"adjective": n.adjective, "language": n.language}
+                    for name, n in study.nations.items()},
+        "compare": list(study.compare),
+        "instruments": list(study.instruments),
+        "models": [{"id": m.id, "display_name": m.display_name, "origin": m.origin,
+                    "maker": m.maker, "provider": m.provider, "api_model": m.api_model,
+                    "temperature": m.temperature} for m in study.models],
     }
 
 
@@ -206,6 +228,7 @@ def write_report_inputs(
     tables["model_calls"].to_csv(paths["model_calls.csv"], index=False)
     write_json(design(tables, study), paths["design.json"])
     write_json(exclusions(derived), paths["exclusions.json"])
+    write_json(study_record(study), paths["study.json"])
     write_csv(python_packages(), paths["python_packages.csv"])
     write_json(provenance(PATHS.sources, study_file, canonical_dir, tables),
                paths[PROVENANCE])

@@ -102,3 +102,18 @@ def test_a_canonical_folder_without_tables_is_refused_with_its_path(tmp_path: Pa
     with pytest.raises(MissingDataError, match=r"canonical table .*canonical/\w+\.csv does not"):
         write_report_inputs(tmp_path / "results", tmp_path / "canonical", tmp_path / "derived",
                             say=lambda _: None)
+
+
+def test_study_json_names_the_study_its_vocabulary_and_models(written: Path) -> None:
+    study = load_study(STUDY_FILE)
+    record = json.loads((written / "study.json").read_text(encoding="utf-8"))
+    assert record["name"] == study.name and record["title"] == study.title
+    assert record["file"] == "studies/made_in_china.toml"
+    assert record["repetitions"] == study.repetitions
+    assert record["compare"] == list(study.compare)
+    assert record["nations"]["China"] == {"adjective": "Chinese", "language": "Chinese"}
+    assert [m["id"] for m in record["models"]] == [m.id for m in study.models]
+    assert {m["maker"] for m in record["models"]} >= {"OpenAI", "Alibaba Cloud"}
+    design = json.loads((written / "design.json").read_text(encoding="utf-8"))
+    assert design["repetitions"] == study.repetitions
+    assert set(design["items"]) == set(design["scales"]) <= set(record["instruments"])
