@@ -10,7 +10,14 @@ BOOK_ENGINE ?= $(or $(MORALIGN_BOOK_ENGINE),auto)
 .PHONY: report test setup setup-model fetch data similarity analysis book-inputs book demo lint \
 	renv-lock bench
 
-report: _book/index.html ## fetch, import, similarity, R models, book inputs, the book
+ifdef STUDY
+# Another study: import its export folder, then similarity, R models, book inputs and its book,
+# all into its own folders (`moralign analyze --help`).
+report: fetch ## fetch, import, similarity, R models, book inputs, the book (STUDY=FILE: that study)
+	$(call stage,report $(STUDY),$(MORALIGN) analyze --study $(STUDY) --respondent-ids both --book)
+else
+report: _book/index.html
+endif
 
 test: setup-model data ## every Python and R test
 	$(PY) -m pytest
