@@ -83,12 +83,13 @@ def analyze(
     study: StudyFile = None,
     export: Annotated[Path | None, typer.Option(
         help="Export folder whose answers are imported first (default for a study other than "
-             "the shipped one: data/collected/NAME/export; the shipped study's canonical "
+             "the shipped one: its folder under data/collected/; the shipped study's canonical "
              "tables are used as they are).",
     )] = None,
     book: Annotated[bool, typer.Option(
         "--book/--no-book", help="Render the book about the study last (into _book/ for the "
-                                 "shipped study, _book-studies/NAME/ for another).",
+                                 "shipped study, into a folder named after another study "
+                                 "under _book-studies/).",
     )] = False,
 ) -> None:
     """Run the similarity step, then the R models and figures, then the book's other inputs.
