@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ from collect.similarity.inputs import (
 )
 from collect.similarity.measure_tables import measure_tables
 from collect.similarity.metrics import DEFAULT_METRIC
-from collect.vocab import INSTRUMENTS, WVS7, Instrument, RespondentIds
+from collect.vocab import INSTRUMENTS, LANGUAGES, PERSONAS, WVS7, Instrument, RespondentIds
 
 ZSCORES = "zscores"
 
@@ -113,12 +113,13 @@ def run_similarity(canonical: Path, out: Path, ids: RespondentIds, instruments: 
     `external`: where the fetched country reference files are (default: data/external).
     `study`: the study whose vocabulary the manifest's contract carries (default the shipped one).
     """
-    frames = read_canonical(canonical)
+    frames, not_compared = compared_conditions(read_canonical(canonical), study, say)
     options = {"respondent_ids": ids, "wvs_no_persona": wvs_no_persona.value,
-               "canonical": str(canonical), "moralign": __version__}
+               "canonical": str(canonical), "moralign": __version__,
+               "not_compared": not_compared}
     entries: dict[str, dict[str, Any]] = {}
     for name in instruments:
-        instrument = INSTRUMENTS[name]
+        instrument, frames = asked_items(frames, INSTRUMENTS[name], say)
         if not frames.has_humans(instrument):
             if instrument.name != WVS7.name:
                 raise_missing(frames, instrument)
@@ -153,6 +154,40 @@ def run_similarity(canonical: Path, out: Path, ids: RespondentIds, instruments: 
     update_manifest(out / ids, {**options, "display_names": display_names}, entries,
                     study_contract(human_mean_ids(frames.models), study, human_groups))
     return entries
+
+
+def compared_conditions(frames: CanonicalFrames, study: StudyVocabulary | None,
+                        say: Callable[[str], None]) -> tuple[CanonicalFrames, dict[str, list[str]]]:
+    """The LLM ratings in the languages and personas the similarity analyses compare (the
+    published design's); those of the study's other languages and personas are set aside, said
+    and listed in the manifest. Without a study every value must be one the analyses compare."""
+    if study is None:
+        return frames, {"languages": [], "personas": []}
+    aside = {"languages": [v for v in study.languages if v not in LANGUAGES],
+             "personas": [v for v in study.personas if v not in PERSONAS]}
+    kept = ~(frames.ratings["language"].isin(aside["languages"])
+             | frames.ratings["persona"].isin(aside["personas"]))
+    for what, values in aside.items():
+        if values:
+            say(f"{what} {values} of study {study.name} are not compared with human "
+                f"respondents by the similarity analyses (they compare {what} "
+                f"{list(LANGUAGES if what == 'languages' else PERSONAS)})")
+    return replace(frames, ratings=frames.ratings.loc[kept]), aside
+
+
+def asked_items(frames: CanonicalFrames, instrument: Instrument,
+                say: Callable[[str], None]) -> tuple[Instrument, CanonicalFrames]:
+    """The instrument restricted to the items the LLMs were asked when they were asked only some
+    (a study's `only_items`), with the human answers to those items only."""
+    rows = frames.ratings[frames.ratings["instrument"] == instrument.name]
+    asked = tuple(sorted(int(i) for i in rows["item"].unique()))
+    if not asked or asked == instrument.items or not set(asked) < set(instrument.items):
+        return instrument, frames
+    say(f"{instrument.name}: the LLMs were asked items {list(asked)}; the humans' answers to "
+        "those items are compared")
+    humans = frames.humans
+    other = (humans["instrument"] == instrument.name) & ~humans["item"].astype(int).isin(asked)
+    return replace(instrument, items=asked), replace(frames, humans=humans.loc[~other])
 
 
 def write_measure_tables(frames: CanonicalFrames, instrument: Instrument, ids: RespondentIds,
