@@ -28,7 +28,7 @@ def test_a_new_studys_contract_names_its_nations_models_and_makers(tmp_path: Pat
     assert contract["personas"] == ["none", "USA"]
     assert contract["nation_adjectives"] == {"China": "Chinese", "USA": "American",
                                              "Japan": "Japanese"}
-    assert contract["language_of_nation"]["Japan"] == "Japanese"
+    assert contract["language_of_nation"] == {"Japan": "Japanese", "China": "Chinese"}
     assert contract["models"] == [
         {"id": "a", "display_name": "a", "origin": "China", "maker": "Acme"},
         {"id": "b", "display_name": "b", "origin": "Japan", "maker": None},

@@ -49,7 +49,7 @@ def study_contract(
         },
         "nations": list(study.compare),
         "languages": list(study.languages),
-        "language_of_nation": {name: n.language for name, n in study.nations.items()},
+        "language_of_nation": {name: study.nations[name].language for name in study.compare},
         "personas": list(study.personas),
         "no_persona": NO_PERSONA,
         "nothing_removed": NOTHING_REMOVED,
