@@ -133,6 +133,9 @@ def exclusions(derived: Path) -> dict[str, Any]:
             if entry["status"] != "built":
                 summary["reason"] = shown(str(entry.get("reason", "")))
             else:
+                summary["exclusion"] = entry["options"].get("exclusion", "llm")
+                summary["min_valid_answers"] = entry["options"].get("min_valid_answers", 1)
+                summary["dropped_items"] = entry.get("dropped_items", [])
                 summary["respondents"] = entry["respondents"]
                 summary["straight_liners"] = entry["dropped_respondents"]["zero_variance_count"]
                 summary["analyses"] = {name: analysis_exclusions(table)

@@ -80,6 +80,8 @@ def build_canonical(
             vocabulary=vocabulary,
         ),
     }
+    if llm_files:
+        tables["llm_ratings"] = with_valid_counts(tables["llm_ratings"], llm_files)
     report = ImportReport(
         inputs={s.local: s.sha256 for s in load_sources() if s.dataset == release.STUDY}
     )
@@ -171,6 +173,22 @@ def exported_models(llm_files: list[Path]) -> tuple[str, pd.DataFrame] | None:
         raise InputError(f"models {twice} appear in more than one of the models tables of "
                          f"{found}; export each model once")
     return studies.pop(), llms[llms["kind"] == "llm"]
+
+
+def with_valid_counts(ratings: pd.DataFrame, llm_files: list[Path]) -> pd.DataFrame:
+    """`n_valid` of each item mean: the valid sampled answers of its cell, counted in the
+    per-call tables `collect export` writes beside the item means (empty where none is)."""
+    key = ["instrument", "model", "language", "persona", "item"]
+    folders = sorted({path.parent for path in llm_files})
+    found = [f for f in folders if (f / schema.LLM_CALLS.filename).is_file()]
+    if not found:
+        return ratings
+    calls = pd.concat(schema.read_table(schema.LLM_CALLS, f) for f in found)
+    calls = calls[calls["readout"].fillna("sampled") == "sampled"]
+    counts = calls.groupby(key)["valid"].sum().rename("counted").reset_index()
+    merged = ratings.merge(counts, on=key, how="left", validate="many_to_one")
+    n_valid = merged["counted"].astype("Int64").to_numpy()
+    return ratings.assign(n_valid=n_valid)
 
 
 def exported_vocabulary(llm_files: list[Path]) -> release.LlmVocabulary:

@@ -12,7 +12,7 @@ from collect.core.study import load_vocabulary
 from collect.paths import PATHS
 from collect.similarity.analyses import WvsNoPersona
 from collect.similarity.metrics import DEFAULT_METRIC, PAIR_MEASURES
-from collect.similarity.run import run_similarity
+from collect.similarity.run import Exclusion, run_similarity
 from collect.vocab import INSTRUMENTS, RespondentIds
 
 
@@ -53,6 +53,18 @@ def similarity(
         help="Folder of the derived tables (default: data/derived). Tables go to "
              "OUT/IDS/INSTRUMENT/, one .rds per analysis, listed in OUT/IDS/manifest.json.",
     )] = None,
+    exclusion: Annotated[Exclusion, typer.Option(
+        help="What an item without enough valid answers drops (docs/methods.md section 1.7). "
+             "llm (the paper's rule, the default): an LLM with an item without any valid "
+             "answer, in a condition an analysis uses, is dropped from that analysis. item "
+             "(for new studies): the item is dropped for every LLM and respondent when some "
+             "LLM gave it fewer than --min-valid-answers valid answers in a compared "
+             "condition.",
+    )] = Exclusion.LLM,
+    min_valid_answers: Annotated[int, typer.Option(
+        min=1, help="With --exclusion item: the fewest valid answers each LLM must give an "
+                    "item in each compared condition for the item to be kept.",
+    )] = 1,
     study: Annotated[Path | None, typer.Option(
         help="The study file whose vocabulary (title, nations, languages, personas, LLMs and "
              "makers) the manifest carries to R (default: the shipped study, "
@@ -65,7 +77,8 @@ def similarity(
 
     LLM vectors are z-scored per (LLM, language, persona); MFQ-2 persona analyses pool personas.
 
-    An LLM is dropped from an analysis if an item of a condition it uses has no valid answer.
+    An LLM is dropped from an analysis if an item of a condition it uses has no valid answer
+    (or, with --exclusion item, the item is dropped instead).
     """
     names = list(INSTRUMENTS) if instrument is InstrumentOption.all else [instrument.value]
     metrics = tuple(metric or [DEFAULT_METRIC])
@@ -85,4 +98,6 @@ def similarity(
         wvs_no_persona=wvs_no_persona,
         metrics=metrics,
         study=load_vocabulary(study) if study else None,
+        exclusion=exclusion,
+        min_valid_answers=min_valid_answers,
     )

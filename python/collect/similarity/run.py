@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import pandas as pd
 from collect import __version__
 from collect.core.study import StudyVocabulary
 from collect.data.wvs7 import missing_file_message
-from collect.errors import MissingDataError
+from collect.errors import InputError, MissingDataError
 from collect.similarity.analyses import WvsNoPersona, analyses_for
 from collect.similarity.build import (
     AnalysisOutcome,
@@ -33,6 +34,13 @@ from collect.similarity.metrics import DEFAULT_METRIC
 from collect.vocab import INSTRUMENTS, LANGUAGES, PERSONAS, WVS7, Instrument, RespondentIds
 
 ZSCORES = "zscores"
+
+
+class Exclusion(StrEnum):
+    """What an item without enough valid answers drops (docs/methods.md section 1.7)."""
+
+    LLM = "llm"  # the paper's rule: the LLM, from every analysis that uses the condition
+    ITEM = "item"  # the item, for every LLM and respondent
 
 
 @dataclass(frozen=True)
@@ -105,21 +113,31 @@ def run_similarity(canonical: Path, out: Path, ids: RespondentIds, instruments: 
                    wvs_no_persona: WvsNoPersona = WvsNoPersona.NONE_ONLY,
                    metrics: tuple[str, ...] = (DEFAULT_METRIC,),
                    external: Path | None = None,
-                   study: StudyVocabulary | None = None) -> dict[str, Any]:
+                   study: StudyVocabulary | None = None,
+                   exclusion: Exclusion = Exclusion.LLM,
+                   min_valid_answers: int = 1) -> dict[str, Any]:
     """Build, write and describe the tables; returns the manifest entries written.
 
     `metrics`: the pair measures whose per-respondent RQ1 table is written (rq1_<measure>.rds;
     cosine_z is rq1.rds itself); every measure's per-LLM summary is always written.
     `external`: where the fetched country reference files are (default: data/external).
     `study`: the study whose vocabulary the manifest's contract carries (default the shipped one).
+    `exclusion`: the paper's rule (an LLM with an item without valid answer is dropped) or, for
+    `Exclusion.ITEM`, an item is dropped for everyone when some LLM gave it fewer than
+    `min_valid_answers` valid answers in a compared condition (docs/methods.md section 1.7).
     """
     frames, not_compared = compared_conditions(read_canonical(canonical), study, say)
     options = {"respondent_ids": ids, "wvs_no_persona": wvs_no_persona.value,
                "canonical": str(canonical), "moralign": __version__,
-               "not_compared": not_compared}
+               "not_compared": not_compared, "exclusion": exclusion.value,
+               "min_valid_answers": min_valid_answers}
     entries: dict[str, dict[str, Any]] = {}
     for name in instruments:
         instrument, frames = asked_items(frames, INSTRUMENTS[name], say)
+        dropped_items: list[int] = []
+        if exclusion is Exclusion.ITEM and frames.has_humans(instrument):
+            instrument, frames, dropped_items = items_answered(frames, instrument,
+                                                               min_valid_answers, say)
         if not frames.has_humans(instrument):
             if instrument.name != WVS7.name:
                 raise_missing(frames, instrument)
@@ -146,6 +164,7 @@ def run_similarity(canonical: Path, out: Path, ids: RespondentIds, instruments: 
             say(f"{name} {nation}: {build.respondents[nation]:,} respondents, {len(straight)} "
                 "dropped for zero variance")
         entries[name] = manifest_entry(build, out, ids, frames.sha256, options)
+        entries[name]["dropped_items"] = dropped_items
         entries[name]["measure_tables"] = write_measure_tables(frames, instrument, ids, out,
                                                                metrics, external, say)
     models = frames.models.set_index("model")
@@ -173,6 +192,43 @@ def compared_conditions(frames: CanonicalFrames, study: StudyVocabulary | None,
                 f"respondents by the similarity analyses (they compare {what} "
                 f"{list(LANGUAGES if what == 'languages' else PERSONAS)})")
     return replace(frames, ratings=frames.ratings.loc[kept]), aside
+
+
+def items_answered(frames: CanonicalFrames, instrument: Instrument, min_valid: int,
+                   say: Callable[[str], None]) -> tuple[Instrument, CanonicalFrames, list[int]]:
+    """The instrument without the items some LLM answered validly fewer than `min_valid` times
+    in a compared condition (a missing cell counts as none), for every LLM and respondent."""
+    rows = frames.ratings[frames.ratings["instrument"] == instrument.name]
+    counts = rows["n_valid"].astype("Float64")
+    if counts.isna().any():
+        if min_valid > 1:
+            raise InputError(
+                f"{frames.folder}/llm_ratings.csv does not count the valid answers of every "
+                f"item (n_valid is empty), so a minimum of {min_valid} cannot be checked; import "
+                "the answers from a `moralign collect export` folder, or use a minimum of 1",
+                column="n_valid")
+        counts = counts.fillna(rows["mean"].notna().astype("Float64"))
+    cell = ["model", "language", "persona"]
+    grid = pd.MultiIndex.from_product(
+        [rows[c].unique() for c in cell] + [list(instrument.items)], names=[*cell, "item"])
+    full = pd.Series(counts.to_numpy(float), index=pd.MultiIndex.from_frame(
+        rows[[*cell, "item"]].astype({"item": int}))).reindex(grid, fill_value=0.0)
+    fewest = full.groupby(level="item").min()
+    dropped = [int(i) for i in fewest.index[fewest < min_valid]]
+    kept = tuple(i for i in instrument.items if i not in dropped)
+    if not kept:
+        raise InputError(f"{instrument.name}: every item has an LLM with fewer than {min_valid} "
+                         "valid answers in some condition; no item is left to compare")
+    if dropped:
+        say(f"{instrument.name}: items {dropped} dropped for every LLM and respondent: some LLM "
+            f"gave fewer than {min_valid} valid answers to them in a compared condition")
+    restricted = replace(instrument, items=kept)
+    keep_humans = ~((frames.humans["instrument"] == instrument.name)
+                    & frames.humans["item"].astype(int).isin(dropped))
+    keep_ratings = ~((frames.ratings["instrument"] == instrument.name)
+                     & frames.ratings["item"].astype(int).isin(dropped))
+    return restricted, replace(frames, humans=frames.humans.loc[keep_humans],
+                               ratings=frames.ratings.loc[keep_ratings]), dropped
 
 
 def asked_items(frames: CanonicalFrames, instrument: Instrument,
