@@ -131,6 +131,8 @@ GOOD = study_toml({"p": "http://127.0.0.1:9/v1"})
          "providers.p.max_retry_after_s", "must be a positive number, got 0"),
         (lambda s: s.replace('kind = "openai"', 'kind = "openai"\nrequests_per_minute = 0'),
          "providers.p.requests_per_minute", "must be a positive number, got 0"),
+        (lambda s: s.replace("timeout_s = 10.0", "timeout_s = 10.0\nbatch_time_budget_hours = 0"),
+         "providers.p.batch_time_budget_hours", "must be a positive number, got 0"),
         (lambda s: s.replace("timeout_s = 10.0", "timeout_s = -5"),
          "providers.p.timeout_s", "must be a positive number, got -5"),
     ],
@@ -177,3 +179,12 @@ def test_any_nation_can_be_an_origin_or_a_persona(tmp_path: Path) -> None:
     assert study.origins == ("China", "Japan")
     assert [m.maker for m in study.models] == [None, "Sakana"]
     assert study.nations["Japan"].adjective == "Japanese"
+
+
+def test_a_provider_states_how_long_its_batches_may_take(tmp_path: Path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text(GOOD, encoding="utf-8")
+    assert load_study(path).providers["p"].batch_time_budget_hours == 24.0
+    path.write_text(GOOD.replace("timeout_s = 10.0", "timeout_s = 10.0\n"
+                                 "batch_time_budget_hours = 2.5"), encoding="utf-8")
+    assert load_study(path).providers["p"].batch_time_budget_hours == 2.5
