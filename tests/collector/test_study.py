@@ -188,3 +188,17 @@ def test_a_provider_states_how_long_its_batches_may_take(tmp_path: Path) -> None
     path.write_text(GOOD.replace("timeout_s = 10.0", "timeout_s = 10.0\n"
                                  "batch_time_budget_hours = 2.5"), encoding="utf-8")
     assert load_study(path).providers["p"].batch_time_budget_hours == 2.5
+
+
+def test_the_shipped_study_prices_the_models_with_a_published_list_price(
+    external_items: Path,
+) -> None:
+    study = load_study(STUDIES / "made_in_china.toml")
+    priced = {m.id: (m.price_input_per_mtok, m.price_output_per_mtok) for m in study.models
+              if m.price_input_per_mtok is not None}
+    assert priced["gpt-4o"] == (2.5, 10.0) and priced["claude-opus-4-20250514"] == (15.0, 75.0)
+    assert len(priced) == 7
+    assert all(m.price_output_per_mtok is not None for m in study.models
+               if m.id in priced)
+    text = (STUDIES / "made_in_china.toml").read_text(encoding="utf-8")
+    assert text.count("# Price: ") == len(priced)  # each with its source and date
