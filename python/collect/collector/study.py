@@ -13,25 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from collect.collector.providers.base import ProviderConfig
-from collect.collector.providers.registry import PROVIDER_KINDS
-from collect.core.study import (
-    HEAD_FIELDS,
-    LLM_FIELDS,
-    SECTIONS,
-    InstrumentSpec,
-    Llm,
-    StudyDesign,
-    design_of,
-    model_fields,
-)
-from collect.core.tomlfields import Fields, read_toml
-
-LOCAL_SERVERS = ("smollm2",)
-MODEL_SETTINGS = frozenset({"provider", "api_model", "temperature", "max_tokens",
-                            "disable_thinking", "extra_body", "temperature_by_instrument",
-                            "price_input_per_mtok", "price_output_per_mtok", "readout",
-                            "top_logprobs"})
-READOUTS = ("sampled", "logprob")
+from collect.core.study import InstrumentSpec, Llm, StudyDesign, design_of, model_where
+from collect.core.studyfile import ProviderEntry, StudyFile, read_study_file
+from collect.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -117,156 +101,101 @@ class Study(StudyDesign):
 
 
 def load_study(path: str | Path) -> Study:
-    """Read and check a study file: its design and its collection settings."""
+    """Read and check a study file, once: its design and its collection settings."""
     path = Path(path)
-    raw = read_toml(path)
-    design = design_of(raw, path)
-    top = Fields(raw, "(top level)", path)
-    top.reject_unknown(SECTIONS | {"providers", "gates"})
-    head = Fields(top.get("study", dict), "study", path)
-    head.reject_unknown(HEAD_FIELDS | {"max_tokens"})
-    providers = _load_providers(top.get("providers", dict), path)
-    models = _load_models(top.get("models", list), design, providers,
-                          head.get("max_tokens", int, 10), path)
+    parsed = read_study_file(path)
+    design = design_of(parsed, path)
+    providers = _load_providers(parsed, path)
+    models = _load_models(parsed, design, providers, path)
+    gates = parsed.gates
     return Study(
         **{**vars(design), "models": models},
         providers=providers,
-        gates=_load_gates(top.get("gates", dict, {}), path),
+        gates=GateThresholds(
+            max_invalid_share=gates.max_invalid_share,
+            max_refusal_share=gates.max_refusal_share,
+            min_completeness=gates.min_completeness,
+            check_degenerate=gates.check_degenerate,
+            max_failed_share=gates.max_failed_share,
+        ),
     )
 
 
-def _load_providers(table: Mapping[str, Any], path: Path) -> dict[str, ProviderSpec]:
+def _load_providers(parsed: StudyFile, path: Path) -> dict[str, ProviderSpec]:
     providers: dict[str, ProviderSpec] = {}
-    for name, entry in table.items():
-        fields = Fields(entry, f"providers.{name}", path)
-        fields.reject_unknown({"kind", "base_url", "api_key_env", "timeout_s", "max_concurrency",
-                               "requests_per_minute", "tokens_per_minute", "max_attempts",
-                               "backoff_base_s", "backoff_max_s", "max_retry_after_s",
-                               "local_server", "note", "mode", "batch_max_lines",
-                               "batch_max_bytes", "batch_poll_interval_s", "batch_poll_max_s",
-                               "batch_price_factor", "batch_max_rounds",
-                               "batch_time_budget_hours"})
-        kind = fields.get("kind", str)
-        if kind not in PROVIDER_KINDS:
-            raise fields.error("kind", f"unknown provider kind {kind!r}; expected one of "
-                                       f"{list(PROVIDER_KINDS)}")
-        api_key_env = fields.get("api_key_env", str)
-        if not api_key_env.strip():
-            raise fields.error("api_key_env", "must name an environment variable")
+    for name, entry in parsed.providers.items():
+        where = f"providers.{name}"
+        if entry.local_server is None and entry.base_url is None and entry.kind == "openai":
+            raise InputError("required for an OpenAI-compatible provider", file=path,
+                             column=f"{where}.base_url")
         config = ProviderConfig(
             name=name,
-            kind=kind,
-            base_url=fields.get("base_url", str, None),
-            api_key_env=api_key_env,
-            timeout_s=fields.positive("timeout_s", 60.0),
-            max_concurrency=fields.get("max_concurrency", int, 8),
-            requests_per_minute=fields.positive("requests_per_minute", None),
-            tokens_per_minute=fields.positive("tokens_per_minute", None),
-            max_attempts=fields.get("max_attempts", int, 6),
+            kind=entry.kind,
+            base_url=entry.base_url,
+            api_key_env=entry.api_key_env,
+            timeout_s=entry.timeout_s,
+            max_concurrency=entry.max_concurrency,
+            requests_per_minute=entry.requests_per_minute,
+            tokens_per_minute=entry.tokens_per_minute,
+            max_attempts=entry.max_attempts,
         )
-        for label in ("max_concurrency", "max_attempts"):
-            if getattr(config, label) < 1:
-                raise fields.error(label, "must be at least 1")
-        retry = RetryPolicy(
-            backoff_base_s=fields.positive("backoff_base_s", 1.0),
-            backoff_max_s=fields.positive("backoff_max_s", 60.0),
-            max_retry_after_s=fields.positive("max_retry_after_s", 300.0),
-        )
-        local_server = fields.get("local_server", str, None)
-        if local_server is not None and local_server not in LOCAL_SERVERS:
-            raise fields.error("local_server", f"expected one of {list(LOCAL_SERVERS)}, got "
-                                               f"{local_server!r}")
-        if local_server is None and config.base_url is None and kind == "openai":
-            raise fields.error("base_url", "required for an OpenAI-compatible provider")
-        providers[name] = ProviderSpec(config, retry, local_server, _batch_settings(fields, kind),
-                                       fields.positive("batch_time_budget_hours", 24.0))
+        retry = RetryPolicy(entry.backoff_base_s, entry.backoff_max_s, entry.max_retry_after_s)
+        providers[name] = ProviderSpec(config, retry, entry.local_server,
+                                       _batch_settings(entry, where, path),
+                                       entry.batch_time_budget_hours)
     return providers
 
 
-def _batch_settings(fields: Fields, kind: str) -> BatchSettings | None:
-    mode = fields.get("mode", str, "online")
-    if mode not in ("online", "batch"):
-        raise fields.error("mode", f'expected "online" or "batch", got {mode!r}')
-    if mode == "online":
+def _batch_settings(entry: ProviderEntry, where: str, path: Path) -> BatchSettings | None:
+    if entry.mode == "online":
         return None
-    if kind not in BATCH_KINDS:
-        raise fields.error("mode", f"batch mode is implemented for kinds {list(BATCH_KINDS)}, "
-                                   f"not {kind!r}")
-    settings = BatchSettings(
-        max_lines=fields.get("batch_max_lines", int, BATCH_LIMITS[kind][0]),
-        max_bytes=fields.get("batch_max_bytes", int, BATCH_LIMITS[kind][1]),
-        poll_interval_s=fields.positive("batch_poll_interval_s", 30.0),
-        poll_max_s=fields.positive("batch_poll_max_s", 600.0),
-        price_factor=fields.positive("batch_price_factor", 0.5),
-        max_rounds=fields.get("batch_max_rounds", int, 3),
+    if entry.kind not in BATCH_KINDS:
+        raise InputError(f"batch mode is implemented for kinds {list(BATCH_KINDS)}, not "
+                         f"{entry.kind!r}", file=path, column=f"{where}.mode")
+    lines, size = BATCH_LIMITS[entry.kind]
+    return BatchSettings(
+        max_lines=entry.batch_max_lines or lines,
+        max_bytes=entry.batch_max_bytes or size,
+        poll_interval_s=entry.batch_poll_interval_s,
+        poll_max_s=entry.batch_poll_max_s,
+        price_factor=entry.batch_price_factor,
+        max_rounds=entry.batch_max_rounds,
     )
-    for label in ("max_lines", "max_bytes", "max_rounds"):
-        if getattr(settings, label) < 1:
-            raise fields.error(f"batch_{label}", "must be at least 1")
-    return settings
 
 
 def _load_models(
-    entries: list[Any],
-    design: StudyDesign,
-    providers: Mapping[str, ProviderSpec],
-    default_max_tokens: int,
-    path: Path,
+    parsed: StudyFile, design: StudyDesign, providers: Mapping[str, ProviderSpec], path: Path
 ) -> tuple[ModelSpec, ...]:
     instruments: Mapping[str, InstrumentSpec] = design.instruments
     models: list[ModelSpec] = []
-    for fields, llm in zip(model_fields(entries, path), design.models, strict=True):
-        fields.reject_unknown(LLM_FIELDS | MODEL_SETTINGS)
-        provider = fields.get("provider", str)
-        if provider not in providers:
-            raise fields.error("provider", f"unknown provider {provider!r}; the study declares "
-                                           f"{sorted(providers)}")
-        by_instrument = fields.get("temperature_by_instrument", dict, {})
-        for instrument, value in by_instrument.items():
-            if instrument not in instruments or not isinstance(value, int | float):
-                raise fields.error("temperature_by_instrument",
-                                   f"expected instrument = number, got {instrument} = {value!r}")
-        max_tokens = fields.get("max_tokens", int, default_max_tokens)
-        if max_tokens < 1:
-            raise fields.error("max_tokens", "must be at least 1")
-        readout = fields.get("readout", str, "sampled")
-        if readout not in READOUTS:
-            raise fields.error("readout", f"expected one of {list(READOUTS)}, got {readout!r}")
-        if readout == "logprob" and (providers[provider].config.kind != "openai"
-                                     or providers[provider].batch is not None):
-            raise fields.error("readout", "the logprob readout needs an online provider of kind "
-                                          "'openai'")
-        top_logprobs = fields.get("top_logprobs", int, 20)
-        if not 1 <= top_logprobs <= 20:
-            raise fields.error("top_logprobs", "must be between 1 and 20")
+    for index, (entry, llm) in enumerate(zip(parsed.models, design.models, strict=True)):
+        where = model_where(index, entry.id)
+        if entry.provider not in providers:
+            raise InputError(f"unknown provider {entry.provider!r}; the study declares "
+                             f"{sorted(providers)}", file=path, column=f"{where}.provider")
+        unknown = sorted(set(entry.temperature_by_instrument) - set(instruments))
+        if unknown:
+            raise InputError(f"unknown instrument {unknown[0]!r}", file=path,
+                             column=f"{where}.temperature_by_instrument")
+        provider = providers[entry.provider]
+        if entry.readout == "logprob" and (provider.config.kind != "openai"
+                                           or provider.batch is not None):
+            raise InputError("the logprob readout needs an online provider of kind 'openai'",
+                             file=path, column=f"{where}.readout")
         models.append(
             ModelSpec(
                 **vars(llm),
-                provider=provider,
-                api_model=fields.get("api_model", str),
-                temperature=fields.number("temperature", None),
-                max_tokens=max_tokens,
-                disable_thinking=fields.get("disable_thinking", bool, False),
-                extra_body=dict(fields.get("extra_body", dict, {})),
-                temperature_by_instrument={k: float(v) for k, v in by_instrument.items()},
-                price_input_per_mtok=fields.number("price_input_per_mtok", None),
-                price_output_per_mtok=fields.number("price_output_per_mtok", None),
-                readout=readout,
-                top_logprobs=top_logprobs,
+                provider=entry.provider,
+                api_model=entry.api_model,
+                temperature=entry.temperature,
+                max_tokens=entry.max_tokens or parsed.study.max_tokens,
+                disable_thinking=entry.disable_thinking,
+                extra_body=dict(entry.extra_body),
+                temperature_by_instrument=dict(entry.temperature_by_instrument),
+                price_input_per_mtok=entry.price_input_per_mtok,
+                price_output_per_mtok=entry.price_output_per_mtok,
+                readout=entry.readout,
+                top_logprobs=entry.top_logprobs,
             )
         )
     return tuple(models)
-
-
-def _load_gates(table: Mapping[str, Any], path: Path) -> GateThresholds:
-    fields = Fields(table, "gates", path)
-    fields.reject_unknown({"max_invalid_share", "max_refusal_share", "min_completeness",
-                           "check_degenerate", "max_failed_share", "note"})
-    defaults = GateThresholds()
-    return GateThresholds(
-        max_invalid_share=fields.number("max_invalid_share", defaults.max_invalid_share),
-        max_refusal_share=fields.number("max_refusal_share", defaults.max_refusal_share),
-        min_completeness=fields.number("min_completeness", defaults.min_completeness),
-        check_degenerate=fields.get("check_degenerate", bool, defaults.check_degenerate),
-        max_failed_share=fields.number("max_failed_share", defaults.max_failed_share),
-    )

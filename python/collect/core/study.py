@@ -15,20 +15,13 @@ import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from collect.core.tomlfields import Fields, read_toml
+from collect.core.studyfile import InstrumentEntry, StudyFile, read_study_file
 from collect.errors import InputError, MissingDataError
 from collect.paths import PATHS
 from collect.vocab import NO_PERSONA
 
 TEMPLATE_FIELDS = frozenset({"persona_line", "item_text", "scale_min", "scale_max"})
-# The fields of the design; the collector adds its own to each table.
-SECTIONS = frozenset({"study", "models", "instruments", "templates", "nations"})
-HEAD_FIELDS = frozenset({"name", "title", "description", "repetitions", "languages", "personas",
-                         "compare"})
-LLM_FIELDS = frozenset({"id", "display_name", "origin", "maker", "instruments", "note"})
-NATION_FIELDS = frozenset({"adjective", "language", "note"})
 
 
 @dataclass(frozen=True)
@@ -132,46 +125,39 @@ def resolve_project_path(text: str) -> Path:
 
 
 def load_design(path: str | Path) -> StudyDesign:
-    """Read and check the design part of a study file; collection settings are not read."""
-    return design_of(read_toml(Path(path)), Path(path))
+    """Read and check the design part of a study file; collection settings are checked but not
+    kept."""
+    return design_of(read_study_file(Path(path)), Path(path))
 
 
 def load_vocabulary(path: str | Path) -> StudyVocabulary:
     """Read and check what a study speaks of, without reading its item files."""
-    return vocabulary_of(read_toml(Path(path)), Path(path))
+    return vocabulary_of(read_study_file(Path(path)), Path(path))
 
 
-def design_of(raw: Mapping[str, Any], path: Path) -> StudyDesign:
-    """The design part of a study file already read as `raw`."""
-    vocabulary = vocabulary_of(raw, path)
-    top = Fields(raw, "(top level)", path)
-    instruments = _load_instruments(top.get("instruments", dict), top.get("templates", dict),
-                                    vocabulary.languages, vocabulary.personas, path)
+def design_of(parsed: StudyFile, path: Path) -> StudyDesign:
+    """The design of a study file already validated as `parsed`."""
+    vocabulary = vocabulary_of(parsed, path)
+    instruments = _load_instruments(parsed, vocabulary.languages, vocabulary.personas, path)
     return StudyDesign(**vars(vocabulary), instruments=instruments)
 
 
-def vocabulary_of(raw: Mapping[str, Any], path: Path) -> StudyVocabulary:
-    top = Fields(raw, "(top level)", path)
-    head = Fields(top.get("study", dict), "study", path)
-    name = head.get("name", str)
-    repetitions = head.get("repetitions", int)
-    if repetitions < 1:
-        raise head.error("repetitions", f"must be at least 1, got {repetitions}")
-    languages = head.strings("languages")
-    personas = head.strings("personas")
-    for label, values in (("languages", languages), ("personas", personas)):
-        if not values or len(set(values)) != len(values):
-            raise head.error(label, f"must be a non-empty list without repeats, got {values}")
-    instrument_names = tuple(top.get("instruments", dict))
-    if not instrument_names:
-        raise InputError("the study declares no instruments", file=path, column="instruments")
-    models = _load_llms(top.get("models", list), instrument_names, path)
-    compare = head.strings("compare", DEFAULT_COMPARE)
-    if len(compare) != 2 or compare[0] == compare[1]:
-        raise head.error("compare", f"expected two different nations, got {list(compare)}")
-    nations = _load_nations(top.get("nations", dict, {}), path)
+def vocabulary_of(parsed: StudyFile, path: Path) -> StudyVocabulary:
+    head = parsed.study
+    for label in ("languages", "personas"):
+        values = getattr(head, label)
+        if len(set(values)) != len(values):
+            raise InputError(f"must be a list without repeats, got {values}", file=path,
+                             column=f"study.{label}")
+    compare = head.compare
+    if compare[0] == compare[1]:
+        raise InputError(f"expected two different nations, got {compare}", file=path,
+                         column="study.compare")
+    models = _load_llms(parsed, path)
+    nations = {**DEFAULT_NATIONS, **{name: Nation(n.adjective, n.language)
+                                     for name, n in parsed.nations.items()}}
     used = [("study.compare", nation) for nation in compare]
-    used += [("study.personas", p) for p in personas if p != NO_PERSONA]
+    used += [("study.personas", p) for p in head.personas if p != NO_PERSONA]
     used += [(f"models[{i}] ({m.id}).origin", m.origin) for i, m in enumerate(models)]
     for where, nation in used:
         if nation not in nations:
@@ -179,120 +165,93 @@ def vocabulary_of(raw: Mapping[str, Any], path: Path) -> StudyVocabulary:
                 f"nation {nation!r} has no [nations.{nation}] table giving its adjective and "
                 "language", file=path, column=where)
     return StudyVocabulary(
-        name=name,
+        name=head.name,
         path=path,
-        title=head.get("title", str, ""),
-        description=head.get("description", str, ""),
-        repetitions=repetitions,
-        languages=languages,
-        personas=personas,
+        title=head.title,
+        description=head.description,
+        repetitions=head.repetitions,
+        languages=tuple(head.languages),
+        personas=tuple(head.personas),
         compare=(compare[0], compare[1]),
         nations=nations,
         models=models,
-        instrument_names=instrument_names,
+        instrument_names=tuple(parsed.instruments),
     )
 
 
-def _load_nations(table: Mapping[str, Any], path: Path) -> dict[str, Nation]:
-    """The study's [nations.<Name>] tables over the defaults for the first study's two."""
-    nations = dict(DEFAULT_NATIONS)
-    for name, entry in table.items():
-        fields = Fields(entry, f"nations.{name}", path)
-        fields.reject_unknown(NATION_FIELDS)
-        nations[name] = Nation(fields.get("adjective", str), fields.get("language", str))
-    return nations
+def model_where(index: int, model_id: str) -> str:
+    """How errors name a model entry: `models[3] (gpt-4o)`."""
+    return f"models[{index}] ({model_id})"
 
 
-def model_fields(entries: list[Any], path: Path) -> list[Fields]:
-    """The study's model entries, each named by its index and id in errors."""
-    out = []
-    for index, entry in enumerate(entries):
-        fields = Fields(entry, f"models[{index}]", path)
-        fields.where = f"models[{index}] ({fields.get('id', str)})"
-        out.append(fields)
-    return out
-
-
-def _load_llms(entries: list[Any], instruments: tuple[str, ...], path: Path) -> tuple[Llm, ...]:
+def _load_llms(parsed: StudyFile, path: Path) -> tuple[Llm, ...]:
     llms: list[Llm] = []
     seen: set[str] = set()
-    for fields in model_fields(entries, path):
-        model_id = fields.get("id", str)
-        if model_id in seen:
-            raise fields.error("id", f"duplicate model id {model_id!r}")
-        seen.add(model_id)
-        origin = fields.get("origin", str)
-        if not origin.strip():
-            raise fields.error("origin", "must name a nation")
-        only = fields.strings("instruments", None)
-        for instrument in only or ():
-            if instrument not in instruments:
-                raise fields.error("instruments", f"unknown instrument {instrument!r}")
-        maker = fields.get("maker", str, None)
-        if maker is not None and not maker.strip():
-            raise fields.error("maker", "must name a company, or be left out when unknown")
-        llms.append(Llm(model_id, fields.get("display_name", str, model_id), origin, only,
-                        maker))
-    if not llms:
-        raise InputError("the study declares no models", file=path, column="models")
+    for index, entry in enumerate(parsed.models):
+        where = model_where(index, entry.id)
+        if entry.id in seen:
+            raise InputError(f"duplicate model id {entry.id!r}", file=path, column=f"{where}.id")
+        seen.add(entry.id)
+        for instrument in entry.instruments or ():
+            if instrument not in parsed.instruments:
+                raise InputError(f"unknown instrument {instrument!r}", file=path,
+                                 column=f"{where}.instruments")
+        only = tuple(entry.instruments) if entry.instruments is not None else None
+        llms.append(Llm(entry.id, entry.display_name or entry.id, entry.origin, only,
+                        entry.maker))
     return tuple(llms)
 
 
 def _load_instruments(
-    table: Mapping[str, Any],
-    templates: Mapping[str, Any],
-    languages: tuple[str, ...],
-    personas: tuple[str, ...],
-    path: Path,
+    parsed: StudyFile, languages: tuple[str, ...], personas: tuple[str, ...], path: Path
 ) -> dict[str, InstrumentSpec]:
     instruments: dict[str, InstrumentSpec] = {}
-    for name, entry in table.items():
-        fields = Fields(entry, f"instruments.{name}", path)
-        fields.reject_unknown({"survey_label", "scale_min", "scale_max", "items_file",
-                               "items_columns", "items", "only_items", "note"})
-        scale_min = fields.get("scale_min", int)
-        scale_max = fields.get("scale_max", int)
-        if scale_min >= scale_max:
-            raise fields.error("scale_max", f"must exceed scale_min ({scale_min})")
-        if "items_file" in entry and "items" in entry:
-            raise fields.error("items", "give either items_file or inline items, not both")
-        if "items_file" in entry:
-            texts = _read_items_file(fields, languages)
+    for name, entry in parsed.instruments.items():
+        where = f"instruments.{name}"
+        if entry.scale_min >= entry.scale_max:
+            raise InputError(f"must exceed scale_min ({entry.scale_min})", file=path,
+                             column=f"{where}.scale_max")
+        if entry.items_file is not None and entry.items is not None:
+            raise InputError("give either items_file or inline items, not both", file=path,
+                             column=f"{where}.items")
+        if entry.items_file is not None:
+            texts = _read_items_file(entry, where, languages, path)
         else:
-            texts = _inline_items(fields, languages)
+            texts = _inline_items(entry, where, languages, path)
         items = tuple(sorted({item for item, _ in texts}))
-        only = fields.get("only_items", list, None)
-        if only is not None:
-            unknown = [item for item in only if item not in items]
-            if unknown or not only:
-                raise fields.error("only_items", f"items {unknown} are not in the item source")
-            items = tuple(sorted(set(only)))
-        _check_texts(fields, texts, items, languages)
+        if entry.only_items is not None:
+            unknown = [item for item in entry.only_items if item not in items]
+            if unknown:
+                raise InputError(f"items {unknown} are not in the item source", file=path,
+                                 column=f"{where}.only_items")
+            items = tuple(sorted(set(entry.only_items)))
+        _check_texts(texts, items, languages, f"{where}.items", path)
         instruments[name] = InstrumentSpec(
             name=name,
-            survey_label=fields.get("survey_label", str, name),
-            scale_min=scale_min,
-            scale_max=scale_max,
+            survey_label=entry.survey_label or name,
+            scale_min=entry.scale_min,
+            scale_max=entry.scale_max,
             items=items,
             texts=texts,
-            templates=_load_templates(templates, name, languages, personas, path),
+            templates=_load_templates(parsed, name, languages, personas, path),
         )
-    extra = sorted(set(templates) - set(instruments))
+    extra = sorted(set(parsed.templates) - set(instruments))
     if extra:
         raise InputError(f"templates for unknown instrument {extra[0]!r}", file=path,
                          column=f"templates.{extra[0]}")
     return instruments
 
 
-def _read_items_file(fields: Fields, languages: tuple[str, ...]) -> dict[tuple[int, str], str]:
-    source = resolve_project_path(fields.get("items_file", str))
+def _read_items_file(entry: InstrumentEntry, where: str, languages: tuple[str, ...],
+                     path: Path) -> dict[tuple[int, str], str]:
+    source = resolve_project_path(entry.items_file or "")
     if not source.exists():
         raise MissingDataError(
-            f"{fields.file}: instruments field {fields.where}.items_file points to {source}, "
+            f"{path}: instruments field {where}.items_file points to {source}, "
             "which does not exist; run `moralign data fetch` to download the item tables"
         )
     columns = {"item": "item", "language": "language", "text": "prompt"}
-    columns.update(fields.get("items_columns", dict, {}))
+    columns.update(entry.items_columns)
     texts: dict[tuple[int, str], str] = {}
     with source.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
@@ -315,80 +274,72 @@ def _read_items_file(fields: Fields, languages: tuple[str, ...]) -> dict[tuple[i
     return texts
 
 
-def _inline_items(fields: Fields, languages: tuple[str, ...]) -> dict[tuple[int, str], str]:
-    entries = fields.get("items", list)
+def _inline_items(entry: InstrumentEntry, where: str, languages: tuple[str, ...],
+                  path: Path) -> dict[tuple[int, str], str]:
     texts: dict[tuple[int, str], str] = {}
-    for index, entry in enumerate(entries):
-        item_fields = Fields(entry, f"{fields.where}.items[{index}]", fields.file)
-        item_fields.reject_unknown({"item", "text"})
-        item = item_fields.get("item", int)
-        by_language = item_fields.get("text", dict)
-        for language, text in by_language.items():
-            if not isinstance(text, str):
-                raise item_fields.error(f"text.{language}", "expected a string")
-            if (item, language) in texts:
-                raise item_fields.error("item", f"item {item} appears twice")
+    for index, inline in enumerate(entry.items or ()):
+        for language, text in inline.text.items():
+            if (inline.item, language) in texts:
+                raise InputError(f"item {inline.item} appears twice", file=path,
+                                 column=f"{where}.items[{index}].item")
             if language in languages:
-                texts[(item, language)] = text
+                texts[(inline.item, language)] = text
     return texts
 
 
 def _check_texts(
-    fields: Fields,
     texts: Mapping[tuple[int, str], str],
     items: tuple[int, ...],
     languages: tuple[str, ...],
+    column: str,
+    path: Path,
 ) -> None:
     if not items:
-        raise fields.error("items", "no items found")
+        raise InputError("no items found", file=path, column=column)
     for language in languages:
         lacking = [item for item in items if (item, language) not in texts]
         if lacking:
-            raise fields.error(
-                "items", f"unknown language {language!r} for items {lacking[:5]}: "
-                         f"no item text in that language"
-            )
+            raise InputError(f"unknown language {language!r} for items {lacking[:5]}: "
+                             "no item text in that language", file=path, column=column)
 
 
 def _load_templates(
-    table: Mapping[str, Any],
+    parsed: StudyFile,
     instrument: str,
     languages: tuple[str, ...],
     personas: tuple[str, ...],
     path: Path,
 ) -> dict[str, Templates]:
-    if instrument not in table:
+    if instrument not in parsed.templates:
         raise InputError("no prompt templates for this instrument", file=path,
                          column=f"templates.{instrument}")
-    by_language = Fields(table[instrument], f"templates.{instrument}", path)
+    by_language = parsed.templates[instrument]
     out: dict[str, Templates] = {}
     for language in languages:
-        if language not in by_language.table:
-            raise by_language.error(language, f"unknown language {language!r}: no templates")
-        fields = Fields(by_language.table[language], f"templates.{instrument}.{language}", path)
-        fields.reject_unknown({"system", "user", "persona_lines"})
-        system = fields.get("system", str)
-        user = fields.get("user", str)
-        for label, template in (("system", system), ("user", user)):
-            _check_placeholders(fields, label, template)
-        lines = fields.get("persona_lines", dict)
+        if language not in by_language:
+            raise InputError(f"unknown language {language!r}: no templates", file=path,
+                             column=f"templates.{instrument}.{language}")
+        entry = by_language[language]
+        where = f"templates.{instrument}.{language}"
+        for label, template in (("system", entry.system), ("user", entry.user)):
+            _check_placeholders(template, f"{where}.{label}", path)
         for persona in personas:
-            if persona not in lines:
-                raise fields.error("persona_lines", f"unknown persona {persona!r}: no persona line")
-            if not isinstance(lines[persona], str):
-                raise fields.error(f"persona_lines.{persona}", "expected a string")
-        out[language] = Templates(system=system, user=user, persona_lines=dict(lines))
+            if persona not in entry.persona_lines:
+                raise InputError(f"unknown persona {persona!r}: no persona line", file=path,
+                                 column=f"{where}.persona_lines")
+        out[language] = Templates(system=entry.system, user=entry.user,
+                                  persona_lines=dict(entry.persona_lines))
     return out
 
 
-def _check_placeholders(fields: Fields, label: str, template: str) -> None:
+def _check_placeholders(template: str, column: str, path: Path) -> None:
     try:
         names = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
     except ValueError as err:
-        raise fields.error(label, f"bad template: {err}") from None
+        raise InputError(f"bad template: {err}", file=path, column=column) from None
     for name in names:
         if name not in TEMPLATE_FIELDS:
-            raise fields.error(
-                label, f"bad template placeholder {{{name}}}; allowed: "
-                       f"{', '.join('{' + f + '}' for f in sorted(TEMPLATE_FIELDS))}"
-            )
+            raise InputError(
+                f"bad template placeholder {{{name}}}; allowed: "
+                f"{', '.join('{' + f + '}' for f in sorted(TEMPLATE_FIELDS))}",
+                file=path, column=column)
