@@ -152,9 +152,10 @@ def test_the_export_folder_imports_and_its_similarity_carries_the_study(
 ) -> None:
     canonical = project / "data" / "studies" / NAME / "canonical"
     derived = project / "data" / "studies" / NAME / "derived"
-    done = run(project, *moralign("data", "import", "--export",
-                                  f"data/collected/{NAME}/export", "--out", str(canonical)))
+    # Without --out, a study's answers go to its own folder, never over data/canonical.
+    done = run(project, *moralign("data", "import", "--export", f"data/collected/{NAME}/export"))
     assert done.returncode == 0, done.stderr
+    assert not (project / "data" / "canonical").exists()
     models = pd.read_csv(canonical / "models.csv").set_index("model")
     llms = models[models["kind"] == "llm"]
     assert llms["maker"].to_dict() == {m: maker for m, (_, _, maker) in MODELS.items()}

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from collect.data.canonical import build_canonical, export_files
+from collect.data.canonical import build_canonical, export_files, exported_models
 from collect.data.sources import MIRROR_ENV, dataset_names, fetch_all, load_sources
 from collect.paths import PATHS
 
@@ -51,7 +51,9 @@ def fetch(
 @app.command("import")
 def import_(
     external: Annotated[Path | None, typer.Option(help="Folder of fetched files.")] = None,
-    out: Annotated[Path | None, typer.Option(help="Folder for the canonical tables.")] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="Folder for the canonical tables (default: data/canonical; with --export of a "
+             "study other than the shipped one, its own folder under data/studies/).")] = None,
     wvs7_file: Annotated[
         Path | None, typer.Option("--wvs7", help="The WVS wave 7 cross-national CSV.")
     ] = None,
@@ -92,6 +94,9 @@ def import_(
         for path in others:
             typer.secho(f"not imported: {path} (no human data of that instrument to compare "
                         "with)", fg=typer.colors.YELLOW)
+        exported = exported_models(llm_responses)
+        if out is None and exported is not None:  # a study's answers go to its own folder
+            out = PATHS.study(exported[0]).canonical
     report = build_canonical(
         external=external,
         out=out,
