@@ -56,7 +56,7 @@ $(CANONICAL) &: data/sources.toml studies/made_in_china.toml $(EXTERNAL_FILES) \
 	$(call stage,import,$(MORALIGN) data import --external data/external --out data/canonical)
 
 data/derived/%/manifest.json: $(CANONICAL) $(wildcard python/collect/similarity/*.py) \
-		python/collect/vocab.py | setup
+		python/collect/vocab.py python/collect/data/published.py | setup
 	$(call stage,similarity $*,$(MORALIGN) similarity --respondent-ids $* \
 		--canonical data/canonical --out data/derived)
 

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 from collect.data.canonical import build_canonical
+from collect.data.published import LANGUAGE_OF_NATION, LANGUAGES, NATIONS, PERSONAS
 from collect.data.reference import (
     MFQ2_MEANS,
     WVS7_MEANS,
@@ -48,7 +49,7 @@ from collect.similarity.inputs import (
     read_canonical,
 )
 from collect.similarity.metrics import PAIR_MEASURES
-from collect.vocab import LANGUAGE_OF_NATION, LANGUAGES, MFQ2, NATIONS, PERSONAS, WVS7
+from collect.vocab import MFQ2, WVS7
 
 WVS_PAPER_N = {"China": 2808, "USA": 2357}
 N_LLMS = 20

@@ -1,18 +1,13 @@
-"""The study's fixed vocabulary: instruments, their scales and items, languages, personas."""
+"""What is fixed by method, whatever the study: the instruments' scales and items, the MFQ-2
+foundation rule, the respondent-id modes and the label of "no persona". A study's nations,
+languages, personas, origins and makers come from its study file (collect.core.study); the
+published design's are in collect.data.published."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Literal
 
-Nation = Literal["China", "USA"]
-Language = Literal["English", "Chinese"]
-Persona = Literal["none", "China", "USA"]
-
-NATIONS: tuple[Nation, ...] = ("China", "USA")
-LANGUAGES: tuple[Language, ...] = ("English", "Chinese")
-PERSONAS: tuple[Persona, ...] = ("none", "China", "USA")
 # The persona of a call asked without a persona line; every other persona is a nation.
 NO_PERSONA = "none"
 
@@ -23,9 +18,6 @@ class RespondentIds(StrEnum):
     PAPER = "paper"  # the release's Participant labels: reproduces the published numbers
     RESPONDENT = "respondent"  # the true, row-order respondents
 
-
-# Human respondents answered in their own language; this pairs them with LLM answers.
-LANGUAGE_OF_NATION: dict[Nation, Language] = {"China": "Chinese", "USA": "English"}
 
 MFQ2_FOUNDATIONS: tuple[str, ...] = (
     "Care",

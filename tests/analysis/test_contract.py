@@ -8,9 +8,10 @@ import re
 from pathlib import Path
 
 import pyreadr
+from collect.data.published import NATIONS
 from collect.similarity.contract import study_contract
 from collect.similarity.tables import COLUMNS
-from collect.vocab import MFQ2_FOUNDATIONS, NATIONS, mfq2_foundation
+from collect.vocab import MFQ2_FOUNDATIONS, mfq2_foundation
 
 ROOT = Path(__file__).resolve().parents[2]
 ANALYSIS = ROOT / "R" / "analysis"

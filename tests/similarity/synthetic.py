@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from collect.data import schema
-from collect.vocab import LANGUAGE_OF_NATION, LANGUAGES, NATIONS, PERSONAS, Instrument
+from collect.data.published import LANGUAGE_OF_NATION, LANGUAGES, NATIONS, PERSONAS
+from collect.vocab import Instrument
 
 ORIGINS = {"llm-cn-a": "China", "llm-cn-b": "China", "llm-us-a": "USA", "llm-us-b": "USA"}
 

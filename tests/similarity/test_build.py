@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from collect.data.published import LANGUAGE_OF_NATION, NATIONS
 from collect.similarity.analyses import WvsNoPersona, analyses_for
 from collect.similarity.build import build_analysis, standardise
 from collect.similarity.inputs import inputs_from_frames
-from collect.vocab import LANGUAGE_OF_NATION, MFQ2, NATIONS, WVS7, Instrument, mfq2_foundation
+from collect.vocab import MFQ2, WVS7, Instrument, mfq2_foundation
 
 from tests.similarity.reference import centred_cosine, concatenated_cosine
 from tests.similarity.synthetic import (

@@ -10,12 +10,13 @@ import pandas as pd
 import pyreadr
 import pytest
 from collect.cli import app
+from collect.data.published import LANGUAGES, PERSONAS
 from collect.data.reference import CountryMeans
 from collect.similarity.countries import country_placement, foundation_means
 from collect.similarity.inputs import LlmRatings, read_canonical
 from collect.similarity.measure_tables import measure_tables
 from collect.similarity.run import build_instrument, run_similarity
-from collect.vocab import LANGUAGES, MFQ2, PERSONAS, WVS7
+from collect.vocab import MFQ2, WVS7
 from typer.testing import CliRunner
 
 from tests.similarity import reference as ref

@@ -23,18 +23,9 @@ from collect.data.csvfile import (
     refuse_duplicates,
     refuse_rows,
 )
+from collect.data.published import LANGUAGE_OF_NATION, LANGUAGES, NATIONS, PERSONAS
 from collect.errors import InputError
-from collect.vocab import (
-    INSTRUMENTS,
-    LANGUAGE_OF_NATION,
-    LANGUAGES,
-    MFQ2,
-    NATIONS,
-    PERSONAS,
-    WVS7,
-    Instrument,
-    mfq2_foundation,
-)
+from collect.vocab import INSTRUMENTS, MFQ2, WVS7, Instrument, mfq2_foundation
 
 if TYPE_CHECKING:
     from collect.core.study import StudyDesign

@@ -13,8 +13,9 @@ import pandas as pd
 
 from collect.data import schema
 from collect.data.csvfile import numbers, read_records, refuse_duplicates, refuse_rows
+from collect.data.published import LANGUAGE_OF_NATION
 from collect.errors import InputError, MissingDataError
-from collect.vocab import LANGUAGE_OF_NATION, WVS7
+from collect.vocab import WVS7
 
 COUNTRIES = {"CHN": "China", "USA": "USA"}
 NOT_A_NATIONAL = 5

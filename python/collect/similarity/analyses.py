@@ -7,8 +7,9 @@ from enum import StrEnum
 
 import numpy as np
 
+from collect.data.published import PERSONAS, Persona
 from collect.similarity.zscore import LlmScaling
-from collect.vocab import MFQ2, PERSONAS, WVS7, Instrument, Persona, mfq2_foundation
+from collect.vocab import MFQ2, WVS7, Instrument, mfq2_foundation
 
 NOTHING_REMOVED = "none"
 # Persona labels of rows whose cosine spans several persona vectors concatenated.

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from collect.data.published import LANGUAGES, PERSONAS
 from collect.errors import InputError
 from collect.similarity.analyses import Analysis, removal_blocks
 from collect.similarity.cosine import cosine_matrix
@@ -20,7 +21,6 @@ from collect.similarity.exclusion import (
 from collect.similarity.inputs import HumanGroup, InstrumentInputs
 from collect.similarity.tables import CosineTable
 from collect.similarity.zscore import LlmScaling, zscore_llm_vectors, zscore_rows
-from collect.vocab import LANGUAGES, PERSONAS
 
 
 @dataclass(frozen=True)

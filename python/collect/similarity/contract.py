@@ -15,16 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from collect.core.study import StudyVocabulary, load_vocabulary
+from collect.data.published import NATIONS
 from collect.paths import PATHS
 from collect.similarity.analyses import CONCATENATED_LABELS, NOTHING_REMOVED
 from collect.similarity.tables import COLUMNS
-from collect.vocab import (
-    INSTRUMENTS,
-    MFQ2_FIGURE_ORDER,
-    MFQ2_FOUNDATIONS,
-    NATIONS,
-    NO_PERSONA,
-)
+from collect.vocab import INSTRUMENTS, MFQ2_FIGURE_ORDER, MFQ2_FOUNDATIONS, NO_PERSONA
 
 # The release's model ids of the human-mean rows (Data/llm_info.csv); the manifest carries the
 # ids of the models table actually read.

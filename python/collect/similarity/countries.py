@@ -17,10 +17,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from collect.data.published import LANGUAGES, PERSONAS
 from collect.data.reference import STUDY_NATION_NAMES, CountryMeans
 from collect.similarity.inputs import HumanGroup, LlmRatings
 from collect.similarity.metrics import MEASURES, PAIR_MEASURES
-from collect.vocab import LANGUAGES, MFQ2, MFQ2_FOUNDATIONS, PERSONAS, Instrument, mfq2_foundation
+from collect.vocab import MFQ2, MFQ2_FOUNDATIONS, Instrument, mfq2_foundation
 
 
 def foundation_means(item_ratings: np.ndarray, items: tuple[int, ...]) -> np.ndarray:

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from collect.data.published import LANGUAGES
 from collect.similarity.analyses import NOTHING_REMOVED
 from collect.similarity.cosine import has_direction
-from collect.vocab import LANGUAGES
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,10 @@ import pandas as pd
 
 from collect.data import schema
 from collect.data.canonical import with_respondent_ids
+from collect.data.published import LANGUAGES, NATIONS, PERSONAS
 from collect.data.sources import sha256_of
 from collect.errors import InputError
-from collect.vocab import LANGUAGES, NATIONS, PERSONAS, Instrument, RespondentIds
+from collect.vocab import Instrument, RespondentIds
 
 HUMAN_MEAN_KIND = "human_mean"
 LLM_KIND = "llm"

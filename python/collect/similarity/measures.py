@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from collect.data.published import LANGUAGE_OF_NATION, LANGUAGES, PERSONAS
 from collect.similarity.analyses import analyses_for
 from collect.similarity.build import llm_z_vectors
 from collect.similarity.coherence import coherence
@@ -21,7 +22,7 @@ from collect.similarity.inputs import HumanGroup, InstrumentInputs
 from collect.similarity.metrics import MEASURES, cosine_z, measure, spearman
 from collect.similarity.tables import CosineTable
 from collect.similarity.zscore import zscore_rows
-from collect.vocab import LANGUAGE_OF_NATION, LANGUAGES, MFQ2, PERSONAS, mfq2_foundation
+from collect.vocab import MFQ2, mfq2_foundation
 
 # MFQ-2 items whose Chinese wording differs in meaning from the English (country for community,
 # family for sports team): the release's item files.

@@ -12,6 +12,7 @@ import pandas as pd
 
 from collect import __version__
 from collect.core.study import StudyVocabulary
+from collect.data.published import LANGUAGES, PERSONAS
 from collect.data.wvs7 import missing_file_message
 from collect.errors import InputError, MissingDataError
 from collect.similarity.analyses import WvsNoPersona, analyses_for
@@ -31,7 +32,7 @@ from collect.similarity.inputs import (
 )
 from collect.similarity.measure_tables import measure_tables
 from collect.similarity.metrics import DEFAULT_METRIC
-from collect.vocab import INSTRUMENTS, LANGUAGES, PERSONAS, WVS7, Instrument, RespondentIds
+from collect.vocab import INSTRUMENTS, WVS7, Instrument, RespondentIds
 
 ZSCORES = "zscores"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from collect.data.published import LANGUAGE_OF_NATION, LANGUAGES, NATIONS, PERSONAS
 from collect.similarity.analyses import CONCATENATED_LABELS
-from collect.vocab import LANGUAGE_OF_NATION, LANGUAGES, NATIONS, PERSONAS
 
 COLUMNS = (
     "respondent", "nationality", "llm", "llm_origin", "is_human_mean", "language", "persona",
