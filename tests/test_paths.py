@@ -35,3 +35,21 @@ def test_a_second_clone_sharing_the_environment_writes_into_itself(tmp_path: Pat
         env={"PATH": "/usr/bin:/bin"},
     ).stdout.strip()
     assert Path(shown) == clone.resolve() / "data" / "canonical"
+
+
+def test_each_study_has_folders_of_its_own_and_the_shipped_one_keeps_the_top_level(
+    tmp_path: Path,
+) -> None:
+    from collect.paths import SHIPPED_STUDY, ProjectPaths
+
+    paths = ProjectPaths(root=tmp_path)
+    shipped, mine = paths.study(SHIPPED_STUDY), paths.study("mine")
+    assert (shipped.canonical, shipped.results, shipped.book) == (
+        paths.canonical, paths.results, tmp_path / "_book")
+    assert mine.canonical == tmp_path / "data" / "studies" / "mine" / "canonical"
+    assert mine.derived == tmp_path / "data" / "studies" / "mine" / "derived"
+    assert mine.results == paths.results / "studies" / "mine"
+    assert mine.book == tmp_path / "_book-studies" / "mine"
+    assert mine.export == tmp_path / "data" / "collected" / "mine" / "export"
+    assert not {mine.canonical, mine.derived, mine.results, mine.book} & {
+        shipped.canonical, shipped.derived, shipped.results, shipped.book}
