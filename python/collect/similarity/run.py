@@ -12,7 +12,7 @@ import pandas as pd
 
 from collect import __version__
 from collect.core.study import StudyVocabulary
-from collect.data.published import LANGUAGES, PERSONAS
+from collect.data.published import LANGUAGES, NATIONS, PERSONAS
 from collect.data.wvs7 import missing_file_message
 from collect.errors import InputError, MissingDataError
 from collect.similarity.analyses import WvsNoPersona, analyses_for
@@ -25,6 +25,7 @@ from collect.similarity.build import (
 from collect.similarity.contract import study_contract
 from collect.similarity.derived import table_path, update_manifest, write_rds
 from collect.similarity.inputs import (
+    LLM_KIND,
     CanonicalFrames,
     human_mean_ids,
     instrument_inputs,
@@ -178,21 +179,24 @@ def run_similarity(canonical: Path, out: Path, ids: RespondentIds, instruments: 
 
 def compared_conditions(frames: CanonicalFrames, study: StudyVocabulary | None,
                         say: Callable[[str], None]) -> tuple[CanonicalFrames, dict[str, list[str]]]:
-    """The LLM ratings in the languages and personas the similarity analyses compare (the
-    published design's); those of the study's other languages and personas are set aside, said
-    and listed in the manifest. Without a study every value must be one the analyses compare."""
-    if study is None:
-        return frames, {"languages": [], "personas": []}
-    aside = {"languages": [v for v in study.languages if v not in LANGUAGES],
-             "personas": [v for v in study.personas if v not in PERSONAS]}
+    """The LLMs and ratings the similarity analyses compare (the published design's nations,
+    languages and personas). LLMs of another origin are set aside, and so are, for a study, the
+    ratings in its other languages and personas: each said and listed in the manifest. Without
+    a study the analyses refuse languages and personas outside their design."""
+    models = frames.models
+    foreign = (models["kind"] == LLM_KIND) & ~models["origin"].isin(NATIONS)
+    aside = {"origins": sorted(set(models.loc[foreign, "origin"].astype(str))),
+             "languages": [v for v in study.languages if v not in LANGUAGES] if study else [],
+             "personas": [v for v in study.personas if v not in PERSONAS] if study else []}
+    compared = {"origins": NATIONS, "languages": LANGUAGES, "personas": PERSONAS}
     kept = ~(frames.ratings["language"].isin(aside["languages"])
-             | frames.ratings["persona"].isin(aside["personas"]))
+             | frames.ratings["persona"].isin(aside["personas"])
+             | frames.ratings["model"].isin(models.loc[foreign, "model"]))
     for what, values in aside.items():
         if values:
-            say(f"{what} {values} of study {study.name} are not compared with human "
-                f"respondents by the similarity analyses (they compare {what} "
-                f"{list(LANGUAGES if what == 'languages' else PERSONAS)})")
-    return replace(frames, ratings=frames.ratings.loc[kept]), aside
+            say(f"{what} {values} are not compared with human respondents by the similarity "
+                f"analyses (they compare {what} {list(compared[what])})")
+    return replace(frames, ratings=frames.ratings.loc[kept], models=models.loc[~foreign]), aside
 
 
 def items_answered(frames: CanonicalFrames, instrument: Instrument, min_valid: int,
