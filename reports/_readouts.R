@@ -44,7 +44,7 @@ agreement_table <- function(agreement) {
     Folder = agreement$folder,
     `Sampled model` = agreement$sampled_model,
     `Logprob readout` = agreement$logprob_model,
-    Instrument = unname(INSTRUMENT_LABELS[agreement$instrument] %|% agreement$instrument),
+    Instrument = instrument_label(agreement$instrument),
     `r (expected rating, sampled mean)` = agreement$pearson_r,
     `Mean absolute difference (scale points)` = agreement$mean_abs_diff,
     Cells = agreement$cells,
@@ -56,7 +56,7 @@ reliability_table <- function(reliability) {
   data.frame(
     Folder = reliability$folder,
     Model = reliability$model,
-    Instrument = unname(INSTRUMENT_LABELS[reliability$instrument] %|% reliability$instrument),
+    Instrument = instrument_label(reliability$instrument),
     Language = reliability$language,
     Persona = reliability$persona,
     Items = reliability$items,
