@@ -185,7 +185,7 @@ compared_nations <- function() {
 first_nation <- function() compared_nations()[[1]]
 second_nation <- function() compared_nations()[[2]]
 
-# "Chinese" for "China": the study's adjective of a nation (the nation's name when it has none).
+# The study's adjective of a nation (the nation's name when it has none).
 adjective <- function(nation) {
   adjectives <- vocabulary("nation_adjectives")
   vapply(nation, function(n) adjectives[[n]] %||% n, "", USE.NAMES = FALSE)
@@ -201,7 +201,7 @@ no_persona <- function() vocabulary("no_persona") %||% NOT_AVAILABLE
 
 persona_label <- function(persona) ifelse(persona == no_persona(), "no persona", persona)
 
-# The instrument's short label ("MFQ-2"), its id when the manifest has none.
+# The instrument's short label, its id when the manifest has none.
 instrument_label <- function(instrument) {
   labels <- vocabulary("instrument_labels")
   vapply(instrument, function(i) labels[[i]] %||% i, "", USE.NAMES = FALSE)
@@ -219,11 +219,19 @@ human_mean_id <- function(nation) {
 # A list in prose: "a", "a and b", "a, b and c".
 in_words <- function(values) {
   values <- as.character(values)
-  if (length(values) <= 1) return(paste(values, collapse = ""))
+  if (length(values) == 0) return(NOT_AVAILABLE)
+  if (length(values) == 1) return(values)
   paste(paste(utils::head(values, -1), collapse = ", "), "and", utils::tail(values, 1))
 }
 
-# The instruments whose results the pipeline produced (WVS-7 needs a user-supplied file).
+# Whether the study asked an instrument's items (study.json; the manifest's instruments when
+# study.json is missing; when neither says, the results chapters say what is missing).
+asked <- function(instrument) {
+  instruments <- unlist(study_summary()$instruments) %||% study_instruments()
+  is.null(instruments) || instrument %in% instruments
+}
+
+# The instruments whose results the pipeline produced (some need a user-supplied file).
 present_instruments <- function() {
   known <- study_instruments()
   known[file.exists(result_path(known, "rq1_ols.csv"))]
@@ -266,7 +274,7 @@ interaction_term <- function() paste(TERMS[["participant"]], TERMS[["origin"]], 
 # A column of a result table named after a nation: prefix, the nation in lower case, suffix
 # (n_china_llms).
 nation_column <- function(table, prefix, nation, suffix = "") {
-  table[[paste0(prefix, tolower(nation), suffix)]]
+  table[[paste0(prefix, tolower(nation), suffix)]] %||% rep(NA, NROW(table))
 }
 
 # "a * b * c": the model formula's right-hand side, read from the terms of a fitted table.
@@ -393,6 +401,10 @@ INSTRUMENT_CHAPTER <- "reports/_instrument-results.qmd"
 # (its {{instrument}} placeholders filled in first, so that figure labels differ between the
 # chapters), or what to do when the pipeline produced no results for it.
 instrument_results <- function(instrument) {
+  if (!asked(instrument)) {
+    return(sprintf("This study did not ask the items of %s (`%s` lists its instruments).",
+                   instrument_label(instrument), shown_path(result_path(STUDY_SUMMARY))))
+  }
   if (!file.exists(result_path(instrument, "rq1_ols.csv"))) {
     return(absent_instrument_note(instrument))
   }

@@ -168,7 +168,7 @@ origins_in_order <- function(origins) {
   c(intersect(compared_nations(), origins), sort(setdiff(origins, compared_nations())))
 }
 
-# "10 LLMs made in China and 10 made in the USA".
+# "<n> LLMs made in <origin>, <n> made in <origin> and ...".
 llms_by_origin <- function(design) {
   counts <- design$llms_by_origin
   if (is.null(counts)) return("(not available)")
@@ -178,7 +178,7 @@ llms_by_origin <- function(design) {
   in_words(parts)
 }
 
-# "36 MFQ-2 items and 19 WVS-7 items".
+# "<n> <instrument> items and ...".
 items_by_instrument <- function(design) {
   items <- design$items
   if (is.null(items)) return("(not available)")

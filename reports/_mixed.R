@@ -193,7 +193,8 @@ origin_colours <- function(origins) {
   stats::setNames(rep_len(ORIGIN_COLOURS, length(origins)), origins)
 }
 
-# "Cosine with Chinese minus American respondents": what every nationality contrast measures.
+# "cosine with <first> minus <second> respondents" (adjectives): what every nationality
+# contrast measures.
 contrast_words <- function() {
   sprintf("cosine with %s minus %s respondents", adjective(first_nation()),
           adjective(second_nation()))

@@ -20,6 +20,7 @@ import shutil
 import sys
 import tomllib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +91,12 @@ def write_shipped_study_files(results: Path, derived_manifest: Path, models_csv:
 
 # ---- a synthetic study ------------------------------------------------------------------------
 
+def alternatives(words: dict[str, str], before: str, after: str) -> re.Pattern[str]:
+    """One pattern matching any of `words`, longest first."""
+    ordered = sorted(words, key=len, reverse=True)
+    return re.compile(before + "(?:" + "|".join(map(re.escape, ordered)) + ")" + after)
+
+
 @dataclass(frozen=True)
 class Renaming:
     """Every name of the shipped study and the synthetic study's name for it."""
@@ -100,24 +107,30 @@ class Renaming:
     models: dict[str, str]  # ids and display names
     makers: dict[str, str]
 
+    @cached_property
     def words(self) -> dict[str, str]:
         return {**self.nations, **self.adjectives, **self.makers}
 
     def cell(self, column: str, value: str) -> str:
         if value in self.models:
             return self.models[value]
-        if column == "language" and value in self.languages:
+        if column in LANGUAGE_FIELDS and value in self.languages:
             return self.languages[value]
         if column in ("maker",) and value in self.makers:
             return self.makers[value]
         return self.text(value)
 
     def text(self, value: str) -> str:
-        for old, new in self.models.items():
-            value = re.sub(rf"(?<![\w-]){re.escape(old)}(?![\w-])", new, value)
-        for old, new in self.words().items():
-            value = re.sub(rf"\b{re.escape(old)}\b", new, value)
-        return value
+        value = self.model_pattern.sub(lambda m: self.models[m.group(0)], value)
+        return self.word_pattern.sub(lambda m: self.words[m.group(0)], value)
+
+    @cached_property
+    def model_pattern(self) -> re.Pattern[str]:
+        return alternatives(self.models, r"(?<![\w-])", r"(?![\w-])")
+
+    @cached_property
+    def word_pattern(self) -> re.Pattern[str]:
+        return alternatives(self.words, r"\b", r"\b")
 
     def header(self, name: str) -> str:
         for old, new in self.nations.items():
@@ -160,6 +173,8 @@ def rename_csv(source: Path, target: Path, names: Renaming) -> None:
         reader = csv.reader(handle)
         header = next(reader)
         rows = list(reader)
+    if "instrument" in header:  # the synthetic study asks MFQ-2 only
+        rows = [row for row in rows if row[header.index("instrument")] != "wvs7"]
     with target.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow([names.header(h) for h in header])
@@ -167,9 +182,14 @@ def rename_csv(source: Path, target: Path, names: Renaming) -> None:
                           for row in rows])
 
 
+# Fields whose values are languages (the same words as some adjectives).
+LANGUAGE_FIELDS = {"language", "languages", "language_of_nation"}
+
+
 def rename_json(value: Any, names: Renaming, key: str = "") -> Any:
     if isinstance(value, dict):
-        return {names.text(k): rename_json(v, names, k) for k, v in value.items()}
+        return {names.text(k): rename_json(v, names, key if key in LANGUAGE_FIELDS else k)
+                for k, v in value.items()}
     if isinstance(value, list):
         return [rename_json(v, names, key) for v in value]
     if isinstance(value, str):
