@@ -201,6 +201,11 @@ no_persona <- function() vocabulary("no_persona") %||% NOT_AVAILABLE
 
 persona_label <- function(persona) ifelse(persona == no_persona(), "no persona", persona)
 
+# Each persona's place in the study's order (no persona first), for sorting rows.
+persona_rank <- function(personas) {
+  match(personas, unique(c(no_persona(), unlist(vocabulary("personas")), personas)))
+}
+
 # The instrument's short label, its id when the manifest has none.
 instrument_label <- function(instrument) {
   labels <- vocabulary("instrument_labels")

@@ -1,11 +1,6 @@
 # Helpers of the chapter "Across measures and countries": sentences and tables computed from the
 # result tables of R/analysis/measures.R (nothing is refitted here).
 
-# Each persona's place in the study's order (no persona first), for sorting rows.
-persona_rank <- function(personas) {
-  match(personas, unique(c(no_persona(), unlist(vocabulary("personas")), personas)))
-}
-
 # Which conclusions hold under every measure and which depend on it, as sentences.
 measure_dependence <- function(sensitivity) {
   n <- nrow(sensitivity)
@@ -147,7 +142,7 @@ study_nation_ranks <- function(placement, metric = "cosine_z") {
   )
 }
 
-# The five countries nearest the average LLM (no persona, mean over LLMs and both languages).
+# The five countries nearest the average LLM (no persona, mean over LLMs and prompt languages).
 nearest_countries <- function(placement, metric = "cosine_z", persona = no_persona(), n = 5) {
   rows <- placement[placement$metric == metric & placement$persona == persona, ]
   means <- sort(tapply(rows$similarity, rows$country, mean), decreasing = TRUE)
