@@ -113,7 +113,7 @@ def test_the_overview_describes_the_study(other_book: OtherBook) -> None:
     assert "are Brazilian LLMs closer to Brazilian respondents than German LLMs are?" in text
     assert ("Brazilian respondents are compared with the LLMs' answers to Portuguese prompts and "
             "German respondents with their answers to German prompts") in text
-    assert "personas (Brazil, Germany, no persona and India)" in text
+    assert "personas (no persona, Brazil, Germany and India)" in text
 
 
 def test_the_models_table_lists_the_studys_models_and_makers(other_book: OtherBook) -> None:
