@@ -276,10 +276,15 @@ term_label <- function(term) {
 
 interaction_term <- function() paste(TERMS[["participant"]], TERMS[["origin"]], sep = ":")
 
-# A column of a result table named after a nation: prefix, the nation in lower case, suffix
-# (n_china_llms).
+# R/analysis names the columns of the compared nations by position, whatever the study's nations:
+# "china" holds the first nation's values, "usa" the second's (mean_china, n_usa_llms).
+PAIR_COLUMN_NAMES <- c("china", "usa")
+
+# The column `prefix` + the nation's position name + `suffix` of a result table.
 nation_column <- function(table, prefix, nation, suffix = "") {
-  table[[paste0(prefix, tolower(nation), suffix)]] %||% rep(NA, NROW(table))
+  position <- match(nation, compared_nations())
+  if (is.na(position)) return(rep(NA, NROW(table)))
+  table[[paste0(prefix, PAIR_COLUMN_NAMES[[position]], suffix)]] %||% rep(NA, NROW(table))
 }
 
 # "a * b * c": the model formula's right-hand side, read from the terms of a fitted table.

@@ -132,11 +132,6 @@ class Renaming:
     def word_pattern(self) -> re.Pattern[str]:
         return alternatives(self.words, r"\b", r"\b")
 
-    def header(self, name: str) -> str:
-        for old, new in self.nations.items():
-            name = re.sub(rf"(?<=_){old.lower()}(?=_|$)", new.lower(), name)
-        return name
-
 
 SYNTHETIC_NATIONS = {"China": "Brazil", "USA": "Germany"}
 SYNTHETIC_ADJECTIVES = {"Chinese": "Brazilian", "American": "German"}
@@ -177,7 +172,7 @@ def rename_csv(source: Path, target: Path, names: Renaming) -> None:
         rows = [row for row in rows if row[header.index("instrument")] != "wvs7"]
     with target.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow([names.header(h) for h in header])
+        writer.writerow(header)  # R names columns by the nations' positions, not their names
         writer.writerows([[names.cell(h, v) for h, v in zip(header, row, strict=True)]
                           for row in rows])
 
@@ -244,7 +239,6 @@ def synthetic_study(shipped: Path, target: Path, derived_manifest: Path,
     write_json(provenance, target / "provenance.json")
 
     contract = rename_json(json.loads(derived_manifest.read_text("utf-8"))["contract"], names)
-    contract["instrument_labels"] = {"mfq2": contract["instrument_labels"]["mfq2"]}
     contract["personas"] = [*contract["personas"], "India"]
     contract["allowed_values"]["persona"] = contract["personas"]
     shipped_models = rename_json(shipped_summary(models_csv)["models"], names)

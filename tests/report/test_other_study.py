@@ -157,7 +157,7 @@ def test_the_results_chapters_speak_of_the_compared_nations(other_book: OtherBoo
 
 def test_an_instrument_the_study_did_not_ask_is_said_so(other_book: OtherBook) -> None:
     page = other_book.pages["results-wvs7.html"]
-    assert "This study did not ask the items of wvs7" in page.text
+    assert "This study did not ask the items of WVS-7" in page.text
     assert page.missing_notes == [] and page.tables == []
 
 
