@@ -42,6 +42,12 @@ def write_json(value: Any, path: Path) -> None:
     path.write_text(json.dumps(value, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+def study_description(name: str) -> str:
+    """The `[study] description` of studies/NAME.toml."""
+    path = ROOT / "studies" / f"{name}.toml"
+    return tomllib.loads(path.read_text(encoding="utf-8"))["study"]["description"]
+
+
 def shipped_summary(models_csv: Path) -> dict[str, Any]:
     """study.json of the shipped study, as `moralign book-inputs` writes it."""
     text = SHIPPED_STUDY.read_text(encoding="utf-8")

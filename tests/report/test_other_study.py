@@ -41,9 +41,8 @@ class OtherBook:
 
 def render(results: Path, folder: Path) -> dict[str, BookPage]:
     env = {**os.environ, "MORALIGN_RESULTS_DIR": str(results)}
-    engine = os.environ.get("MORALIGN_BOOK_ENGINE") or "bookdown"
-    run(["Rscript", str(RENDER_SCRIPT), "--engine", engine, "--results", str(results),
-         "--output-dir", str(folder)], env)
+    run(["Rscript", str(RENDER_SCRIPT), "--results", str(results), "--output-dir", str(folder)],
+        env)
     return read_pages(folder)
 
 

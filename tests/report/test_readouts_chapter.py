@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -59,8 +58,9 @@ def test_the_chapter_shows_the_demo_exports_tables(demo_results: Path, tmp_path:
     demo = demo_results / "demo"
     assert page.missing_notes == []
     # The demo study says itself that its model is tiny (its description, exported with it).
-    study = tomllib.loads((ROOT / "studies" / "demo_local.toml").read_text(encoding="utf-8"))
-    assert study["study"]["description"] in page.text
+    from tests.report.study_results import study_description
+
+    assert study_description("demo_local") in page.text
     assert len(page.images) == 1, "the figure of expected rating against sampled mean"
 
     agreement = rows_of(demo / "llm_readout_agreement.csv")
