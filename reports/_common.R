@@ -139,33 +139,160 @@ fmt_df <- function(df) {
   out
 }
 
-INSTRUMENT_LABELS <- c(mfq2 = "MFQ-2", wvs7 = "WVS-7")
+# ---- the study's vocabulary ------------------------------------------------------------------
 
-# The instruments whose results the pipeline produced (WVS-7 needs a user-supplied file).
+# Every word that names something of the study (nations, their adjectives, languages, personas,
+# instruments, foundations, models, the human-mean rows) is read from the contract the analysis
+# run wrote into the results folder, and the title and description from the study file's summary
+# that `moralign book-inputs` wrote. Nothing here types them.
+ANALYSIS_RUN <- "Rscript R/analysis/run.R"
+RESULTS_MANIFEST <- "manifest.json"
+STUDY_SUMMARY <- "study.json"
+
+# The contract of the analysis run (manifest.json holds it, under `contract` or as a whole).
+study_contract <- function() {
+  manifest <- read_result_json(RESULTS_MANIFEST)
+  if (is.null(manifest)) return(NULL)
+  manifest$contract %||% manifest
+}
+
+study_summary <- function() read_result_json(STUDY_SUMMARY)
+
+# One field of the contract, or NULL when the manifest or the field is missing.
+vocabulary <- function(field) study_contract()[[field]]
+
+# The note a chapter shows when the manifest lacks fields its sentences need.
+vocabulary_note <- function(fields = c("nations", "nation_adjectives", "language_of_nation",
+                                       "personas", "no_persona", "instrument_labels",
+                                       "human_mean_ids")) {
+  contract <- study_contract()
+  path <- result_path(RESULTS_MANIFEST)
+  if (is.null(contract)) return(missing_note(path, ANALYSIS_RUN))
+  missing <- fields[vapply(fields, function(f) is.null(contract[[f]]), logical(1))]
+  if (length(missing) == 0) return("")
+  sprintf(paste0('\n<p class="missing-result"><strong>Not available:</strong> <code>%s</code> ',
+                 "has no %s. It is written by <code>%s</code>.</p>\n"),
+          shown_path(path), paste0("<code>", missing, "</code>", collapse = ", "), ANALYSIS_RUN)
+}
+
+NOT_AVAILABLE <- "(not available)"
+
+# The two nations a two-nation analysis contrasts; the first is coded +0.5.
+compared_nations <- function() {
+  nations <- unlist(vocabulary("nations"))
+  if (length(nations) == 2) nations else c(NOT_AVAILABLE, NOT_AVAILABLE)
+}
+first_nation <- function() compared_nations()[[1]]
+second_nation <- function() compared_nations()[[2]]
+
+# The study's adjective of a nation (the nation's name when it has none).
+adjective <- function(nation) {
+  adjectives <- vocabulary("nation_adjectives")
+  vapply(nation, function(n) adjectives[[n]] %||% n, "", USE.NAMES = FALSE)
+}
+
+# The language a nation's respondents answered in.
+language_of <- function(nation) {
+  languages <- vocabulary("language_of_nation")
+  vapply(nation, function(n) languages[[n]] %||% NOT_AVAILABLE, "", USE.NAMES = FALSE)
+}
+
+no_persona <- function() vocabulary("no_persona") %||% NOT_AVAILABLE
+
+persona_label <- function(persona) ifelse(persona == no_persona(), "no persona", persona)
+
+# Each persona's place in the study's order (no persona first), for sorting rows.
+persona_rank <- function(personas) {
+  match(personas, unique(c(no_persona(), unlist(vocabulary("personas")), personas)))
+}
+
+# The instrument's short label, its id when the manifest has none.
+instrument_label <- function(instrument) {
+  labels <- vocabulary("instrument_labels")
+  vapply(instrument, function(i) labels[[i]] %||% i, "", USE.NAMES = FALSE)
+}
+
+# The study's instruments: those of the manifest, in its order.
+study_instruments <- function() names(vocabulary("instrument_labels"))
+
+# The model id of the rows that stand for a nation's mean respondent.
+human_mean_id <- function(nation) {
+  ids <- vocabulary("human_mean_ids")
+  ids[[nation]] %||% NOT_AVAILABLE
+}
+
+# A list in prose: "a", "a and b", "a, b and c".
+in_words <- function(values) {
+  values <- as.character(values)
+  if (length(values) == 0) return(NOT_AVAILABLE)
+  if (length(values) == 1) return(values)
+  paste(paste(utils::head(values, -1), collapse = ", "), "and", utils::tail(values, 1))
+}
+
+# Whether the study asked an instrument's items (study.json; the manifest's instruments when
+# study.json is missing; when neither says, the results chapters say what is missing).
+asked <- function(instrument) {
+  instruments <- unlist(study_summary()$instruments) %||% study_instruments()
+  is.null(instruments) || instrument %in% instruments
+}
+
+# The instruments whose results the pipeline produced (some need a user-supplied file).
 present_instruments <- function() {
-  names(INSTRUMENT_LABELS)[file.exists(result_path(names(INSTRUMENT_LABELS), "rq1_ols.csv"))]
+  known <- study_instruments()
+  known[file.exists(result_path(known, "rq1_ols.csv"))]
 }
 
 # ---- model terms ------------------------------------------------------------------------------
 
-TERM_LABELS <- c(
-  "(Intercept)" = "Intercept",
-  chinese_participant = "Chinese participant",
-  chinese_origin = "Chinese LLM",
-  is_human_mean = "Human mean (vs LLM)",
-  congruent_language = "Congruent language",
-  congruent_persona = "Congruent persona",
-  congruent_origin = "Congruent origin"
-)
+# The names R/analysis gives its effect-coded terms (+0.5 for the first compared nation), by what
+# they code. Their labels are made from the study's words.
+TERMS <- c(participant = "chinese_participant", origin = "chinese_origin",
+           language = "chinese_language", persona = "china_persona")
+
+term_labels <- function() {
+  first <- first_nation()
+  c(
+    "(Intercept)" = "Intercept",
+    stats::setNames(c(paste(adjective(first), "participant"), paste(adjective(first), "LLM"),
+                      paste(language_of(first), "prompt"), paste(first, "persona")),
+                    TERMS),
+    is_human_mean = "Human mean (vs LLM)",
+    congruent_language = "Congruent language",
+    congruent_persona = "Congruent persona",
+    congruent_origin = "Congruent origin"
+  )
+}
 
 term_label <- function(term) {
+  labels <- term_labels()
   one <- function(part) {
-    if (part %in% names(TERM_LABELS)) return(TERM_LABELS[[part]])
+    if (part %in% names(labels)) return(labels[[part]])
     if (grepl("^removed", part)) return(paste0("Removed: ", sub("^removed", "", part)))
     gsub("_", " ", part)
   }
   vapply(strsplit(term, ":", fixed = TRUE),
          function(parts) paste(vapply(parts, one, ""), collapse = " × "), "")
+}
+
+interaction_term <- function() paste(TERMS[["participant"]], TERMS[["origin"]], sep = ":")
+
+# R/analysis names the columns of the compared nations by position, whatever the study's nations:
+# "china" holds the first nation's values, "usa" the second's (mean_china, n_usa_llms).
+PAIR_COLUMN_NAMES <- c("china", "usa")
+
+# The column `prefix` + the nation's position name + `suffix` of a result table.
+nation_column <- function(table, prefix, nation, suffix = "") {
+  position <- match(nation, compared_nations())
+  if (is.na(position)) return(rep(NA, NROW(table)))
+  table[[paste0(prefix, PAIR_COLUMN_NAMES[[position]], suffix)]] %||% rep(NA, NROW(table))
+}
+
+# "a * b * c": the model formula's right-hand side, read from the terms of a fitted table.
+formula_terms <- function(table) {
+  if (is.null(table)) return(NOT_AVAILABLE)
+  parts <- strsplit(setdiff(table$term, "(Intercept)"), ":", fixed = TRUE)
+  widest <- parts[[which.max(lengths(parts))]]
+  paste(widest, collapse = " * ")
 }
 
 # One coefficient row, looked up by its term; NULL-safe so prose never breaks a build.
@@ -284,6 +411,10 @@ INSTRUMENT_CHAPTER <- "reports/_instrument-results.qmd"
 # (its {{instrument}} placeholders filled in first, so that figure labels differ between the
 # chapters), or what to do when the pipeline produced no results for it.
 instrument_results <- function(instrument) {
+  if (!asked(instrument)) {
+    return(sprintf("This study did not ask the items of %s (`%s` lists its instruments).",
+                   instrument_label(instrument), shown_path(result_path(STUDY_SUMMARY))))
+  }
   if (!file.exists(result_path(instrument, "rq1_ols.csv"))) {
     return(absent_instrument_note(instrument))
   }
@@ -297,7 +428,7 @@ instrument_results <- function(instrument) {
 }
 
 absent_instrument_note <- function(instrument) {
-  label <- INSTRUMENT_LABELS[[instrument]]
+  label <- instrument_label(instrument)
   status <- read_result_json("exclusions.json")$paper[[instrument]]
   lines <- c(
     sprintf(paste('<p class="missing-result"><strong>No %s results in this build.</strong> The',

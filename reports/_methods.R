@@ -9,7 +9,7 @@ collapse_by_instrument <- function(values, instruments) {
   if (length(unique(values)) == 1) return(as.character(values[[1]]))
   parts <- tapply(as.character(values), instruments,
                   function(v) paste(sort(unique(v)), collapse = ", "))
-  paste0(parts, " (", INSTRUMENT_LABELS[names(parts)], ")", collapse = "; ")
+  paste0(parts, " (", instrument_label(names(parts)), ")", collapse = "; ")
 }
 
 # The table of the LLMs studied: name, maker, origin and where/how each was called.
@@ -39,18 +39,16 @@ html_lines <- function(text) {
   paste0('<span class="prompt">', gsub("\n", "<br>", html_escape(text), fixed = TRUE), "</span>")
 }
 
-PERSONA_LABELS <- c(none = "no persona", China = "China", USA = "USA")
-
 # The system messages (per language and persona) and user message (per language) of each
 # instrument's first item, as the collector's prompt function rendered them (prompts.csv).
 prompt_tables <- function(prompts) {
   if (is.null(prompts)) return(cat(missing_note(result_path("prompts.csv"), BOOK_INPUTS)))
   for (instrument in unique(prompts$instrument)) {
     rows <- prompts[prompts$instrument == instrument, , drop = FALSE]
-    label <- INSTRUMENT_LABELS[[instrument]]
+    label <- instrument_label(instrument)
     cat(sprintf("\n### %s\n\n", label))
     system_table <- data.frame(
-      Language = rows$language, Persona = unname(PERSONA_LABELS[rows$persona]),
+      Language = rows$language, Persona = persona_label(rows$persona),
       `System message` = html_lines(rows$system), check.names = FALSE
     )
     cat(html_table(system_table, sprintf("%s system messages.", label), escape = FALSE),
@@ -77,7 +75,7 @@ show_exclusions <- function(exclusions) {
   rows <- list()
   for (instrument in names(by_instrument)) {
     entry <- by_instrument[[instrument]]
-    label <- INSTRUMENT_LABELS[[instrument]]
+    label <- instrument_label(instrument)
     if (!identical(entry$status, "built")) {
       rows[[length(rows) + 1]] <- data.frame(
         Instrument = label, Analysis = "all", `LLMs kept` = "",
@@ -152,4 +150,53 @@ show_provenance <- function(provenance) {
   )
   cat(html_table(table, "Canonical tables (<code>moralign data import</code>).", escape = FALSE,
                  class = "result-table provenance"), sep = "\n")
+}
+
+# ---- the overview: the study's own words and counts -------------------------------------------
+
+# The study's title and description (study.json), or a note naming the step that writes it.
+study_introduction <- function(study) {
+  if (is.null(study)) return(missing_note(result_path(STUDY_SUMMARY), BOOK_INPUTS))
+  title <- study$title %||% study$name
+  c(sprintf("This book describes the study *%s* (study file `%s`, %s repetitions of every call).",
+            title, study$file %||% "(not recorded)", study$repetitions %||% "(not recorded)"),
+    "", study$description %||% "", "")
+}
+
+# Origins in the order the book shows them: the compared pair first, then the others.
+origins_in_order <- function(origins) {
+  c(intersect(compared_nations(), origins), sort(setdiff(origins, compared_nations())))
+}
+
+# "<n> LLMs made in <origin>, <n> made in <origin> and ...".
+llms_by_origin <- function(design) {
+  counts <- design$llms_by_origin
+  if (is.null(counts)) return("(not available)")
+  origins <- origins_in_order(names(counts))
+  parts <- sprintf("%s made in %s", fmt_int(unlist(counts[origins])), origins)
+  parts[[1]] <- sub(" made in", " LLMs made in", parts[[1]])
+  in_words(parts)
+}
+
+# "<n> <instrument> items and ...".
+items_by_instrument <- function(design) {
+  items <- design$items
+  if (is.null(items)) return("(not available)")
+  in_words(sprintf("%s %s items", fmt_int(unlist(items)), instrument_label(names(items))))
+}
+
+# Which answers each compared nation's respondents are compared with, and who else answered.
+respondents_and_languages <- function() {
+  nations <- compared_nations()
+  pairs <- sprintf("%s respondents with their answers to %s prompts", adjective(nations),
+                   language_of(nations))
+  pairs[[1]] <- sub(" with their", " are compared with the LLMs'", pairs[[1]])
+  sentence <- paste0(in_words(pairs), ".")
+  others <- setdiff(unlist(vocabulary("human_groups")), nations)
+  if (length(others) > 0) {
+    sentence <- paste(sentence, sprintf(
+      "The study also holds respondents from %s, shown where the tables carry them.",
+      in_words(others)))
+  }
+  sentence
 }

@@ -3,7 +3,7 @@
 # plot, and the sentences that say what survives (drawn from the results; no model is fitted).
 
 # The inference of this chapter uses the true respondents (`respondent` ids): each released
-# MFQ-2 Participant label mixes 36 people, so a label is not a sampling unit. The paper-id run
+# Participant label mixes several people, so a label is not a sampling unit. The paper-id run
 # (results/<instrument>/) is the reproduction of the published OLS.
 PRIMARY_IDS <- "respondent"
 
@@ -19,18 +19,6 @@ EFFECT_SCALES <- c(
   d_llm_sd = "b / SD of an LLM-level cell mean",
   cohens_d = "Cohen's d (pooled SD of the two nationalities)"
 )
-
-# The factorial terms of the RQ2 model, beside the paper's congruence terms of _common.R.
-MIXED_TERM_LABELS <- c(chinese_language = "Chinese prompt", china_persona = "China persona")
-
-mixed_term_label <- function(term) {
-  vapply(term, function(one) {
-    parts <- strsplit(one, ":", fixed = TRUE)[[1]]
-    shown <- ifelse(parts %in% names(MIXED_TERM_LABELS), MIXED_TERM_LABELS[parts],
-                    term_label(parts))
-    paste(shown, collapse = " × ")
-  }, "", USE.NAMES = FALSE)
-}
 
 # "b = -0.195, SE = 0.018, t(44.2) = -10.66, p < .001" for prose (p from `p_column`).
 test_text <- function(row, p_column = "p_value", p_label = "p") {
@@ -52,7 +40,7 @@ row_of <- function(table, ...) {
 comparison_table <- function(comparison) {
   if (is.null(comparison)) return(NULL)
   data.frame(
-    Term = mixed_term_label(comparison$term),
+    Term = term_label(comparison$term),
     `OLS estimate` = fmt_num(comparison$ols_estimate), `OLS SE` = fmt_num(comparison$ols_std_error),
     `OLS p` = fmt_p(comparison$ols_p_value),
     `Mixed estimate` = fmt_num(comparison$lmm_estimate),
@@ -66,7 +54,7 @@ comparison_table <- function(comparison) {
 rq3_comparison_table <- function(comparison) {
   if (is.null(comparison)) return(NULL)
   data.frame(
-    Term = mixed_term_label(comparison$term), Family = comparison$family,
+    Term = term_label(comparison$term), Family = comparison$family,
     `OLS estimate` = fmt_num(comparison$ols_estimate), `OLS p` = fmt_p(comparison$ols_p_value),
     `OLS p (Holm)` = fmt_p(comparison$ols_p_adjusted),
     `Mixed estimate` = fmt_num(comparison$lmm_estimate),
@@ -81,7 +69,7 @@ rq2_factorial_table <- function(rq2) {
   if (is.null(rq2)) return(NULL)
   rows <- rq2[!as.logical(rq2$paper_term), , drop = FALSE]
   data.frame(
-    Term = mixed_term_label(rows$term), Estimate = fmt_num(rows$estimate),
+    Term = term_label(rows$term), Estimate = fmt_num(rows$estimate),
     SE = fmt_num(rows$std_error), df = fmt_df(rows$df), t = fmt_num(rows$statistic, 2),
     p = fmt_p(rows$p_value), check.names = FALSE
   )
@@ -154,7 +142,7 @@ llm_level_table <- function(llm_level, leave_one_out = NULL) {
   if (is.null(llm_level)) return(NULL)
   rows <- llm_level[llm_level$analysis %in% c("rq1", "rq2"), , drop = FALSE]
   table <- data.frame(
-    Question = toupper(rows$analysis), Term = mixed_term_label(rows$term),
+    Question = toupper(rows$analysis), Term = term_label(rows$term),
     Estimate = fmt_num(rows$estimate), SE = fmt_num(rows$std_error),
     t = fmt_num(rows$statistic, 2), df = fmt_df(rows$df), p = fmt_p(rows$p_value),
     `Permutation p` = fmt_p(rows$p_permutation), `Bootstrap SE` = fmt_num(rows$boot_se),
@@ -196,8 +184,21 @@ per_llm_table <- function(per_llm) {
   cbind(table[1], Origin = per_llm$llm_origin, table[-1])
 }
 
-# The colours of R/analysis/figures.R (Okabe-Ito), so that every figure reads alike.
-ORIGIN_COLOURS <- c(China = "#D55E00", USA = "#0072B2")
+# The colours of R/analysis/figures.R (Okabe-Ito), so that every figure reads alike: the first
+# compared nation's, the second's, then those of any other origin.
+ORIGIN_COLOURS <- c("#D55E00", "#0072B2", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442")
+
+origin_colours <- function(origins) {
+  origins <- unique(c(compared_nations(), sort(unique(origins))))
+  stats::setNames(rep_len(ORIGIN_COLOURS, length(origins)), origins)
+}
+
+# "cosine with <first> minus <second> respondents" (adjectives): what every nationality
+# contrast measures.
+contrast_words <- function() {
+  sprintf("cosine with %s minus %s respondents", adjective(first_nation()),
+          adjective(second_nation()))
+}
 
 plot_per_llm_contrasts <- function(per_llm, path) {
   if (is.null(per_llm)) {
@@ -213,8 +214,9 @@ plot_per_llm_contrasts <- function(per_llm, path) {
     ggplot2::geom_errorbarh(ggplot2::aes(xmin = .data$conf_low, xmax = .data$conf_high),
                             height = 0.3) +
     ggplot2::geom_point(size = 2.5) +
-    ggplot2::scale_colour_manual(values = ORIGIN_COLOURS, name = "LLM made in") +
-    ggplot2::labs(x = "Cosine with Chinese minus American respondents", y = NULL) +
+    ggplot2::scale_colour_manual(values = origin_colours(per_llm$llm_origin), name = "LLM made in") +
+    ggplot2::labs(x = paste0(toupper(substring(contrast_words(), 1, 1)),
+                             substring(contrast_words(), 2)), y = NULL) +
     ggplot2::theme_minimal(base_size = 14) +
     ggplot2::theme(legend.position = "top")
   print(plot)
@@ -226,18 +228,18 @@ significant <- function(p) !is.na(p) && p < ALPHA
 
 # The respondents' nationality gap in the RQ1 mixed model (true respondents).
 nationality_sentence <- function(lmm) {
-  row <- row_of(lmm, term = "chinese_participant")
+  row <- row_of(lmm, term = TERMS[["participant"]])
   if (is.null(row)) return(NULL)
-  closer <- if (row$estimate < 0) c("American", "Chinese") else c("Chinese", "American")
+  adjectives <- adjective(compared_nations())
+  closer <- if (row$estimate < 0) rev(adjectives) else adjectives
   if (significant(row$p_value)) {
     sprintf(paste("**The nationality gap survives.** With respondents and LLMs as crossed",
                   "random factors, the LLMs' answers resemble %s respondents more than %s",
-                  "respondents (cosine with Chinese minus American respondents: %s)."),
-            closer[1], closer[2], test_text(row))
+                  "respondents (%s: %s)."),
+            closer[1], closer[2], contrast_words(), test_text(row))
   } else {
     sprintf(paste("**The nationality gap does not survive.** With respondents and LLMs as",
-                  "crossed random factors, the cosine with Chinese minus American respondents",
-                  "is %s."), test_text(row))
+                  "crossed random factors, the %s is %s."), contrast_words(), test_text(row))
   }
 }
 
@@ -246,8 +248,10 @@ origin_evidence <- function(lmm_row, llm_row) {
   parts <- c(
     if (!is.null(lmm_row)) sprintf("mixed model: %s", test_text(lmm_row)),
     if (!is.null(llm_row)) sprintf(
-      "per-LLM contrasts, %d Chinese against %d American LLMs: t(%s) = %s, %s, permutation %s",
-      llm_row$n_china_llms, llm_row$n_usa_llms, fmt_df(llm_row$df),
+      "per-LLM contrasts, %d %s against %d %s LLMs: t(%s) = %s, %s, permutation %s",
+      nation_column(llm_row, "n_", first_nation(), "_llms"), adjective(first_nation()),
+      nation_column(llm_row, "n_", second_nation(), "_llms"), adjective(second_nation()),
+      fmt_df(llm_row$df),
       fmt_num(llm_row$statistic, 2), p_text(llm_row$p_value), p_text(llm_row$p_permutation))
   )
   p <- c(lmm_row$p_value, llm_row$p_value, llm_row$p_permutation)
@@ -256,20 +260,21 @@ origin_evidence <- function(lmm_row, llm_row) {
 }
 
 origin_sentence <- function(lmm, llm_level, paper_ols) {
-  evidence <- origin_evidence(row_of(lmm, term = "chinese_origin"),
-                              row_of(llm_level, analysis = "rq1", term = "chinese_origin"))
-  ols <- row_of(paper_ols, term = "chinese_origin")
+  origin <- TERMS[["origin"]]
+  evidence <- origin_evidence(row_of(lmm, term = origin),
+                              row_of(llm_level, analysis = "rq1", term = origin))
+  ols <- row_of(paper_ols, term = origin)
   ols_text <- if (is.null(ols)) "" else sprintf(
     paste(" The paper's OLS, which counts each of its %s rows (paper ids) as an independent",
           "observation, gives %s for the same effect."),
     fmt_int(ols$n_obs), p_text(ols$p_value))
   verdict <- if (evidence$all_null) {
-    paste("**The effect of an LLM's origin does not survive.** Whether an LLM was made in China",
-          "or in the USA makes no detectable difference to how closely it answers like the",
-          "respondents")
+    sprintf(paste("**The effect of an LLM's origin does not survive.** Whether an LLM was made in",
+                  "%s or in %s makes no detectable difference to how closely it answers like the",
+                  "respondents"), first_nation(), second_nation())
   } else if (evidence$all_significant) {
-    sprintf("**LLMs made in China answer %s like the respondents than American LLMs**",
-            if (evidence$estimate < 0) "less" else "more")
+    sprintf("**LLMs made in %s answer %s like the respondents than %s LLMs**", first_nation(),
+            if (evidence$estimate < 0) "less" else "more", adjective(second_nation()))
   } else {
     "**The tests of an LLM's origin disagree**"
   }
@@ -277,18 +282,20 @@ origin_sentence <- function(lmm, llm_level, paper_ols) {
 }
 
 interaction_sentence <- function(lmm, llm_level) {
-  term <- "chinese_participant:chinese_origin"
+  term <- interaction_term()
   evidence <- origin_evidence(row_of(lmm, term = term),
                               row_of(llm_level, analysis = "rq1", term = term))
+  first <- adjective(first_nation())
+  second <- adjective(second_nation())
   if (evidence$all_null) {
-    sprintf(paste("Nor are Chinese LLMs closer to Chinese respondents in particular: their",
-                  "nationality gap does not differ detectably from American LLMs' (%s)."),
-            evidence$text)
+    sprintf(paste("Nor are %s LLMs closer to %s respondents in particular: their",
+                  "nationality gap does not differ detectably from %s LLMs' (%s)."),
+            first, first, second, evidence$text)
   } else if (evidence$all_significant) {
-    sprintf("Chinese LLMs' nationality gap is %s than American LLMs' (%s).",
-            if (evidence$estimate > 0) "smaller" else "larger", evidence$text)
+    sprintf("%s LLMs' nationality gap is %s than %s LLMs' (%s).", first,
+            if (evidence$estimate > 0) "smaller" else "larger", second, evidence$text)
   } else {
-    sprintf("The tests of whether Chinese LLMs' nationality gap differs disagree (%s).",
+    sprintf("The tests of whether %s LLMs' nationality gap differs disagree (%s).", first,
             evidence$text)
   }
 }
@@ -321,26 +328,30 @@ congruence_sentence <- function(rq2, llm_level) {
 }
 
 # RQ3: which removals change which difference, after Holm within each family.
-RQ3_FAMILY_MEANINGS <- c(
-  "nationality x removal" = "the gap between Chinese and American respondents",
-  "origin x removal" = "the difference between Chinese and American LLMs",
-  "nationality x origin x removal" = "how that respondent gap differs between LLM origins"
-)
+rq3_family_meanings <- function() {
+  adjectives <- in_words(adjective(compared_nations()))
+  c(
+    "nationality x removal" = sprintf("the gap between %s respondents", adjectives),
+    "origin x removal" = sprintf("the difference between %s LLMs", adjectives),
+    "nationality x origin x removal" = "how that respondent gap differs between LLM origins"
+  )
+}
 
 removal_sentence <- function(rq3, unit) {
   if (is.null(rq3) || !"p_adjusted" %in% names(rq3)) return(NULL)
-  parts <- vapply(names(RQ3_FAMILY_MEANINGS), function(family) {
+  meanings <- rq3_family_meanings()
+  parts <- vapply(names(meanings), function(family) {
     rows <- rq3[rq3$family == family, , drop = FALSE]
     kept <- rows[rows$p_adjusted < ALPHA, , drop = FALSE]
     if (nrow(kept) == 0) {
       return(sprintf("removing no single %s changes %s detectably (0 of %d)", unit,
-                     RQ3_FAMILY_MEANINGS[[family]], nrow(rows)))
+                     meanings[[family]], nrow(rows)))
     }
     units <- sub("^.*removed", "", kept$term)
     sprintf("removing %s changes %s (%d of %d: %s)",
             if (length(units) == 1) units else
               paste(paste(utils::head(units, -1), collapse = ", "), "or", utils::tail(units, 1)),
-            RQ3_FAMILY_MEANINGS[[family]], nrow(kept), nrow(rows),
+            meanings[[family]], nrow(kept), nrow(rows),
             paste(sprintf("Holm %s", p_text(kept$p_adjusted)), collapse = ", "))
   }, "")
   sprintf(paste("Leaving one %s out at a time (RQ3, mixed models; Holm within each family of",
@@ -407,14 +418,14 @@ what_changes <- function(instrument) {
     lmm_sig <- p$lmm[keep] < ALPHA
     terms <- comparison$term[keep]
     describe <- function(selected) {
-      if (any(selected)) paste(mixed_term_label(terms[selected]), collapse = "; ") else "none"
+      if (any(selected)) paste(term_label(terms[selected]), collapse = "; ") else "none"
     }
     ratios <- comparison$se_ratio_lmm_over_ols[keep]
     lines <- c(lines, sprintf(
       paste("- **%s %s** (p %s). Significant (p < %s) under both: %s. Significant under OLS",
             "only: %s. Significant in the mixed model only: %s. The mixed model's standard",
             "errors are %s to %s times the OLS ones."),
-      INSTRUMENT_LABELS[[instrument]], RESEARCH_QUESTIONS[[rq]], p$note,
+      instrument_label(instrument), RESEARCH_QUESTIONS[[rq]], p$note,
       drop_leading_zero(fmt_num(ALPHA, 2)),
       describe(ols_sig & lmm_sig), describe(ols_sig & !lmm_sig), describe(!ols_sig & lmm_sig),
       fmt_num(min(ratios), 1), fmt_num(max(ratios), 1)

@@ -18,16 +18,16 @@ read_exported <- function(folders, file) {
   if (length(tables) == 0) NULL else do.call(rbind, tables)
 }
 
-# Sampled models known to be tiny, by id: their numbers show the machinery only.
-TINY_MODELS <- c("smollm2-135m" = "SmolLM2-135M, a model of 135 million parameters")
-
-tiny_model_caveat <- function(model_ids) {
-  tiny <- unique(model_ids[model_ids %in% names(TINY_MODELS)])
-  if (length(tiny) == 0) return(NULL)
-  sprintf(paste("**Caveat.** %s: a tiny model that answers survey items badly. Its numbers",
-                "below show that the collection and its two readouts work, not survey results",
-                "about moral values."),
-          paste(TINY_MODELS[tiny], collapse = "; "))
+# What each export folder's study says about itself (its study.json, written beside the export):
+# a study of a tiny model says so there, and its numbers then show the machinery only.
+export_descriptions <- function(folders) {
+  lines <- vapply(folders, function(folder) {
+    study <- read_json_file(file.path(folder, STUDY_SUMMARY))
+    if (is.null(study$description)) return(NA_character_)
+    sprintf("- **`%s`** (study %s): %s", shown_path(folder), study$title %||% study$name,
+            study$description)
+  }, "")
+  lines[!is.na(lines)]
 }
 
 how_to_export_note <- function() {
@@ -44,7 +44,7 @@ agreement_table <- function(agreement) {
     Folder = agreement$folder,
     `Sampled model` = agreement$sampled_model,
     `Logprob readout` = agreement$logprob_model,
-    Instrument = unname(INSTRUMENT_LABELS[agreement$instrument] %|% agreement$instrument),
+    Instrument = instrument_label(agreement$instrument),
     `r (expected rating, sampled mean)` = agreement$pearson_r,
     `Mean absolute difference (scale points)` = agreement$mean_abs_diff,
     Cells = agreement$cells,
@@ -56,7 +56,7 @@ reliability_table <- function(reliability) {
   data.frame(
     Folder = reliability$folder,
     Model = reliability$model,
-    Instrument = unname(INSTRUMENT_LABELS[reliability$instrument] %|% reliability$instrument),
+    Instrument = instrument_label(reliability$instrument),
     Language = reliability$language,
     Persona = reliability$persona,
     Items = reliability$items,

@@ -51,10 +51,11 @@ origin_cells <- function(cells) {
 
 welch_table <- function(welch) {
   if (is.null(welch)) return(NULL)
-  data.frame(
+  nations <- compared_nations()
+  table <- data.frame(
     LLM = model_names(welch$llm), Origin = welch$llm_origin,
-    `Mean (Chinese resp.)` = fmt_cos(welch$mean_china),
-    `Mean (American resp.)` = fmt_cos(welch$mean_usa),
+    first = fmt_cos(nation_column(welch, "mean_", nations[[1]])),
+    second = fmt_cos(nation_column(welch, "mean_", nations[[2]])),
     Difference = fmt_num(welch$estimate),
     `95% CI` = sprintf("[%s, %s]", fmt_num(welch$conf_low), fmt_num(welch$conf_high)),
     t = fmt_num(welch$statistic, 2), df = fmt_df(welch$df), p = fmt_p(welch$p_value),
@@ -62,11 +63,14 @@ welch_table <- function(welch) {
     `Cohen's d (pooled SD of the two nationalities)` = fmt_num(welch$cohens_d, 2),
     check.names = FALSE
   )
+  names(table)[3:4] <- sprintf("Mean (%s resp.)", adjective(nations))
+  table
 }
 
 followup_table <- function(followup) {
   if (is.null(followup)) return(NULL)
-  rows <- followup[followup$term == "chinese_participant:is_human_mean", , drop = FALSE]
+  rows <- followup[followup$term == paste0(TERMS[["participant"]], ":is_human_mean"), ,
+                   drop = FALSE]
   data.frame(
     LLM = model_names(rows$llm), Origin = rows$llm_origin, Estimate = fmt_num(rows$estimate),
     SE = fmt_num(rows$std_error), t = fmt_num(rows$statistic, 2), df = fmt_df(rows$df),

@@ -38,7 +38,7 @@ show_ids_comparison <- function(instrument, model) {
   paper <- read_result(instrument, file)
   respondent <- read_result("respondent", instrument, file)
   caption <- sprintf("%s %s: released labels (paper ids) and real respondents.",
-                     INSTRUMENT_LABELS[[instrument]], MODEL_LABELS[[model]])
+                     instrument_label(instrument), MODEL_LABELS[[model]])
   if (is.null(paper)) return(cat(missing_note(result_path(instrument, file))))
   if (is.null(respondent)) return(cat(missing_note(result_path("respondent", instrument, file))))
   table <- side_by_side(paper, respondent, c("Paper ids", "Respondent ids"))
@@ -62,7 +62,7 @@ ids_summary <- function(instrument, alpha = 0.05) {
     lines <- c(lines, sprintf(
       paste("- **%s %s.** The largest change of a coefficient between the two kinds of ids is %s;",
             "terms whose significance at the 5%% level differs: %s."),
-      INSTRUMENT_LABELS[[instrument]], MODEL_LABELS[[model]], fmt_num(largest),
+      instrument_label(instrument), MODEL_LABELS[[model]], fmt_num(largest),
       if (length(flips) == 0) "none" else paste(term_label(flips), collapse = "; ")
     ))
   }
@@ -75,7 +75,7 @@ show_persona_comparison <- function(instrument) {
   if (is.null(main)) return(cat(missing_note(result_path(instrument, "rq3_ols.csv"))))
   if (is.null(persona)) return(cat(missing_note(result_path(instrument, "rq3_persona_ols.csv"))))
   caption <- sprintf("%s RQ3, OLS: without persona (main) and with the personas.",
-                     INSTRUMENT_LABELS[[instrument]])
+                     instrument_label(instrument))
   table <- side_by_side(main, persona, c("No persona", "Personas"))
   cat(html_table(table, caption, class = "result-table numbers"), sep = "\n")
 }
