@@ -133,6 +133,7 @@ analyse_instrument <- function(derived_dir, results_dir, instrument, mixed = TRU
     write(dplyr::bind_rows(lmm$variance_components), "lmm_variance_components")
   }
   if (measures) analyse_measures(derived_dir, results_dir, instrument)
+  if (measures) analyse_yardsticks(derived_dir, results_dir, instrument)
   wait_for_background()
   invisible(figure1_cells(cells, if (mixed) rq1_cell_means$emmeans_rq1_cells))
 }

@@ -14,6 +14,11 @@ Written beside the cosine tables (derived/<ids>/<instrument>/):
 | country_profiles | country x unit: the profiles placement compares |
 | invariance | MFQ-2: Atari et al. (2023) Table 6, % non-invariant parameters per foundation |
 | rq1_<measure> | each pair measure asked for with --metric (but cosine_z): rq1's columns |
+| noise_ceilings | nationality x measure: leave-one-out ceiling or split-half reliability |
+| ceiling_relative | measure x nationality x LLM: similarity as a share of the ceiling |
+| ceiling_gap | measure x LLM: gap (China minus USA), ceiling-relative and raw |
+| baseline_scores | responder type x draw x measure x nationality: baseline similarities |
+| baseline_gaps | responder type x measure: mean similarities and gap over the profiles |
 
 Without the WVS respondents only placement and country_profiles are built.
 """
@@ -35,6 +40,8 @@ from collect.data.reference import (
     reference_file,
 )
 from collect.similarity import measures as m
+from collect.similarity.baselines import baseline_gaps, baseline_scores
+from collect.similarity.ceilings import ceiling_tables
 from collect.similarity.countries import country_placement, country_profiles, with_study_nations
 from collect.similarity.inputs import (
     CanonicalFrames,
@@ -96,7 +103,10 @@ def measure_tables(frames: CanonicalFrames, instrument: Instrument, ids: Respond
         "contributions": m.contributions_table(inputs, groups, side),
         "consistency": m.language_consistency(inputs, groups, side),
         **reference_tables(instrument, inputs.humans, frames, external, say),
+        **ceiling_tables(groups, side),
     }
+    tables["baseline_scores"] = baseline_scores(instrument, groups, side)
+    tables["baseline_gaps"] = baseline_gaps(tables["baseline_scores"])
     for metric in metrics:
         if metric != DEFAULT_METRIC:
             tables[f"rq1_{metric}"] = m.pair_table(groups, side, metric)
