@@ -165,6 +165,9 @@ analyse_all <- function(derived_dir, results_dir, instruments = c("mfq2", "wvs7"
   save_figure(plot_origin_by_nationality(all_cells), results_dir, "fig1_origin_by_nationality")
   readr::write_csv(package_versions(), file.path(results_dir, "package_versions.csv"))
   if (measures) analyse_placement(derived_dir, results_dir, instruments)
+  if (measures) {
+    for (instrument in instruments) analyse_centrality(derived_dir, results_dir, instrument)
+  }
   wait_for_background()
   invisible(names(cells))
 }

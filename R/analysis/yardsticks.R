@@ -35,3 +35,99 @@ analyse_yardsticks <- function(derived_dir, results_dir, instrument) {
   }
   invisible(NULL)
 }
+
+# ---- the world's centre -----------------------------------------------------------------------
+
+# Mean over LLMs with a 95% t interval (df = n - 1), by LLM group (all, then each origin).
+llm_group_means <- function(data, value, by = character()) {
+  groups <- dplyr::bind_rows(dplyr::mutate(data, llm_group = "all"),
+                             dplyr::mutate(data, llm_group = .data$llm_origin))
+  groups |>
+    dplyr::group_by(dplyr::across(dplyr::all_of(c(by, "llm_group")))) |>
+    dplyr::summarise(
+      n_llms = dplyr::n(),
+      estimate = mean(.data[[value]]),
+      std_error = stats::sd(.data[[value]]) / sqrt(dplyr::n()),
+      n_llms_positive = sum(.data[[value]] > 0),
+      .groups = "drop"
+    ) |>
+    dplyr::mutate(df = .data$n_llms - 1,
+                  conf_low = .data$estimate - stats::qt(0.975, .data$df) * .data$std_error,
+                  conf_high = .data$estimate + stats::qt(0.975, .data$df) * .data$std_error,
+                  p_value = 2 * stats::pt(-abs(.data$estimate / .data$std_error), .data$df))
+}
+
+# Whether the LLMs (no persona) are closer to the USA than to the world mean profile: the mean
+# over LLMs of usa_minus_world per measure and prompt language.
+usa_versus_world <- function(centrality_llms) {
+  llm_group_means(centrality_llms, "usa_minus_world", c("metric", "language")) |>
+    dplyr::rename(mean_usa_minus_world = "estimate", n_llms_closer_to_usa = "n_llms_positive")
+}
+
+# Across countries (the USA left out): each LLM's similarity to a country (no persona, mean of
+# its two prompt languages) regressed on the country's centrality (similarity to the other
+# countries' mean) and its similarity to the USA, both standardised over the countries, under
+# one measure. Two fits per LLM group: `mean_over_llms` regresses the group's mean similarity
+# (df = n_countries - 3); `per_llm` fits every LLM and takes the mean of its coefficients with a t
+# interval over LLMs (df = n_LLM - 1).
+centrality_regression <- function(placement, centrality_countries, metric = "cosine_z") {
+  reference <- "USA"
+  countries <- centrality_countries |>
+    dplyr::filter(.data$metric == !!metric, .data$country != reference) |>
+    dplyr::mutate(centrality = as.numeric(scale(.data$similarity_to_world)),
+                  usa_similarity = as.numeric(scale(.data$similarity_to_usa)))
+  rho <- stats::cor(countries$centrality, countries$usa_similarity)
+  llm_country <- placement |>
+    dplyr::filter(.data$metric == !!metric, .data$persona == "none") |>
+    dplyr::group_by(.data$llm, .data$llm_origin, .data$country) |>
+    dplyr::summarise(similarity = mean(.data$similarity), .groups = "drop") |>
+    dplyr::inner_join(dplyr::select(countries, "country", "centrality", "usa_similarity"),
+                      by = "country")
+  formula <- similarity ~ centrality + usa_similarity
+  groups <- c("all", sort(unique(llm_country$llm_origin)))
+  pooled <- lapply(groups, function(group) {
+    rows <- if (group == "all") llm_country else
+      dplyr::filter(llm_country, .data$llm_origin == group)
+    means <- rows |>
+      dplyr::group_by(.data$country, .data$centrality, .data$usa_similarity) |>
+      dplyr::summarise(similarity = mean(.data$similarity), .groups = "drop")
+    model <- stats::lm(formula, data = means)
+    coefficients <- summary(model)$coefficients
+    interval <- stats::confint(model)
+    tibble::tibble(fit = "mean_over_llms", llm_group = group, term = rownames(coefficients),
+                   estimate = unname(coefficients[, "Estimate"]),
+                   std_error = unname(coefficients[, "Std. Error"]), df = model$df.residual,
+                   conf_low = unname(interval[, 1]), conf_high = unname(interval[, 2]),
+                   p_value = unname(coefficients[, "Pr(>|t|)"]),
+                   n_llms = dplyr::n_distinct(rows$llm),
+                   r_squared = summary(model)$r.squared)
+  })
+  slopes <- llm_country |>
+    dplyr::group_by(.data$llm, .data$llm_origin) |>
+    dplyr::group_modify(function(rows, key) {
+      coefficients <- stats::coef(stats::lm(formula, data = rows))
+      tibble::tibble(term = names(coefficients), slope = unname(coefficients))
+    }) |>
+    dplyr::ungroup()
+  per_llm <- llm_group_means(slopes, "slope", "term") |>
+    dplyr::transmute(fit = "per_llm", .data$llm_group, .data$term, .data$estimate,
+                     .data$std_error, .data$df, .data$conf_low, .data$conf_high, .data$p_value,
+                     .data$n_llms, r_squared = NA_real_)
+  dplyr::bind_rows(pooled, per_llm) |>
+    dplyr::mutate(metric = metric, n_countries = nrow(countries),
+                  predictor_correlation = rho, .before = 1)
+}
+
+analyse_centrality <- function(derived_dir, results_dir, instrument) {
+  if (!has_derived(derived_dir, instrument, "centrality_llms")) return(invisible(NULL))
+  write <- function(table, name) write_result(table, results_dir, instrument, name)
+  read <- function(name) read_rds_table(derived_path(derived_dir, instrument, name))
+  write(read("world_profile"), "world_profile")
+  countries <- read("centrality_countries")
+  llms <- read("centrality_llms")
+  write(countries, "centrality_countries")
+  write(llms, "centrality_llms")
+  write(usa_versus_world(llms), "centrality_usa_vs_world")
+  write(centrality_regression(read("placement"), countries), "centrality_regression")
+  invisible(NULL)
+}

@@ -1,13 +1,15 @@
-"""Noise ceilings and baseline responders against plain loop computations, on synthetic groups
-and through the measure tables of both respondent-id modes."""
+"""Noise ceilings, baseline responders and centrality against plain loop computations, on
+synthetic groups and through the measure tables of both respondent-id modes."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from collect.data.reference import CountryMeans
 from collect.similarity import measures as m
 from collect.similarity.baselines import (
     baseline_gaps,
@@ -22,9 +24,12 @@ from collect.similarity.ceilings import (
     spearman_brown,
     split_half,
 )
-from collect.similarity.inputs import HumanGroup, instrument_inputs, read_canonical
+from collect.similarity.centrality import country_centrality, llm_centrality
+from collect.similarity.inputs import HumanGroup, LlmRatings, instrument_inputs, read_canonical
 from collect.similarity.measure_tables import measure_tables
-from collect.vocab import MFQ2
+from collect.vocab import MFQ2, WVS7
+
+WVS7_FIVE = replace(WVS7, items=(1, 2, 3, 4, 5))
 
 
 def _groups_and_side(canonical: Path, ids: str) -> tuple[tuple[HumanGroup, ...], m.ComparedSide]:
@@ -120,11 +125,62 @@ def test_baselines_are_scored_as_the_llms(synthetic_canonical: Path, ids: str) -
     assert "cosine_z" not in gaps.loc["midpoint"].index
 
 
-def test_measure_tables_carry_the_ceilings_and_baselines(synthetic_canonical: Path) -> None:
+def test_measure_tables_carry_the_ceilings_and_baselines(synthetic_canonical: Path,
+                                                        fetched_release: Path) -> None:
     tables = measure_tables(read_canonical(synthetic_canonical), MFQ2, "respondent",
-                            say=lambda _: None)
+                            external=fetched_release, say=lambda _: None)
     for name in ("noise_ceilings", "ceiling_relative", "ceiling_gap", "baseline_scores",
-                 "baseline_gaps"):
+                 "baseline_gaps", "world_profile", "centrality_countries", "centrality_llms"):
         assert not tables[name].empty, name
     assert set(tables["baseline_scores"]["responder_type"]) == {
         "uniform", "midpoint", "low_end", "high_end", "shuffled", "llm", "human_mean"}
+
+
+def _countries() -> CountryMeans:
+    rng = np.random.default_rng(7)
+    means = rng.uniform(1, 10, (6, 5))
+    means[2, 1] = np.nan  # a country not asked one item
+    names = ("Aland", "Borduria", "Carpania", "Dorado", "Elbonia", "USA")
+    return CountryMeans("wvs7", ("a", "b", "c", "d", "e"), names, means, "test")
+
+
+def test_country_centrality_compares_each_country_with_the_others_mean() -> None:
+    countries = _countries()
+    table = country_centrality(countries).query("metric == 'cosine_z'").set_index("country")
+    for i, name in enumerate(countries.countries):
+        others = np.delete(countries.means, i, axis=0)
+        world = np.array([np.mean(others[:, u][~np.isnan(others[:, u])]) for u in range(5)])
+        own = countries.means[i]
+        asked = ~np.isnan(own)
+        expected = np.corrcoef(own[asked], world[asked])[0, 1]
+        assert table.loc[name, "similarity_to_world"] == pytest.approx(expected)
+        usa = countries.means[-1]
+        assert table.loc[name, "similarity_to_usa"] == pytest.approx(
+            np.corrcoef(own[asked], usa[asked])[0, 1])
+    assert table.loc["Carpania", "n_units"] == 4
+    distances = country_centrality(countries).query("metric == 'neg_euclidean'")
+    carpania = distances.set_index("country").loc["Carpania"]
+    others = np.delete(countries.means, 2, axis=0).mean(axis=0)
+    own = countries.means[2]
+    asked = ~np.isnan(own)
+    scaled = np.sqrt(((own[asked] - others[asked]) ** 2).sum()) * np.sqrt(5 / 4)
+    assert carpania["similarity_to_world"] == pytest.approx(-scaled)
+
+
+def test_llm_centrality_is_the_similarity_to_the_mean_of_all_countries() -> None:
+    countries = _countries()
+    rng = np.random.default_rng(8)
+    means = rng.uniform(1, 10, (3, 2, 3, 5))
+    llms = LlmRatings(("a", "b", "c"), ("China", "USA", "USA"), means)
+    table = llm_centrality(countries, llms, WVS7_FIVE, replicates=40)
+    assert set(table["persona"]) == {"none"}
+    world = np.nanmean(countries.means, axis=0)
+    row = table.query("metric == 'cosine_z' and llm == 'b' and language == 'Chinese'").iloc[0]
+    profile = means[1, 1, 0]
+    assert row["similarity_to_world"] == pytest.approx(np.corrcoef(profile, world)[0, 1])
+    assert row["similarity_to_usa"] == pytest.approx(
+        np.corrcoef(profile, countries.means[-1])[0, 1])
+    assert row["usa_minus_world"] == pytest.approx(
+        row["similarity_to_usa"] - row["similarity_to_world"])
+    assert (table["world_conf_low"] <= table["world_conf_high"]).all()
+    assert (table["difference_conf_low"] <= table["difference_conf_high"]).all()

@@ -12,6 +12,9 @@ Written beside the cosine tables (derived/<ids>/<instrument>/):
 | consistency | LLM: English-Chinese correlations (MFQ-2: gap with and without reworded items) |
 | placement | LLM x language x persona x country x pair measure: similarity, rank, n_units |
 | country_profiles | country x unit: the profiles placement compares |
+| world_profile | unit: the mean profile of the countries placement compares |
+| centrality_countries | country x pair measure: similarity to the other countries' mean, to USA |
+| centrality_llms | LLM x language (no persona) x pair measure: to the world mean and to USA |
 | invariance | MFQ-2: Atari et al. (2023) Table 6, % non-invariant parameters per foundation |
 | rq1_<measure> | each pair measure asked for with --metric (but cosine_z): rq1's columns |
 | noise_ceilings | nationality x measure: leave-one-out ceiling or split-half reliability |
@@ -42,6 +45,7 @@ from collect.data.reference import (
 from collect.similarity import measures as m
 from collect.similarity.baselines import baseline_gaps, baseline_scores
 from collect.similarity.ceilings import ceiling_tables
+from collect.similarity.centrality import country_centrality, llm_centrality, world_profile
 from collect.similarity.countries import country_placement, country_profiles, with_study_nations
 from collect.similarity.inputs import (
     CanonicalFrames,
@@ -74,6 +78,9 @@ def reference_tables(instrument: Instrument, humans: tuple[HumanGroup, ...],
         "placement": country_placement(countries, llms, instrument),
         "country_profiles": country_profiles(countries, STUDY_RESPONDENTS if mfq
                                              else countries.source),
+        "world_profile": world_profile(countries),
+        "centrality_countries": country_centrality(countries),
+        "centrality_llms": llm_centrality(countries, llms, instrument),
     }
     invariance_file = reference_file(MFQ2_INVARIANCE, external)
     if mfq and invariance_file.is_file():
