@@ -33,7 +33,22 @@ analyse_yardsticks <- function(derived_dir, results_dir, instrument) {
   if (has_derived(derived_dir, instrument, "ceiling_gap")) {
     write(ceiling_gap_summary(read("ceiling_gap")), "ceiling_gap_summary")
   }
+  if (has_derived(derived_dir, instrument, "metric_llm_invariant")) {
+    write(invariant_items_headline(read("metric_llm"), read("metric_llm_invariant"),
+                                   read("measures")), "invariant_items_headline")
+  }
   invisible(NULL)
+}
+
+# The LLM-level headline of every measure (metric_sensitivity) on all items and on the items
+# worded alike in both prompt languages, one row per measure and item set.
+invariant_items_headline <- function(metric_llm, metric_llm_invariant, measures) {
+  dplyr::bind_rows(
+    dplyr::mutate(metric_sensitivity(metric_llm, measures), items = "all"),
+    dplyr::mutate(metric_sensitivity(metric_llm_invariant, measures), items = "invariant")
+  ) |>
+    dplyr::relocate("items", .after = "metric") |>
+    dplyr::arrange(match(.data$metric, measures$metric), .data$items)
 }
 
 # ---- the world's centre -----------------------------------------------------------------------

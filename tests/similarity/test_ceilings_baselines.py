@@ -26,7 +26,7 @@ from collect.similarity.ceilings import (
 )
 from collect.similarity.centrality import country_centrality, llm_centrality
 from collect.similarity.inputs import HumanGroup, LlmRatings, instrument_inputs, read_canonical
-from collect.similarity.measure_tables import measure_tables
+from collect.similarity.measure_tables import invariant_items_table, measure_tables
 from collect.vocab import MFQ2, WVS7
 
 WVS7_FIVE = replace(WVS7, items=(1, 2, 3, 4, 5))
@@ -184,3 +184,18 @@ def test_llm_centrality_is_the_similarity_to_the_mean_of_all_countries() -> None
         row["similarity_to_usa"] - row["similarity_to_world"])
     assert (table["world_conf_low"] <= table["world_conf_high"]).all()
     assert (table["difference_conf_low"] <= table["difference_conf_high"]).all()
+
+
+def test_invariant_items_table_leaves_out_the_reworded_items(synthetic_canonical: Path) -> None:
+    groups, side = _groups_and_side(synthetic_canonical, "paper")
+    inputs = instrument_inputs(read_canonical(synthetic_canonical), MFQ2, "paper")
+    table = invariant_items_table(inputs, groups, side).query("metric == 'cosine_z'")
+    gaps = table.pivot(index="llm", columns="nationality", values="similarity")
+    consistency = m.language_consistency(inputs, groups, side).set_index("llm")
+    mine = (gaps["China"] - gaps["USA"]).loc[consistency.index]
+    assert np.abs(mine - consistency["gap_without_reworded"]).max() < 1e-12
+    keep = [i for i in range(36) if i + 1 not in (16, 28, 34)]
+    china = groups[0]
+    assert table.query("nationality == 'China'")["similarity"].iloc[0] == pytest.approx(
+        np.mean([np.corrcoef(r[keep], side.in_language("Chinese")[0][keep])[0, 1]
+                 for r in china.ratings]))

@@ -74,3 +74,27 @@ test_that("usa_versus_world averages usa_minus_world per language over LLMs", {
   expect_equal(english$n_llms_closer_to_usa, 2)
   expect_equal(english$df, 2)
 })
+
+test_that("the invariant-items headline sets the two item sets' LLM-level tests side by side", {
+  measures <- tibble::tibble(metric = c("cosine_z", "spearman"), label = c("a", "b"),
+                             kind = "pair", scale = "correlation", description = "")
+  one <- function(seed) {
+    set.seed(seed)
+    tidyr::expand_grid(metric = measures$metric, nationality = c("China", "USA"),
+                       llm = sprintf("llm-%02d", 1:6)) |>
+      dplyr::mutate(kind = "pair", llm_origin = ifelse(.data$llm < "llm-04", "China", "USA"),
+                    is_human_mean = FALSE, similarity = stats::rnorm(dplyr::n()), sd = 1,
+                    n = 10)
+  }
+  all_items <- one(1)
+  invariant <- one(2)
+  table <- invariant_items_headline(all_items, invariant, measures)
+  expect_equal(nrow(table), 4)
+  row <- dplyr::filter(table, .data$metric == "spearman", .data$items == "invariant")
+  gaps <- invariant |>
+    dplyr::filter(.data$metric == "spearman") |>
+    tidyr::pivot_wider(id_cols = c("llm", "llm_origin"), names_from = "nationality",
+                       values_from = "similarity")
+  expect_equal(row$mean_gap, mean(gaps$China - gaps$USA))
+  expect_equal(row$df, 4)
+})

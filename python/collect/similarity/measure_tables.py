@@ -21,6 +21,7 @@ Written beside the cosine tables (derived/<ids>/<instrument>/):
 | ceiling_relative | measure x nationality x LLM: similarity as a share of the ceiling |
 | ceiling_gap | measure x LLM: gap (China minus USA), ceiling-relative and raw |
 | baseline_scores | responder type x draw x measure x nationality: baseline similarities |
+| metric_llm_invariant | MFQ-2: metric_llm on the items worded alike in both languages |
 | baseline_gaps | responder type x measure: mean similarities and gap over the profiles |
 
 Without the WVS respondents only placement and country_profiles are built.
@@ -29,8 +30,10 @@ Without the WVS respondents only placement and country_profiles are built.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from collect.data.reference import (
@@ -50,6 +53,7 @@ from collect.similarity.countries import country_placement, country_profiles, wi
 from collect.similarity.inputs import (
     CanonicalFrames,
     HumanGroup,
+    InstrumentInputs,
     instrument_inputs,
     llm_ratings,
 )
@@ -88,6 +92,15 @@ def reference_tables(instrument: Instrument, humans: tuple[HumanGroup, ...],
     return tables
 
 
+def invariant_items_table(inputs: InstrumentInputs, groups: tuple[HumanGroup, ...],
+                          side: m.ComparedSide) -> pd.DataFrame:
+    """metric_llm without the reworded MFQ-2 items, every vector z-scored on the items kept
+    (respondents who do not vary on them dropped)."""
+    keep = ~np.isin(np.asarray(inputs.items), m.REWORDED_MFQ2_ITEMS)
+    kept = tuple(m.varying(replace(g, ratings=g.ratings[:, keep])) for g in groups)
+    return m.metric_llm_table(kept, replace(side, ratings=side.ratings[..., keep]))
+
+
 def measure_tables(frames: CanonicalFrames, instrument: Instrument, ids: RespondentIds,
                    metrics: tuple[str, ...] = (DEFAULT_METRIC,), external: Path | None = None,
                    say: Callable[[str], None] = print) -> dict[str, pd.DataFrame]:
@@ -114,6 +127,8 @@ def measure_tables(frames: CanonicalFrames, instrument: Instrument, ids: Respond
     }
     tables["baseline_scores"] = baseline_scores(instrument, groups, side)
     tables["baseline_gaps"] = baseline_gaps(tables["baseline_scores"])
+    if instrument.name == MFQ2.name:
+        tables["metric_llm_invariant"] = invariant_items_table(inputs, groups, side)
     for metric in metrics:
         if metric != DEFAULT_METRIC:
             tables[f"rq1_{metric}"] = m.pair_table(groups, side, metric)
