@@ -33,11 +33,41 @@ analyse_yardsticks <- function(derived_dir, results_dir, instrument) {
   if (has_derived(derived_dir, instrument, "ceiling_gap")) {
     write(ceiling_gap_summary(read("ceiling_gap")), "ceiling_gap_summary")
   }
+  if (has_derived(derived_dir, instrument, "baseline_gaps")) {
+    save_figure(plot_baseline_gaps(read("baseline_gaps"), read("measures"), instrument),
+                results_dir, paste0(instrument, "_fig_baseline_gaps"), width = 10, height = 6)
+  }
   if (has_derived(derived_dir, instrument, "metric_llm_invariant")) {
     write(invariant_items_headline(read("metric_llm"), read("metric_llm_invariant"),
                                    read("measures")), "invariant_items_headline")
   }
   invisible(NULL)
+}
+
+# Every responder type's gap (first minus second nation) under each measure: the mean over its
+# profiles and the range of their middle 95%, the LLMs and human means among them.
+plot_baseline_gaps <- function(baseline_gaps, measures, instrument) {
+  data <- baseline_gaps |>
+    dplyr::left_join(dplyr::select(measures, "metric", "label"), by = "metric") |>
+    dplyr::mutate(label = factor(.data$label, levels = measures$label),
+                  is_model = .data$responder_type %in% c("llm", "human_mean"))
+  ggplot2::ggplot(data, ggplot2::aes(.data$mean_gap, .data$responder_type,
+                                     colour = .data$is_model)) +
+    ggplot2::geom_vline(xintercept = 0, colour = "grey60") +
+    ggplot2::geom_pointrange(ggplot2::aes(xmin = .data$gap_low, xmax = .data$gap_high)) +
+    ggplot2::facet_wrap(ggplot2::vars(.data$label), scales = "free_x") +
+    ggplot2::scale_colour_manual(values = c(`FALSE` = "grey45", `TRUE` = "black"),
+                                 labels = c(`FALSE` = "baseline responder",
+                                            `TRUE` = "LLMs / human means"), name = NULL) +
+    ggplot2::labs(
+      title = sprintf("%s: the nationality gap of baseline responders and of the LLMs",
+                      instrument_labels()[[instrument]]),
+      x = sprintf("Similarity gap, %s (each measure's own scale)", nation_gap_label()),
+      y = NULL,
+      caption = paste("Points: mean over the profiles of each type; bars: their 2.5th to",
+                      "97.5th percentiles\n(a spread of profiles, not a confidence interval).",
+                      "Constant profiles have no correlation.")) +
+    theme_moralign()
 }
 
 # The LLM-level headline of every measure (metric_sensitivity) on all items and on the items
@@ -79,21 +109,21 @@ usa_versus_world <- function(centrality_llms) {
     dplyr::rename(mean_usa_minus_world = "estimate", n_llms_closer_to_usa = "n_llms_positive")
 }
 
-# Across countries (the USA left out): each LLM's similarity to a country (no persona, mean of
+# Across countries (the second compared nation, the USA, left out): each LLM's similarity to a country (no persona, mean of
 # its two prompt languages) regressed on the country's centrality (similarity to the other
 # countries' mean) and its similarity to the USA, both standardised over the countries, under
 # one measure. Two fits per LLM group: `mean_over_llms` regresses the group's mean similarity
 # (df = n_countries - 3); `per_llm` fits every LLM and takes the mean of its coefficients with a t
 # interval over LLMs (df = n_LLM - 1).
 centrality_regression <- function(placement, centrality_countries, metric = "cosine_z") {
-  reference <- "USA"
+  reference <- second_nation()
   countries <- centrality_countries |>
     dplyr::filter(.data$metric == !!metric, .data$country != reference) |>
     dplyr::mutate(centrality = as.numeric(scale(.data$similarity_to_world)),
                   usa_similarity = as.numeric(scale(.data$similarity_to_usa)))
   rho <- stats::cor(countries$centrality, countries$usa_similarity)
   llm_country <- placement |>
-    dplyr::filter(.data$metric == !!metric, .data$persona == "none") |>
+    dplyr::filter(.data$metric == !!metric, .data$persona == no_persona()) |>
     dplyr::group_by(.data$llm, .data$llm_origin, .data$country) |>
     dplyr::summarise(similarity = mean(.data$similarity), .groups = "drop") |>
     dplyr::inner_join(dplyr::select(countries, "country", "centrality", "usa_similarity"),

@@ -98,3 +98,17 @@ test_that("the invariant-items headline sets the two item sets' LLM-level tests 
   expect_equal(row$mean_gap, mean(gaps$China - gaps$USA))
   expect_equal(row$df, 4)
 })
+
+test_that("the baseline figure draws every responder type with a defined gap", {
+  measures <- tibble::tibble(metric = c("cosine_z", "neg_euclidean"),
+                             label = c("Cosine", "Distance"))
+  gaps <- tibble::tibble(responder_type = c("uniform", "llm", "midpoint"),
+                         metric = c("cosine_z", "cosine_z", "neg_euclidean"),
+                         mean_gap = c(0, -0.2, 0.5), gap_low = c(-0.1, -0.3, 0.5),
+                         gap_high = c(0.1, -0.1, 0.5))
+  plot <- plot_baseline_gaps(gaps, measures, "mfq2")
+  built <- ggplot2::ggplot_build(plot)
+  points <- built$data[[2]]
+  expect_equal(nrow(points), 3)
+  expect_equal(sort(points$x), sort(gaps$mean_gap))
+})

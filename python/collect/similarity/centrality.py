@@ -14,13 +14,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from collect.data.published import NATIONS
 from collect.data.reference import CountryMeans
 from collect.similarity.countries import llm_profiles, similarity_to_countries
 from collect.similarity.inputs import LlmRatings
 from collect.similarity.metrics import PAIR_MEASURES
 from collect.vocab import Instrument
 
-REFERENCE_NATION = "USA"
+REFERENCE_NATION = NATIONS[1]  # the USA: the second compared nation
 REPLICATES = 500
 SEED = 20232
 LEVEL = 0.95
