@@ -27,11 +27,15 @@ ceiling_gap_summary <- function(ceiling_gap) {
 analyse_yardsticks <- function(derived_dir, results_dir, instrument) {
   write <- function(table, name) write_result(table, results_dir, instrument, name)
   read <- function(name) read_rds_table(derived_path(derived_dir, instrument, name))
-  for (name in c("noise_ceilings", "ceiling_relative", "ceiling_gap", "baseline_gaps")) {
+  for (name in c("noise_ceilings", "ceiling_relative", "ceiling_gap", "baseline_gaps",
+                 "shuffle_mean_test")) {
     if (has_derived(derived_dir, instrument, name)) write(read(name), name)
   }
   if (has_derived(derived_dir, instrument, "ceiling_gap")) {
     write(ceiling_gap_summary(read("ceiling_gap")), "ceiling_gap_summary")
+  }
+  if (has_derived(derived_dir, instrument, "shuffle_tests")) {
+    write(adjust_shuffle_tests(read("shuffle_tests")), "shuffle_tests")
   }
   if (has_derived(derived_dir, instrument, "baseline_gaps")) {
     save_figure(plot_baseline_gaps(read("baseline_gaps"), read("measures"), instrument),
@@ -42,6 +46,15 @@ analyse_yardsticks <- function(derived_dir, results_dir, instrument) {
                                    read("measures")), "invariant_items_headline")
   }
   invisible(NULL)
+}
+
+# The per-LLM permutation tests of each measure form one family: Holm over the LLMs.
+adjust_shuffle_tests <- function(shuffle_tests) {
+  shuffle_tests |>
+    dplyr::group_by(.data$metric) |>
+    dplyr::mutate(p_adjusted = stats::p.adjust(.data$p_value, method = "holm"),
+                  family = paste("shuffle tests,", .data$metric), adjust = "holm") |>
+    dplyr::ungroup()
 }
 
 # Every responder type's gap (first minus second nation) under each measure: the mean over its

@@ -14,6 +14,8 @@ from collect.similarity import measures as m
 from collect.similarity.baselines import (
     baseline_gaps,
     baseline_scores,
+    shuffle_mean_test,
+    shuffle_tests,
     shuffled_profiles,
     uniform_profiles,
 )
@@ -199,3 +201,36 @@ def test_invariant_items_table_leaves_out_the_reworded_items(synthetic_canonical
     assert table.query("nationality == 'China'")["similarity"].iloc[0] == pytest.approx(
         np.mean([np.corrcoef(r[keep], side.in_language("Chinese")[0][keep])[0, 1]
                  for r in china.ratings]))
+
+
+def test_shuffle_tests_count_the_shuffles_as_far_from_zero(synthetic_canonical: Path) -> None:
+    groups, side = _groups_and_side(synthetic_canonical, "respondent")
+    scores = baseline_scores(MFQ2, groups, side, draws=9)
+    table = shuffle_tests(scores).query("metric == 'spearman'").set_index("llm")
+    llm = str(np.asarray(side.names)[~side.is_human_mean][1])
+    rows = scores.query("metric == 'spearman' and llm == @llm")
+    by_nation = {n: rows[rows["nationality"] == n].set_index(["responder_type", "draw"])
+                 ["similarity"] for n in ("China", "USA")}
+    gap = by_nation["China"] - by_nation["USA"]
+    own, shuffled = gap.loc[("llm", 0)], gap.loc["shuffled"]
+    assert table.loc[llm, "gap"] == pytest.approx(own)
+    assert table.loc[llm, "n_shuffles"] == 9
+    assert table.loc[llm, "p_value"] == pytest.approx(
+        (1 + (shuffled.abs() >= abs(own)).sum()) / 10)
+    assert len(table) == (~side.is_human_mean).sum()
+
+
+def test_shuffle_mean_test_averages_one_shuffle_of_each_llm_per_draw(
+        synthetic_canonical: Path) -> None:
+    groups, side = _groups_and_side(synthetic_canonical, "paper")
+    scores = baseline_scores(MFQ2, groups, side, draws=7).query("metric == 'cosine_z'")
+    row = shuffle_mean_test(scores).iloc[0]
+    wide = scores.pivot_table(index=["responder_type", "llm", "draw"], columns="nationality",
+                              values="similarity")
+    gap = wide["China"] - wide["USA"]
+    observed = gap.loc["llm"].mean()
+    per_draw = gap.loc["shuffled"].groupby(level="draw").mean()
+    assert row["mean_gap"] == pytest.approx(observed)
+    assert row["n_draws"] == 7 and row["n_llms"] == (~side.is_human_mean).sum()
+    assert row["shuffle_mean_gap"] == pytest.approx(per_draw.mean())
+    assert row["p_value"] == pytest.approx((1 + (per_draw.abs() >= abs(observed)).sum()) / 8)

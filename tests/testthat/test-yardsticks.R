@@ -112,3 +112,12 @@ test_that("the baseline figure draws every responder type with a defined gap", {
   expect_equal(nrow(points), 3)
   expect_equal(sort(points$x), sort(gaps$mean_gap))
 })
+
+test_that("shuffle tests are Holm-adjusted within each measure", {
+  tests <- tibble::tibble(llm = rep(c("a", "b", "c"), 2), metric = rep(c("m1", "m2"), each = 3),
+                          p_value = c(0.01, 0.02, 0.5, 0.2, 0.01, 0.03))
+  adjusted <- adjust_shuffle_tests(tests)
+  expect_equal(adjusted$p_adjusted[1:3], stats::p.adjust(c(0.01, 0.02, 0.5), "holm"))
+  expect_equal(adjusted$p_adjusted[4:6], stats::p.adjust(c(0.2, 0.01, 0.03), "holm"))
+  expect_equal(unique(adjusted$adjust), "holm")
+})

@@ -20,7 +20,7 @@ from collect.similarity.measures import ComparedSide
 from collect.similarity.metrics import MEASURES
 from collect.vocab import Instrument
 
-DRAWS = 200  # uniform profiles, and shuffles of each LLM
+DRAWS = 500  # uniform profiles, and shuffles of each LLM (Holm over 20 LLMs needs p < .0025)
 SEED = 20231
 CHUNK = 100  # profiles scored at once (bounds the respondents x profiles x items array)
 
@@ -112,3 +112,51 @@ def baseline_gaps(scores: pd.DataFrame) -> pd.DataFrame:
         gap_high=("gap", lambda x: x.quantile(0.975)),
         share_closer_to_usa=("gap", lambda x: (x < 0).mean()),
     ).reset_index()
+
+
+def shuffle_tests(scores: pd.DataFrame) -> pd.DataFrame:
+    """Per LLM and measure: its gap against the gaps of its own shuffles (its answers without
+    their item order): the shuffles' mean and 2.5th-97.5th percentiles, and the permutation
+    p-value (1 + shuffles with a gap at least as far from 0) / (1 + shuffles), two-sided."""
+    def gaps(rows: pd.DataFrame) -> pd.Series:
+        wide = rows.pivot_table(index=["llm", "llm_origin", "draw", "metric"],
+                                columns="nationality", values="similarity")
+        return (wide["China"] - wide["USA"]).dropna().rename("gap")
+
+    own = gaps(scores[scores["responder_type"] == "llm"]).droplevel("draw").reset_index()
+    shuffled = gaps(scores[scores["responder_type"] == "shuffled"]).reset_index()
+    both = shuffled.merge(own, on=["llm", "llm_origin", "metric"], suffixes=("", "_llm"),
+                          validate="many_to_one")
+    both["as_far"] = both["gap"].abs() >= both["gap_llm"].abs()
+    return both.groupby(["llm", "llm_origin", "metric"], sort=False).agg(
+        gap=("gap_llm", "first"),
+        n_shuffles=("gap", "size"),
+        shuffle_mean_gap=("gap", "mean"),
+        shuffle_gap_low=("gap", lambda x: x.quantile(0.025)),
+        shuffle_gap_high=("gap", lambda x: x.quantile(0.975)),
+        p_value=("as_far", lambda x: (1 + x.sum()) / (1 + len(x))),
+    ).reset_index()
+
+
+def shuffle_mean_test(scores: pd.DataFrame) -> pd.DataFrame:
+    """Per measure: the mean gap over LLMs against the same mean over one shuffle of each LLM,
+    draw by draw: the shuffled means' mean and 2.5th-97.5th percentiles and the two-sided
+    permutation p-value."""
+    def gaps(responder: str) -> pd.DataFrame:
+        rows = scores[scores["responder_type"] == responder]
+        wide = rows.pivot_table(index=["llm", "draw", "metric"], columns="nationality",
+                                values="similarity")
+        return (wide["China"] - wide["USA"]).dropna().rename("gap").reset_index()
+
+    own = gaps("llm").groupby("metric")["gap"].agg(["mean", "size"])
+    shuffled = gaps("shuffled").groupby(["metric", "draw"])["gap"].mean().rename("mean_gap")
+    rows = []
+    for metric, draws in shuffled.groupby(level="metric", sort=False):
+        observed = own.loc[metric, "mean"]
+        rows.append({
+            "metric": metric, "n_llms": int(own.loc[metric, "size"]), "mean_gap": observed,
+            "n_draws": len(draws), "shuffle_mean_gap": draws.mean(),
+            "shuffle_gap_low": draws.quantile(0.025), "shuffle_gap_high": draws.quantile(0.975),
+            "p_value": (1 + (draws.abs() >= abs(observed)).sum()) / (1 + len(draws)),
+        })
+    return pd.DataFrame(rows)

@@ -21,6 +21,8 @@ Written beside the cosine tables (derived/<ids>/<instrument>/):
 | ceiling_relative | measure x nationality x LLM: similarity as a share of the ceiling |
 | ceiling_gap | measure x LLM: gap (China minus USA), ceiling-relative and raw |
 | baseline_scores | responder type x draw x measure x nationality: baseline similarities |
+| shuffle_mean_test | measure: the mean gap over LLMs against the same mean over shuffles |
+| shuffle_tests | LLM x measure: its gap against the gaps of its own shuffled answers |
 | metric_llm_invariant | MFQ-2: metric_llm on the items worded alike in both languages |
 | baseline_gaps | responder type x measure: mean similarities and gap over the profiles |
 
@@ -46,7 +48,12 @@ from collect.data.reference import (
     reference_file,
 )
 from collect.similarity import measures as m
-from collect.similarity.baselines import baseline_gaps, baseline_scores
+from collect.similarity.baselines import (
+    baseline_gaps,
+    baseline_scores,
+    shuffle_mean_test,
+    shuffle_tests,
+)
 from collect.similarity.ceilings import ceiling_tables
 from collect.similarity.centrality import country_centrality, llm_centrality, world_profile
 from collect.similarity.countries import country_placement, country_profiles, with_study_nations
@@ -127,6 +134,8 @@ def measure_tables(frames: CanonicalFrames, instrument: Instrument, ids: Respond
     }
     tables["baseline_scores"] = baseline_scores(instrument, groups, side)
     tables["baseline_gaps"] = baseline_gaps(tables["baseline_scores"])
+    tables["shuffle_tests"] = shuffle_tests(tables["baseline_scores"])
+    tables["shuffle_mean_test"] = shuffle_mean_test(tables["baseline_scores"])
     if instrument.name == MFQ2.name:
         tables["metric_llm_invariant"] = invariant_items_table(inputs, groups, side)
     for metric in metrics:
