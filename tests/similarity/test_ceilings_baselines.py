@@ -234,3 +234,18 @@ def test_shuffle_mean_test_averages_one_shuffle_of_each_llm_per_draw(
     assert row["n_draws"] == 7 and row["n_llms"] == (~side.is_human_mean).sum()
     assert row["shuffle_mean_gap"] == pytest.approx(per_draw.mean())
     assert row["p_value"] == pytest.approx((1 + (per_draw.abs() >= abs(observed)).sum()) / 8)
+
+
+def test_wvs_ceilings_and_baselines_use_its_ten_point_scale(
+        synthetic_canonical_with_wvs: Path) -> None:
+    inputs = instrument_inputs(read_canonical(synthetic_canonical_with_wvs), WVS7, "paper")
+    groups = tuple(m.varying(g) for g in inputs.humans)
+    side = m.compared_side(inputs)
+    scores = baseline_scores(WVS7, groups, side, draws=4)
+    midpoint = scores.query("responder_type == 'midpoint' and metric == 'neg_mean_abs_diff'")
+    for g in groups:
+        value = midpoint.query("nationality == @g.nationality")["similarity"].iloc[0]
+        assert value == pytest.approx(-np.abs(g.ratings - 5.5).mean())
+    ceilings = ceiling_tables(groups, side, replicates=20, splits=5)["noise_ceilings"]
+    assert set(ceilings["nationality"]) == {"China", "USA"}
+    assert (ceilings["n_respondents"] == [len(g.ids) for g in groups for _ in range(3)]).all()
