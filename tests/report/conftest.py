@@ -14,7 +14,7 @@ import pytest
 from collect.paths import PATHS, ROOT
 
 from tests.conftest import fetched_external
-from tests.report.pages import BookPage, page_of, read_pages
+from tests.report.pages import BookPage, page_of, read_page, read_pages
 
 RENDER_SCRIPT = ROOT / "reports" / "render.R"
 # What the book reads besides the models' results, written last by `moralign book-inputs`.
@@ -128,6 +128,21 @@ def render_book(project: Path, results: Path, output: Path, env: dict[str, str])
         pytest.fail(f"rendering the book exited with {done.returncode}:\n{done.stdout}\n"
                     f"{done.stderr}")
     return done.stdout + done.stderr
+
+
+def render_chapter(chapter: str, results: Path, folder: Path) -> BookPage:
+    """One chapter as `quarto render CHAPTER` renders it in a copy of the project (in `folder`),
+    reading `results`."""
+    project = copy_project(folder / "moralign")
+    env = {**quarto_environment(dict(os.environ)), "MORALIGN_ROOT": str(project),
+           "MORALIGN_RESULTS_DIR": str(results)}
+    output = folder / "book"
+    done = subprocess.run([env["QUARTO_PATH"], "render", chapter, "--to", "html", "--output-dir",
+                           str(output)], cwd=project, env=env, capture_output=True, text=True,
+                          check=False)
+    if done.returncode != 0:
+        pytest.fail(f"quarto render {chapter} exited with {done.returncode}:\n{done.stderr}")
+    return read_page(output / page_of(chapter), output)
 
 
 @pytest.fixture(scope="session")

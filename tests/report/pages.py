@@ -8,11 +8,17 @@ sidebar (`a.sidebar-link`), links the next page from `div.nav-page-next`, wraps 
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
 
 INVISIBLE = {"script", "style", "head", "title"}
+# What R prints when a chunk fails or warns, should it reach a page.
+LEAKED_R_OUTPUT = re.compile(
+    r"Error in |Error:|## Error|Warning:|## Warning|Warning message|Quitting from lines|"
+    r"Execution halted"
+)
 # Folders of a Quarto book that hold no pages of the book.
 NOT_PAGES = {"site_libs", "search_files"}
 

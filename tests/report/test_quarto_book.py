@@ -13,16 +13,13 @@ from pathlib import Path
 import pytest
 
 from tests.report.conftest import RenderedBook, environment_without_project_folders, render_book
-from tests.report.pages import BookPage, page_of, read_pages
+from tests.report.pages import LEAKED_R_OUTPUT, BookPage, page_of, read_pages
 
 pytestmark = pytest.mark.slow
 
-LEAKED_R_OUTPUT = re.compile(
-    r"Error in |Error:|## Error|Warning:|## Warning|Warning message|Quitting from lines|"
-    r"Execution halted"
-)
-# "Figure 2.1: ..." in a chapter; appendices are lettered ("Figure A.1: ...").
-NUMBERED_CAPTION = re.compile(r"^Figure\s+[0-9A-Z]+\.\d+: \S")
+# "Figure 2.1: ..." in a chapter, "Figure A.1: ..." in an appendix, "Figure 1: ..." on the
+# unnumbered first page.
+NUMBERED_CAPTION = re.compile(r"^Figure\s+(?:\d+|[A-Z])(?:\.\d+)?: \S")
 
 
 def chapter_pages(page: BookPage) -> list[str]:
