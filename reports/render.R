@@ -14,7 +14,7 @@
 # Quarto is the one the project installed (.venv/bin/quarto, tools/install_quarto.sh), else the
 # QUARTO_PATH or `quarto` on the PATH. Chapters are frozen (_quarto.yml, `freeze: auto`): a
 # chapter is knitted again only when its text changed, or when anything every chapter reads
-# changed (the results, reports/_* helpers, renv.lock); see `thaw_if_inputs_changed()`.
+# changed (the results, reports/_* helpers, renv.lock; see reports/freezer.R).
 
 usage <- paste(
   "usage: Rscript reports/render.R [--results DIR] [--output-dir DIR]",
@@ -98,41 +98,9 @@ write_study_profile <- function(root, results) {
   profile
 }
 
-# Everything every chapter reads, besides its own text: when any of it changed since the chapters
-# were frozen, the freezer is emptied and every chapter is knitted again.
-shared_inputs_digest <- function(root, results) {
-  files <- c(
-    list.files(results, recursive = TRUE, full.names = TRUE),
-    list.files(file.path(root, "reports"), pattern = "^_", full.names = TRUE),
-    file.path(root, c("renv.lock", "_quarto.yml"))
-  )
-  files <- sort(files[file.exists(files)])
-  sums <- tools::md5sum(files)
-  paste(c(normalizePath(results), paste(names(sums), sums)), collapse = "\n")
-}
-
-thaw_if_inputs_changed <- function(root, results) {
-  freezer <- file.path(root, "_freeze")
-  record <- file.path(freezer, "shared-inputs.txt")
-  digest <- shared_inputs_digest(root, results)
-  if (file.exists(record) && identical(paste(readLines(record), collapse = "\n"), digest)) {
-    return(invisible(FALSE))
-  }
-  if (dir.exists(freezer)) cat("The results or the chapters' helpers changed: knitting every chapter\n")
-  unlink(freezer, recursive = TRUE)
-  invisible(TRUE)
-}
-
-record_shared_inputs <- function(root, results) {
-  freezer <- file.path(root, "_freeze")
-  dir.create(freezer, showWarnings = FALSE)
-  writeLines(shared_inputs_digest(root, results), file.path(freezer, "shared-inputs.txt"))
-}
-
 render_book <- function(root, quarto, output_dir, results) {
   old <- setwd(root)
   on.exit(setwd(old), add = TRUE)
-  thaw_if_inputs_changed(root, results)
   args <- c("render", "--to", "html", "--output-dir", shQuote(output_dir))
   profile <- write_study_profile(root, results)
   if (!is.null(profile)) {
@@ -141,7 +109,6 @@ render_book <- function(root, quarto, output_dir, results) {
   }
   status <- system2(quarto, args)
   if (status != 0) stop("quarto render failed with status ", status, call. = FALSE)
-  record_shared_inputs(root, results)
 }
 
 main <- function() {
