@@ -84,6 +84,17 @@ find_quarto <- function(root) {
        call. = FALSE)
 }
 
+# Quarto's knitr engine knits the chapters with these packages: say so before Quarto starts.
+check_knitr_engine <- function() {
+  ready <- c(knitr = requireNamespace("knitr", quietly = TRUE),
+             rmarkdown = requireNamespace("rmarkdown", quietly = TRUE))
+  if (!all(ready)) {
+    stop("Quarto knits the chapters with the R packages knitr and rmarkdown; missing: ",
+         paste(names(ready)[!ready], collapse = ", "), " (tools/setup.sh installs them)",
+         call. = FALSE)
+  }
+}
+
 # The book's title and description from <results>/study.json, written as a Quarto profile
 # (_quarto-study.yml, merged over _quarto.yml) for one render; NULL without that file.
 write_study_profile <- function(root, results) {
@@ -124,6 +135,7 @@ main <- function() {
                            mustWork = TRUE)
   Sys.setenv(MORALIGN_ROOT = root, MORALIGN_RESULTS_DIR = results)
   quarto <- find_quarto(root)
+  check_knitr_engine()
   output_dir <- options$output_dir %||% file.path(root, config$project$`output-dir` %||% "_book")
   dir.create(output_dir, recursive = TRUE, showWarnings = FALSE)
   output_dir <- normalizePath(output_dir)
