@@ -52,6 +52,8 @@ class BookPage:
     sidebar: list[str] = field(default_factory=list)  # pages, relative to the book's folder
     figures: list[Figure] = field(default_factory=list)
     references: list[str] = field(default_factory=list)  # hrefs of resolved cross-references
+    sections: list[str] = field(default_factory=list)  # anchors of the h2 and h3 headings
+    contents: list[str] = field(default_factory=list)  # hrefs of the page's table of contents
     ids: set[str] = field(default_factory=set)
     text_parts: list[str] = field(default_factory=list)
 
@@ -82,6 +84,7 @@ class _PageParser(HTMLParser):
         self.in_next_box = False
         self.figure: Figure | None = None
         self.figcaption: list[str] | None = None
+        self.toc_depth = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = {k: v or "" for k, v in attrs}
@@ -95,13 +98,21 @@ class _PageParser(HTMLParser):
         if tag == "a" and self.in_next_box:
             self.page.next_href = self.page.relative(attributes.get("href", ""))
             self.in_next_box = False
+        identifier = attributes.get("id", "")
+        if tag == "nav" and identifier == "TOC":
+            self.toc_depth = 1
+        elif tag == "nav" and self.toc_depth:
+            self.toc_depth += 1
+        if tag == "a" and self.toc_depth:
+            self.page.contents.append(attributes.get("href", ""))
+        if tag in ("h2", "h3") and not self.toc_depth:
+            self.page.sections.append(attributes.get("data-anchor-id") or identifier)
         if tag == "a" and "sidebar-link" in classes:
             self.page.sidebar.append(self.page.relative(attributes.get("href", "")))
         if tag == "a" and "quarto-xref" in classes:
             self.page.references.append(attributes.get("href", ""))
         if attributes.get("id"):
             self.page.ids.add(attributes["id"])
-        identifier = attributes.get("id", "")
         if tag == "div" and "quarto-float" in classes and identifier.startswith("fig-"):
             self.figure = Figure(attributes["id"])
             self.page.figures.append(self.figure)
@@ -125,6 +136,8 @@ class _PageParser(HTMLParser):
             self.missing_depth += 1
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "nav" and self.toc_depth:
+            self.toc_depth -= 1
         if tag in INVISIBLE:
             self.hidden_depth -= 1
         if tag == "h1" and self.heading is not None:

@@ -1,8 +1,8 @@
-"""What a reader of Quarto's book sees: every chapter in the sidebar in _quarto.yml's order, every
-figure numbered with its caption, every figure reference resolved, a search index, no R error or
-warning text and no absolute path; a fresh clone without results renders with notes in place of
-what is missing; another study's book takes its title from its study.json and survives a render
-of the default book."""
+"""What a reader of Quarto's book sees: every chapter in the sidebar in _quarto.yml's order,
+every section in its page's table of contents, every figure numbered with its caption, every
+figure reference resolved, a search index, no R error or warning text and no absolute path; a
+fresh clone without results renders with notes in place of what is missing; another study's book
+takes its title from its study.json and survives a render of the default book."""
 
 from __future__ import annotations
 
@@ -31,6 +31,15 @@ def test_the_sidebar_lists_every_chapter_in_the_configs_order(book: RenderedBook
     assert len(book.pages) == len(expected)
     for page in book.pages.values():
         assert chapter_pages(page) == expected, page.name
+
+
+def test_every_section_is_in_its_pages_table_of_contents(book: RenderedBook) -> None:
+    """Quarto leaves out of the table of contents a heading that a chunk's output wraps."""
+    for page in book.pages.values():
+        listed = {href.removeprefix("#") for href in page.contents}
+        assert set(page.sections) <= listed, (page.name, set(page.sections) - listed)
+    methods = book.page("reports/data-methods.qmd").sections
+    assert {"mfq-2", "wvs-7"} <= set(methods), "the per-instrument prompt headings"
 
 
 def test_every_figure_is_numbered_with_its_caption_and_an_image(book: RenderedBook) -> None:
