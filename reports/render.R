@@ -95,29 +95,28 @@ check_knitr_engine <- function() {
   }
 }
 
-# The book's title and description from <results>/study.json, written as a Quarto profile
-# (_quarto-study.yml, merged over _quarto.yml) for one render; NULL without that file.
+# The book's title and description are the study's (`title`, `description` of
+# <results>/study.json): they go to _quarto-study.yml, the profile _quarto.yml turns on by
+# default, so that `quarto render` by hand shows them too. Without that file, _quarto.yml's.
 write_study_profile <- function(root, results) {
+  profile <- file.path(root, "_quarto-study.yml")
+  unlink(profile)
   path <- file.path(results, "study.json")
-  if (!file.exists(path)) return(NULL)
+  if (!file.exists(path)) return(invisible())
   study <- jsonlite::read_json(path)
   fields <- Filter(function(x) is.character(x) && length(x) == 1 && nzchar(x),
                    list(title = study$title, description = study$description))
-  if (length(fields) == 0) return(NULL)
-  profile <- file.path(root, "_quarto-study.yml")
-  yaml::write_yaml(list(book = fields), profile)
-  profile
+  if (length(fields) > 0) yaml::write_yaml(list(book = fields), profile)
 }
 
 render_book <- function(root, quarto, output_dir, results) {
   old <- setwd(root)
   on.exit(setwd(old), add = TRUE)
+  write_study_profile(root, results)
+  # Another study's book: the default study's title again for renders by hand.
+  default_results <- normalizePath(file.path(root, "results"), mustWork = FALSE)
+  if (results != default_results) on.exit(write_study_profile(root, default_results), add = TRUE)
   args <- c("render", "--to", "html", "--output-dir", shQuote(output_dir))
-  profile <- write_study_profile(root, results)
-  if (!is.null(profile)) {
-    on.exit(unlink(profile), add = TRUE)
-    args <- c(args, "--profile", "study")
-  }
   status <- system2(quarto, args)
   if (status != 0) stop("quarto render failed with status ", status, call. = FALSE)
 }

@@ -2,17 +2,24 @@
 every section in its page's table of contents, every figure numbered with its caption, every
 figure reference resolved, a search index, no R error or warning text and no absolute path; a
 fresh clone without results renders with notes in place of what is missing; another study's book
-takes its title from its study.json and survives a render of the default book."""
+takes its title from its study.json and survives a render of the default book; `quarto render`
+by hand gives the same pages as reports/render.R."""
 
 from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.report.conftest import RenderedBook, environment_without_project_folders, render_book
+from tests.report.conftest import (
+    RenderedBook,
+    environment_without_project_folders,
+    quarto_environment,
+    render_book,
+)
 from tests.report.pages import LEAKED_R_OUTPUT, BookPage, page_of, read_pages
 
 pytestmark = pytest.mark.slow
@@ -98,7 +105,7 @@ def test_a_fresh_clone_renders_with_notes_and_keeps_other_studies_books(fresh_cl
     study_book = fresh_clone / "_book-studies" / "hand_made"
     render_book(fresh_clone, study_results, study_book, env)
     assert index_title(study_book).startswith("A study made by hand")
-    assert not (fresh_clone / "_quarto-study.yml").exists(), "the study's profile is removed"
+    assert not (fresh_clone / "_quarto-study.yml").exists(), "the default study has no title"
 
     log = render_book(fresh_clone, fresh_clone / "results", fresh_clone / "_book", env)
     assert "Book rendered with Quarto" in log
@@ -113,3 +120,12 @@ def test_a_fresh_clone_renders_with_notes_and_keeps_other_studies_books(fresh_cl
     # The robustness chapter lists only the instruments with results, so it has nothing to say.
     silent = {"reports/robustness.html"}
     assert {name for name, page in pages.items() if not page.missing_notes} == silent
+
+    # `quarto render` by hand gives the same pages.
+    by_hand = fresh_clone / "by-hand"
+    done = subprocess.run([quarto_environment(env)["QUARTO_PATH"], "render", "--output-dir",
+                           str(by_hand)], cwd=fresh_clone, env=env, capture_output=True,
+                          text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    for name in pages:
+        assert (by_hand / name).read_bytes() == (fresh_clone / "_book" / name).read_bytes(), name
