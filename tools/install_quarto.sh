@@ -164,4 +164,5 @@ if ! "$HOME_DIR/bin/quarto" --help >"$work/first-run.log" 2>&1; then
 fi
 ln -s ../quarto/bin/quarto "$LAUNCHER"
 echo "$STAMP_TEXT" >"$HOME_DIR/.installed"
-say "Quarto $QUARTO_VERSION installed in $HOME_DIR ($(du -sm "$HOME_DIR" | cut -f1) MB) in $((SECONDS - started)) s"
+size_mb="$(du -sm "$HOME_DIR" | cut -f1)"
+say "Quarto $QUARTO_VERSION installed in $HOME_DIR ($size_mb MB) in $((SECONDS - started)) s"

@@ -33,8 +33,8 @@ done
 r_ready() {
   command -v Rscript >/dev/null 2>&1 || return 1
   # installed, without loading them (loading all of them takes seconds)
-  Rscript -e "p <- commandArgs(TRUE); quit(status = length(find.package(p, quiet = TRUE)) != length(p))" \
-    "${R_LIBRARIES[@]}" >/dev/null 2>&1
+  local check='p <- commandArgs(TRUE); q(status = length(find.package(p, quiet = TRUE)) < length(p))'
+  Rscript -e "$check" "${R_LIBRARIES[@]}" >/dev/null 2>&1
 }
 
 if $want_bench; then
@@ -45,7 +45,8 @@ fi
 SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
 apt_install() {
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$@" \
+    >/dev/null
 }
 
 if ! r_ready; then
