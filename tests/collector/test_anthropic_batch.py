@@ -41,12 +41,15 @@ def _assert_each_line_answered_once(server: AnthropicBatchServer, db: Path) -> N
 
 def test_message_batches_split_and_answered_once(tmp_path: Path) -> None:
     with AnthropicBatchServer(TEST_KEY, answer=_answer) as server:
-        report = _run_batches(_study(tmp_path, server, batch_max_lines=30),
+        report = _run_batches(_study(tmp_path, server, batch_max_lines=20),
                               tmp_path / "db.sqlite")
-    assert sorted(len(b.requests) for b in server.batches.values()) == [18, 30]
+    assert sorted(len(b.requests) for b in server.batches.values()) == [4, 4, 20, 20]
+    assert all(len({r["params"]["model"] for r in b.requests}) == 1
+               for b in server.batches.values())
+    assert server.violations == []
     assert report.counts["valid"] == PLANNED
     ids = [line["custom_id"] for b in server.batches.values() for line in b.requests]
-    assert all(len(cid) <= 64 and cid.isalnum() for cid in ids)
+    assert all(len(cid) <= 64 and cid.replace("_", "").isalnum() for cid in ids)
     _assert_each_line_answered_once(server, tmp_path / "db.sqlite")
 
 
@@ -54,18 +57,19 @@ def test_expired_and_errored_lines_are_sent_again(tmp_path: Path) -> None:
     erring: set[str] = set()
 
     def once_each_third(cid: str) -> bool:
-        if int(cid, 16) % 3 == 0 and cid not in erring:
-            erring.add(cid)
+        line = cid.split("_")[0]
+        if int(line, 16) % 3 == 0 and line not in erring:
+            erring.add(line)
             return True
         return False
 
-    faults = BatchFaults(expire_after_lines=30, line_error=once_each_third,
+    faults = BatchFaults(expire_after_lines=10, line_error=once_each_third,
                          drop_first_download=True, rate_limit_polls=2)
     with AnthropicBatchServer(TEST_KEY, faults=faults, answer=_answer) as server:
         report = _run_batches(_study(tmp_path, server), tmp_path / "db.sqlite")
     first = next(iter(server.batches.values()))
     kinds = Counter(r["result"]["type"] for r in first.results)
-    assert kinds["expired"] == PLANNED - 30 and kinds["errored"] > 0
+    assert kinds["expired"] == PLANNED // 2 - 10 and kinds["errored"] > 0
     assert report.counts["failed"] == len(erring) and report.counts["valid"] == PLANNED
     _assert_each_line_answered_once(server, tmp_path / "db.sqlite")
 

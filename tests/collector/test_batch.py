@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from collect.collector.batch import BATCH_CLIENTS, BatchCollector, split_lines
+from collect.collector.batch import BATCH_CLIENTS, BatchCollector, new_batch_key, split_lines
 from collect.collector.design import plan_calls
 from collect.collector.export import release_item_means
 from collect.collector.runner import RunObserver, RunReport
@@ -65,6 +65,8 @@ def _stored(db: Path) -> pd.DataFrame:
 def _assert_each_line_answered_once(server: OpenAIBatchServer | AnthropicBatchServer,
                                     db: Path) -> None:
     answered = Counter(server.answered)
+    if isinstance(server, AnthropicBatchServer):  # custom ids are "<line>_<batch key>"
+        answered = Counter(cid.split("_")[0] for cid in server.answered)
     assert len(answered) == PLANNED and max(answered.values()) == 1
     calls = _stored(db)
     assert len(calls) == PLANNED and set(calls["status"]) == {"valid"}
@@ -75,11 +77,14 @@ def test_batches_are_split_to_the_limits_and_every_line_stored_once(tmp_path: Pa
         study_file = _batch_study(tmp_path, server, batch_max_lines=20)
         report = _run_batches(study_file, tmp_path / "db.sqlite")
     assert report.counts["valid"] == PLANNED
-    assert sorted(len(b.lines) for b in server.batches.values()) == [8, 20, 20]
+    assert sorted(len(b.lines) for b in server.batches.values()) == [4, 4, 20, 20]
+    assert all(len({line["body"]["model"] for line in b.lines}) == 1
+               for b in server.batches.values())
+    assert server.violations == []
     _assert_each_line_answered_once(server, tmp_path / "db.sqlite")
     with Store(tmp_path / "db.sqlite") as store:
         rows = store.batches("mini")
-    assert [row.collected for row in rows] == [True] * 3
+    assert [row.collected for row in rows] == [True] * 4
     assert {row.status for row in rows} == {"completed"}
 
 
@@ -95,9 +100,10 @@ def test_an_expired_batch_keeps_its_done_lines_and_sends_only_the_rest(tmp_path:
     faults = BatchFaults(expire_after_lines=10)
     with OpenAIBatchServer(TEST_KEY, faults=faults, answer=_batch_answer) as server:
         report = _run_batches(_batch_study(tmp_path, server), tmp_path / "db.sqlite")
-    first, second = server.batches.values()
-    assert (first.status, first.completed, first.failed) == ("expired", 10, PLANNED - 10)
-    assert len(second.lines) == PLANNED - 10
+    first, _, second = server.batches.values()  # alpha, beta, alpha's unanswered lines
+    per_model = calls_per_model()
+    assert (first.status, first.completed, first.failed) == ("expired", 10, per_model - 10)
+    assert len(second.lines) == per_model - 10
     assert {line["custom_id"] for line in first.lines[:10]}.isdisjoint(
         line["custom_id"] for line in second.lines)
     assert report.counts["valid"] == PLANNED
@@ -116,7 +122,7 @@ def test_line_errors_are_classified_and_only_those_lines_sent_again(tmp_path: Pa
     faults = BatchFaults(line_error=first_time_alpha_item_1)
     with OpenAIBatchServer(TEST_KEY, faults=faults, answer=_batch_answer) as server:
         report = _run_batches(_batch_study(tmp_path, server), tmp_path / "db.sqlite")
-    first, second = server.batches.values()
+    first, _, second = server.batches.values()  # alpha, beta, alpha's erring lines
     assert first.failed == len(erring) == 8
     assert {line["custom_id"] for line in second.lines} == erring
     assert report.counts["failed"] == 8 and report.counts["valid"] == PLANNED
@@ -128,7 +134,7 @@ def test_lines_failing_every_round_end_as_failed_rows(tmp_path: Path) -> None:
     with OpenAIBatchServer(TEST_KEY, faults=faults, answer=_batch_answer) as server:
         report = _run_batches(_batch_study(tmp_path, server, batch_max_rounds=2),
                               tmp_path / "db.sqlite")
-    assert len(server.batches) == 2
+    assert len(server.batches) == 3  # alpha once, beta twice
     calls = _stored(tmp_path / "db.sqlite")
     beta = calls[calls["model"] == "beta"]
     assert set(beta["status"]) == {"failed"} and set(beta["error_class"]) == {"server_error"}
@@ -140,7 +146,7 @@ def test_a_failed_batch_is_submitted_again(tmp_path: Path) -> None:
     faults = BatchFaults(fail_validation=1)
     with OpenAIBatchServer(TEST_KEY, faults=faults, answer=_batch_answer) as server:
         _run_batches(_batch_study(tmp_path, server), tmp_path / "db.sqlite")
-    assert [b.status for b in server.batches.values()] == ["failed", "completed"]
+    assert [b.status for b in server.batches.values()] == ["failed", "completed", "completed"]
     _assert_each_line_answered_once(server, tmp_path / "db.sqlite")
 
 
@@ -148,9 +154,9 @@ def test_a_dropped_download_and_throttled_polls_are_retried(tmp_path: Path) -> N
     faults = BatchFaults(drop_first_download=True, rate_limit_polls=3)
     with OpenAIBatchServer(TEST_KEY, faults=faults, answer=_batch_answer) as server:
         _run_batches(_batch_study(tmp_path, server), tmp_path / "db.sqlite")
-    assert len(server.batches) == 1
+    assert len(server.batches) == 2
     downloads = [r for r in server.requests if r.endswith("/content")]
-    assert len(downloads) == 2  # the dropped one and its retry
+    assert len(downloads) == 3  # the dropped one, its retry, the other batch's
     _assert_each_line_answered_once(server, tmp_path / "db.sqlite")
 
 
@@ -159,14 +165,15 @@ def test_detach_submits_and_a_later_run_collects(tmp_path: Path) -> None:
     with OpenAIBatchServer(TEST_KEY, answer=_batch_answer) as server:
         study_file = _batch_study(tmp_path, server)
         _run_batches(study_file, db, detach=True)
-        assert len(server.batches) == 1 and not server.answered
+        assert len(server.batches) == 2 and not server.answered
         with Store(db) as store:
-            (row,) = store.batches("mini")
-        assert row.batch_id is not None and not row.collected
+            rows = store.batches("mini")
+        assert all(row.batch_id is not None and not row.collected for row in rows)
         status = run_collect("status", "--study", str(study_file), "--db", str(db))
-        assert row.batch_id in status.stdout, status.stdout
+        for row in rows:  # whole, to be copied into the provider's console
+            assert f" {row.batch_id} " in status.stdout, status.stdout
         _run_batches(study_file, db)
-    assert len(server.batches) == 1
+    assert len(server.batches) == 2
     _assert_each_line_answered_once(server, db)
 
 
@@ -174,14 +181,17 @@ def submit_without_recording(study_file: Path, db: Path) -> None:
     """Record a batch's lines and create it, as a run killed before recording its id leaves it."""
     study = load_study(study_file)
     spec = study.providers["scripted"]
-    calls = plan_calls(study)
+    calls = [c for c in plan_calls(study) if c.key.model == "alpha"]
     client = BATCH_CLIENTS[spec.config.kind](spec.config, spec.retry)
-    content = b"".join(client.line(client.custom_id(c.key), c.request) for c in calls)
-    input_id = client.prepare(content)
+    key = new_batch_key()
+    ids = sorted(client.custom_id(c.key) for c in calls)
+    by_id = {client.custom_id(c.key): c for c in calls}
+    content = b"".join(client.line(cid, by_id[cid].request, key) for cid in ids)
     with Store(db) as store:
-        store.add_batch_file("mini", "scripted", input_id,
-                             [client.custom_id(c.key) for c in calls])
-    client.submit(input_id, content, "mini")
+        store.add_batch("mini", "scripted", key, ids)
+        (row,) = store.batches("mini")
+    file_id = client.ensure_file(key, content, False) if client.uses_files else None
+    client.ensure_batch(key, file_id, content, "mini", row.created_at, set(), False)
     client.close()
 
 
@@ -195,7 +205,8 @@ def test_a_batch_created_but_not_recorded_is_found_not_created_again(
         study_file = _batch_study(tmp_path, server, kind=kind)  # type: ignore[arg-type]
         submit_without_recording(study_file, db)
         _run_batches(study_file, db)
-    assert len(server.batches) == 1
+    assert len(server.batches) == 2  # alpha's found, beta's created
+    assert server.violations == []
     _assert_each_line_answered_once(server, db)
 
 

@@ -69,6 +69,8 @@ class ProviderSpec:
     # "smollm2": `collect run` starts the bundled local model server and points base_url at it.
     local_server: str | None = None
     batch: BatchSettings | None = None  # None: online calls
+    # Batch mode: how long a line may wait for its batches (expired or failed ones resubmitted).
+    batch_time_budget_hours: float = 24.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -142,7 +144,8 @@ def _load_providers(table: Mapping[str, Any], path: Path) -> dict[str, ProviderS
                                "backoff_base_s", "backoff_max_s", "max_retry_after_s",
                                "local_server", "note", "mode", "batch_max_lines",
                                "batch_max_bytes", "batch_poll_interval_s", "batch_poll_max_s",
-                               "batch_price_factor", "batch_max_rounds"})
+                               "batch_price_factor", "batch_max_rounds",
+                               "batch_time_budget_hours"})
         kind = fields.get("kind", str)
         if kind not in PROVIDER_KINDS:
             raise fields.error("kind", f"unknown provider kind {kind!r}; expected one of "
@@ -175,7 +178,8 @@ def _load_providers(table: Mapping[str, Any], path: Path) -> dict[str, ProviderS
                                                f"{local_server!r}")
         if local_server is None and config.base_url is None and kind == "openai":
             raise fields.error("base_url", "required for an OpenAI-compatible provider")
-        providers[name] = ProviderSpec(config, retry, local_server, _batch_settings(fields, kind))
+        providers[name] = ProviderSpec(config, retry, local_server, _batch_settings(fields, kind),
+                                       fields.positive("batch_time_budget_hours", 24.0))
     return providers
 
 
