@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections import Counter
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from tests.collector.studyfiles import TEST_KEY, TEST_KEY_ENV, calls_per_model, write_study
-from tests.collector.test_batch import FAST_POLLS, _run_batches
+from tests.collector.test_batch import FAST_POLLS, _assert_each_line_answered_once, _run_batches
 from tests.servers.anthropic_batch import AnthropicBatchServer
 from tests.servers.openai_batch import BatchFaults
 
@@ -29,14 +27,6 @@ def _answer(params: dict[str, object]) -> str:
 def _study(folder: Path, server: AnthropicBatchServer, **options: object) -> Path:
     settings = {"kind": "anthropic", "mode": "batch", **FAST_POLLS, **options}
     return write_study(folder, server.api_base, provider_options=settings)
-
-
-def _assert_each_line_answered_once(server: AnthropicBatchServer, db: Path) -> None:
-    answered = Counter(server.answered)
-    assert len(answered) == PLANNED and max(answered.values()) == 1
-    with sqlite3.connect(db) as conn:
-        calls = pd.read_sql_query("SELECT status, rating FROM calls", conn)
-    assert len(calls) == PLANNED and set(calls["status"]) == {"valid"}
 
 
 def test_message_batches_split_and_answered_once(tmp_path: Path) -> None:

@@ -175,6 +175,9 @@ class AnthropicBatchServer(FaultScript):
     def _finish(self, batch: _MessageBatch) -> None:
         limit = self.faults.expire_after_lines
         self.faults.expire_after_lines = None
+        if self.faults.expire_batches > 0:
+            self.faults.expire_batches -= 1
+            limit = 0
         for index, line in enumerate(batch.requests):
             cid = line["custom_id"]
             if limit is not None and index >= limit:

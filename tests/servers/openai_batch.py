@@ -45,6 +45,7 @@ from tests.servers.scripted import serve_in_thread
 @dataclass
 class BatchFaults:
     expire_after_lines: int | None = None  # the first batch expires with only so many lines done
+    expire_batches: int = 0  # so many first batches expire with no line done
     fail_validation: int = 0  # so many first batches fail at validation
     line_error: Callable[[str], bool] = lambda custom_id: False  # these lines get HTTP 500
     drop_first_download: bool = False
@@ -287,6 +288,9 @@ class OpenAIBatchServer(FaultScript):
     def _finish(self, batch: _Batch) -> None:
         limit = self.faults.expire_after_lines
         self.faults.expire_after_lines = None
+        if self.faults.expire_batches > 0:
+            self.faults.expire_batches -= 1
+            limit = 0
         outputs, errors = [], []
         for index, line in enumerate(batch.lines):
             cid = line["custom_id"]

@@ -52,7 +52,7 @@ class AnthropicBatchClient(OpenAIBatchClient):
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
-        self._not_ours: set[str] = set()  # ended batches whose results lack the key looked for
+        self._keys_in: dict[str, set[str]] = {}  # ended batch id -> batch keys its lines carry
 
     def custom_id(self, key: CallKey) -> str:
         return hashlib.sha256(super().custom_id(key).encode()).hexdigest()[:40]
@@ -94,18 +94,19 @@ class AnthropicBatchClient(OpenAIBatchClient):
         start = datetime.fromisoformat(since) - CLOCK_SKEW
         running = False
         for batch in self._pages("batches", {"limit": 100}):
-            if batch.get("id") in known or batch.get("id") in self._not_ours:
+            batch_id = str(batch.get("id"))
+            if batch_id in known:
                 continue
             if datetime.fromisoformat(str(batch.get("created_at"))) < start:
                 continue
             if batch.get("processing_status") != "ended":
                 running = True
                 continue
-            suffix = f"_{batch_key}"
-            if any(str(line.get("custom_id", "")).endswith(suffix)
-                   for line in self.results(_as_batch(batch))):
+            if batch_id not in self._keys_in:
+                self._keys_in[batch_id] = {str(line.get("custom_id", "")).rpartition("_")[2]
+                                           for line in self.results(_as_batch(batch))}
+            if batch_key in self._keys_in[batch_id]:
                 return _as_batch(batch), False
-            self._not_ours.add(str(batch.get("id")))
         return None, running
 
     def _next_page(self, page: dict[str, Any], data: list[dict[str, Any]]) -> dict[str, Any]:
