@@ -97,6 +97,32 @@ def test_resubmission_of_expired_batches_ends_with_the_time_budget(tmp_path: Pat
         assert store.frame("mini").empty  # nothing stored as failed: never answered
 
 
+class KillAt:
+    """A server's `on_acted` hook that SIGKILLs the collector at the `nth` request to
+    `endpoint`, after the server acted on it and before it replies."""
+
+    def __init__(self, endpoint: str, nth: int = 1) -> None:
+        self.endpoint, self.nth = endpoint, nth
+        self.seen: Counter[str] = Counter()
+        self.pid: int | None = None
+
+    def __call__(self, name: str) -> None:
+        self.seen[name] += 1
+        if name == self.endpoint and self.seen[name] == self.nth and self.pid is not None:
+            os.kill(self.pid, signal.SIGKILL)
+
+
+def _killed_then_run_again(server: OpenAIBatchServer | AnthropicBatchServer, kill: KillAt,
+                           study_file: Path, db: Path) -> None:
+    process = start_collect("run", "--study", str(study_file), "--db", str(db),
+                            log=db.with_suffix(".killed.log"))
+    kill.pid = process.pid
+    assert process.wait(timeout=60) == -signal.SIGKILL
+    server.on_acted = None
+    rerun = run_collect("run", "--study", str(study_file), "--db", str(db))
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+
+
 @pytest.mark.parametrize(("endpoint", "nth"), [("upload", 1), ("create", 1), ("create", 2),
                                                 ("retrieve", 2), ("content", 1)])
 def test_sigkill_after_the_server_acted_loses_nothing_and_pays_nothing_twice(
@@ -105,23 +131,10 @@ def test_sigkill_after_the_server_acted_loses_nothing_and_pays_nothing_twice(
     """The collector is killed once the server has acted on a request and before the reply:
     after an upload, after a create, mid-poll, mid-download."""
     db = tmp_path / "db.sqlite"
-    seen: Counter[str] = Counter()
-    pid: list[int] = []
-
-    def kill_there(name: str) -> None:
-        seen[name] += 1
-        if name == endpoint and seen[name] == nth and pid:
-            os.kill(pid[0], signal.SIGKILL)
-
-    with OpenAIBatchServer(TEST_KEY, answer=_batch_answer, on_acted=kill_there) as server:
+    kill = KillAt(endpoint, nth)
+    with OpenAIBatchServer(TEST_KEY, answer=_batch_answer, on_acted=kill) as server:
         study_file = _batch_study(tmp_path, server, **QUICK_RETRIES)
-        process = start_collect("run", "--study", str(study_file), "--db", str(db),
-                                log=tmp_path / "killed.log")
-        pid.append(process.pid)
-        assert process.wait(timeout=60) == -signal.SIGKILL
-        server.on_acted = None
-        rerun = run_collect("run", "--study", str(study_file), "--db", str(db))
-        assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+        _killed_then_run_again(server, kill, study_file, db)
     assert len(server.batches) == 2
     _assert_made_once(server)
     _assert_each_line_answered_once(server, db)
@@ -130,23 +143,13 @@ def test_sigkill_after_the_server_acted_loses_nothing_and_pays_nothing_twice(
 
 def test_sigkill_after_an_anthropic_create_finds_the_batch_by_its_lines(tmp_path: Path) -> None:
     db = tmp_path / "db.sqlite"
-    pid: list[int] = []
-
-    def kill_after_create(name: str) -> None:
-        if name == "create" and pid:
-            os.kill(pid[0], signal.SIGKILL)
+    kill = KillAt("create")
 
     def varied(params: dict[str, object]) -> str:  # passes the quality gates of a real run
         return str(sum((str(params["system"]) + str(params["messages"])).encode()) % 5 + 1)
 
-    with AnthropicBatchServer(TEST_KEY, answer=varied, on_acted=kill_after_create) as server:
-        study_file = _anthropic_study(tmp_path, server, **QUICK_RETRIES)
-        process = start_collect("run", "--study", str(study_file), "--db", str(db),
-                                log=tmp_path / "killed.log")
-        pid.append(process.pid)
-        assert process.wait(timeout=60) == -signal.SIGKILL
-        server.on_acted = None
-        rerun = run_collect("run", "--study", str(study_file), "--db", str(db))
-        assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    with AnthropicBatchServer(TEST_KEY, answer=varied, on_acted=kill) as server:
+        _killed_then_run_again(server, kill, _anthropic_study(tmp_path, server, **QUICK_RETRIES),
+                               db)
     assert len(server.batches) == 2 and server.violations == []
     _assert_each_line_answered_once(server, db)
