@@ -6,6 +6,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from collect.collector.anthropic_batch import AnthropicBatchClient
+from collect.collector.providers.base import ProviderError
+from collect.collector.study import load_study
 
 from tests.collector.studyfiles import TEST_KEY, TEST_KEY_ENV, calls_per_model, write_study
 from tests.collector.test_batch import FAST_POLLS, _assert_each_line_answered_once, _run_batches
@@ -63,3 +66,23 @@ def test_expired_and_errored_lines_are_sent_again(tmp_path: Path) -> None:
     assert report.counts["failed"] == len(erring) and report.counts["valid"] == PLANNED
     _assert_each_line_answered_once(server, tmp_path / "db.sqlite")
 
+
+
+@pytest.mark.parametrize(("error_type", "error_class"), [
+    ("not_found_error", "not_found"), ("authentication_error", "unauthorized"),
+    ("overloaded_error", "overloaded"), ("invalid_request_error", "bad_request"),
+])
+def test_an_errored_line_keeps_the_meaning_of_its_error_type(
+    tmp_path: Path, error_type: str, error_class: str
+) -> None:
+    """An errored result carries only the error's type: it is read as the online answer with
+    that type's HTTP status (Anthropic's errors reference)."""
+    with AnthropicBatchServer(TEST_KEY) as server:
+        study = load_study(_study(tmp_path, server))
+    spec = study.providers["scripted"]
+    client = AnthropicBatchClient(spec.config, spec.retry)
+    line = {"custom_id": "x", "result": {"type": "errored", "error": {
+        "type": "error", "error": {"type": error_type, "message": "some words"}}}}
+    error = client.read_line(line)
+    client.close()
+    assert isinstance(error, ProviderError) and error.error_class.value == error_class

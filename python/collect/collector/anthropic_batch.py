@@ -37,6 +37,12 @@ from collect.collector.providers.http_json import HttpAnswer
 from collect.collector.providers.results import read_answer
 
 CLOCK_SKEW = timedelta(minutes=5)
+# The HTTP status of each error type (API reference, Errors): an errored batch line carries only
+# the type, read as the online answer with that status would be.
+ERROR_STATUS = {"invalid_request_error": 400, "authentication_error": 401,
+                "billing_error": 402, "permission_error": 403, "not_found_error": 404,
+                "request_too_large": 413, "rate_limit_error": 429, "api_error": 500,
+                "timeout_error": 504, "overloaded_error": 529}
 # Result types that mean "not run": the line is sent again.
 NOT_RUN = frozenset({"canceled", "expired"})
 
@@ -136,7 +142,7 @@ class AnthropicBatchClient(OpenAIBatchClient):
                 return err
         if kind == "errored":
             body = result.get("error") or {}
-            status = 500 if _error_type(body) in ("api_error", "overloaded_error") else 400
+            status = ERROR_STATUS.get(_error_type(body), 400)
             return status_error(status, body, {}, provider=name, secret=self._key)
         return TransientError(ErrorClass.MALFORMED_RESPONSE,
                               f"{name}: batch result of unknown type {kind!r}")
