@@ -264,7 +264,8 @@ def test_batch_and_online_runs_export_the_same_means(tmp_path: Path) -> None:
     ("options", "message"),
     [({"mode": "sometimes"}, 'expected "online" or "batch"'),
      ({"mode": "batch", "kind": "gemini"}, "batch mode is implemented for kinds"),
-     ({"mode": "batch", "batch_max_lines": 0}, "batch_max_lines': must be at least 1")],
+     ({"mode": "batch", "batch_max_lines": 0}, "batch_max_lines': must be at least 1"),
+     ({"mode": "batch", "batch_time_budget_hours": 0}, "must be a positive number")],
 )
 def test_batch_settings_are_checked(tmp_path: Path, options: dict[str, object],
                                     message: str) -> None:
@@ -288,3 +289,40 @@ def test_dry_run_prices_batch_calls_at_the_batch_factor(tmp_path: Path) -> None:
         assert result.returncode == 0, result.stderr
         costs[mode] = float(result.stdout.split("total ")[1].split(" USD")[0])
     assert costs["online"] > 0 and costs["batch"] == pytest.approx(costs["online"] / 2, abs=0.01)
+
+
+def test_the_time_budget_is_read_from_the_provider_entry(tmp_path: Path) -> None:
+    study_file = write_study(tmp_path, "http://127.0.0.1:9/v1", provider_options={
+        "mode": "batch", "batch_time_budget_hours": 6.5})
+    assert load_study(study_file).providers["scripted"].batch_time_budget_hours == 6.5
+    (tmp_path / "default").mkdir()
+    default = write_study(tmp_path / "default", "http://127.0.0.1:9/v1",
+                          provider_options={"mode": "batch"})
+    assert load_study(default).providers["scripted"].batch_time_budget_hours == 24
+
+
+def test_batches_recorded_by_input_file_are_kept_under_a_key(tmp_path: Path) -> None:
+    """A database written when batches were keyed by their input file id opens with each batch
+    under that id as its key, its lines and its state kept."""
+    db = tmp_path / "old.sqlite"
+    with sqlite3.connect(db) as conn:
+        conn.executescript("""
+            CREATE TABLE batches (input_file_id TEXT PRIMARY KEY, study TEXT NOT NULL,
+                provider TEXT NOT NULL, batch_id TEXT, status TEXT NOT NULL,
+                lines INTEGER NOT NULL, completed INTEGER NOT NULL DEFAULT 0,
+                failed INTEGER NOT NULL DEFAULT 0, output_file_id TEXT, error_file_id TEXT,
+                created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+                collected INTEGER NOT NULL DEFAULT 0);
+            CREATE TABLE batch_lines (input_file_id TEXT NOT NULL REFERENCES batches
+                (input_file_id), custom_id TEXT NOT NULL, PRIMARY KEY (input_file_id, custom_id))
+                WITHOUT ROWID;
+            INSERT INTO batches VALUES ('file-7', 'mini', 'scripted', 'batch-3', 'in_progress',
+                2, 0, 0, NULL, NULL, '2026-01-01T00:00:00.000+00:00',
+                '2026-01-01T00:00:00.000+00:00', 0);
+            INSERT INTO batch_lines VALUES ('file-7', 'a'), ('file-7', 'b');
+        """)
+    with Store(db) as store:
+        (row,) = store.batches("mini", open_only=True)
+        assert (row.batch_key, row.input_file_id, row.batch_id) == ("file-7", "file-7", "batch-3")
+        assert store.batch_custom_ids("file-7") == ["a", "b"]
+        assert store.batch_line_ids("mini", open_only=True) == Counter({"a": 1, "b": 1})
