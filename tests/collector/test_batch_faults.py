@@ -4,13 +4,22 @@ no line is in two live batches, and the export equals the same study run online.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 from collections import Counter
 from pathlib import Path
 
+import pandas as pd
 import pytest
+from collect.collector.batch import BatchCollector
+from collect.collector.design import plan_calls
+from collect.collector.export import release_item_means
+from collect.collector.providers.registry import make_provider
+from collect.collector.runner import Runner, RunObserver
 from collect.collector.store import Store
+from collect.collector.study import load_study
+from collect.paths import PATHS
 
 from tests.collector.cli_runs import run_collect, start_collect
 from tests.collector.studyfiles import TEST_KEY, TEST_KEY_ENV
@@ -21,11 +30,14 @@ from tests.collector.test_batch import (
     _assert_each_line_answered_once,
     _batch_answer,
     _batch_study,
+    _rating,
     _run_batches,
     _same_means_as_online,
 )
 from tests.servers.anthropic_batch import AnthropicBatchServer
 from tests.servers.openai_batch import BatchFaults, OpenAIBatchServer
+from tests.servers.openai_chat import OpenAIChat
+from tests.servers.scripted import ScriptedServer
 
 QUICK_RETRIES = {"backoff_base_s": 0.01, "backoff_max_s": 0.05}
 
@@ -153,3 +165,56 @@ def test_sigkill_after_an_anthropic_create_finds_the_batch_by_its_lines(tmp_path
                                db)
     assert len(server.batches) == 2 and server.violations == []
     _assert_each_line_answered_once(server, db)
+
+
+def test_the_shipped_studys_openai_models_in_batch_mode_match_the_online_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shipped study's OpenAI provider (three models) switched to batch mode, one repetition,
+    with faults on every endpoint: one batch per model, every line answered once, no documented
+    rule broken, and the item means of the online run."""
+    monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
+    script = {"upload": ["drop_after"], "list_files": ["cut_off"], "create": ["drop_after"],
+              "list": ["cut_off"], "retrieve": ["cut_off", "drop_before"],
+              "content": ["drop_after", "cut_off"]}
+    faults = BatchFaults(script=script)
+    with OpenAIBatchServer(TEST_KEY, faults=faults, answer=_batch_answer) as server:
+        batch_study = load_study(_shipped_openai(tmp_path / "batch.toml", server.api_base,
+                                                 mode="batch"))
+        models = tuple(m for m in batch_study.models if m.provider == "openai")
+        planned = plan_calls(batch_study, models)
+        with Store(tmp_path / "batch.sqlite") as store:
+            BatchCollector(batch_study, store, RunObserver()).run(planned)
+            batch_calls = store.frame(batch_study.name)
+    assert not any(faults.script.values())
+    assert len(models) == 3 and len(server.batches) == 3
+    assert Counter(server.answered) == Counter(line["custom_id"] for b in
+                                               server.batches.values() for line in b.lines)
+    assert len(server.answered) == len(planned) == len(batch_calls)
+    _assert_made_once(server)
+    with ScriptedServer(OpenAIChat(), api_key=TEST_KEY,
+                        answer=lambda call: _rating(call.system + call.user)) as online:
+        online_study = load_study(_shipped_openai(tmp_path / "online.toml", online.api_base,
+                                                  mode="online"))
+        with Store(tmp_path / "online.sqlite") as store:
+            runner = Runner(online_study, store, make_provider)
+            asyncio.run(runner.run(plan_calls(online_study, models)))
+            online_calls = store.frame(online_study.name)
+    means = release_item_means(batch_study, batch_calls, batch_study.name)
+    pd.testing.assert_frame_equal(
+        release_item_means(online_study, online_calls, online_study.name), means)
+    assert means.select_dtypes("number").notna().all().all()
+
+
+def _shipped_openai(path: Path, base_url: str, mode: str) -> Path:
+    """The shipped study, one repetition, its OpenAI provider at `base_url` in `mode`."""
+    text = (PATHS.studies / "made_in_china.toml").read_text(encoding="utf-8")
+    entry = '[providers.openai]\nkind = "openai"\nbase_url = "https://api.openai.com/v1"\n'
+    assert entry in text and "repetitions = 20\n" in text
+    quick = (f'[providers.openai]\nkind = "openai"\nbase_url = "{base_url}"\nmode = "{mode}"\n'
+             "backoff_base_s = 0.01\nbackoff_max_s = 0.05\n")
+    if mode == "batch":
+        quick += "batch_poll_interval_s = 0.01\nbatch_poll_max_s = 0.05\n"
+    path.write_text(text.replace(entry, quick).replace("repetitions = 20\n", "repetitions = 1\n"),
+                    encoding="utf-8")
+    return path
