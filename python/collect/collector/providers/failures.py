@@ -42,11 +42,12 @@ POLICY_CODE = "invalid_prompt"
 POLICY_WORDS = ("usage policy", "safety")
 
 # Codes and messages that mean the account cannot pay: retrying only burns the attempt budget.
-# OpenAI's inactive billing (`billing_not_active`) comes as HTTP 429, like a throttle. Moonshot says `exceeded_current_quota_error`; DeepSeek's "Insufficient Balance" comes as HTTP
-# 402; Anthropic's empty credit balance and its spend limit ("You have reached your specified
-# API usage limits. You will regain access on ...") are HTTP 400 invalid_request_error. Zhipu's
-# usage caps (1308: the 5-hour window, 1310: weekly or monthly) come as HTTP 429 naming the time
-# they reset: the provider is stopped with that time in the message, not retried for hours.
+# OpenAI's inactive billing (`billing_not_active`) comes as HTTP 429, like a throttle. Moonshot
+# says `exceeded_current_quota_error`; DeepSeek's "Insufficient Balance" comes as HTTP 402;
+# Anthropic's empty credit balance and its spend limit ("You have reached your specified API
+# usage limits. You will regain access on ...") are HTTP 400 invalid_request_error. Zhipu's usage
+# caps (1308: the 5-hour window, 1310: weekly or monthly) come as HTTP 429 naming the time they
+# reset: the provider is stopped with that time in the message, not retried for hours.
 QUOTA_CODES = frozenset(
     {
         "insufficient_quota",
