@@ -153,9 +153,13 @@ def test_sigkill_after_the_server_acted_loses_nothing_and_pays_nothing_twice(
     _same_means_as_online(study_file, db, tmp_path / "online")
 
 
-def test_sigkill_after_an_anthropic_create_finds_the_batch_by_its_lines(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("endpoint", "nth"), [("create", 1), ("create", 2), ("retrieve", 1),
+                                                ("results", 1)])
+def test_sigkill_of_an_anthropic_run_finds_its_batches_by_their_lines(
+    tmp_path: Path, endpoint: str, nth: int
+) -> None:
     db = tmp_path / "db.sqlite"
-    kill = KillAt("create")
+    kill = KillAt(endpoint, nth)
 
     def varied(params: dict[str, object]) -> str:  # passes the quality gates of a real run
         return str(sum((str(params["system"]) + str(params["messages"])).encode()) % 5 + 1)
