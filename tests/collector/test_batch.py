@@ -13,6 +13,7 @@ import pytest
 from collect.collector.batch import BATCH_CLIENTS, BatchCollector, new_batch_key, split_lines
 from collect.collector.design import plan_calls
 from collect.collector.export import release_item_means
+from collect.collector.providers.base import ProviderError
 from collect.collector.runner import RunObserver, RunReport
 from collect.collector.store import Store
 from collect.collector.study import BatchSettings, load_study
@@ -326,3 +327,19 @@ def test_batches_recorded_by_input_file_are_kept_under_a_key(tmp_path: Path) -> 
         assert (row.batch_key, row.input_file_id, row.batch_id) == ("file-7", "file-7", "batch-3")
         assert store.batch_custom_ids("file-7") == ["a", "b"]
         assert store.batch_line_ids("mini", open_only=True) == Counter({"a": 1, "b": 1})
+
+
+@pytest.mark.parametrize(("code", "error_class"), [
+    ("model_not_found", "not_found"), ("insufficient_quota", "quota_exhausted"),
+    ("some_new_code", "server_error"),
+])
+def test_an_error_line_keeps_the_meaning_of_its_code(tmp_path: Path, code: str,
+                                                     error_class: str) -> None:
+    study = load_study(write_study(tmp_path, "http://127.0.0.1:9/v1",
+                                   provider_options={"mode": "batch"}))
+    spec = study.providers["scripted"]
+    client = BATCH_CLIENTS["openai"](spec.config, spec.retry)
+    error = client.read_line({"custom_id": "x", "response": None,
+                              "error": {"code": code, "message": "some words"}})
+    client.close()
+    assert isinstance(error, ProviderError) and error.error_class.value == error_class

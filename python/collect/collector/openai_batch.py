@@ -238,6 +238,11 @@ class OpenAIBatchClient:
         code = str(error.get("code", ""))
         if code in NOT_RUN_CODES:
             return None
+        # A code the online classifier knows (model_not_found, insufficient_quota, ...) keeps its
+        # meaning; any other line error is asked again in the next round.
+        known = status_error(400, {"error": error}, {}, provider=name, secret=self._key)
+        if known.error_class is not ErrorClass.BAD_REQUEST:
+            return known
         message = f"{name}: batch line error [{code}]: {error.get('message', '')}"
         return TransientError(ErrorClass.SERVER_ERROR, message[:300])
 
