@@ -306,8 +306,11 @@ def test_batches_recorded_by_input_file_are_kept_under_a_key(tmp_path: Path) -> 
     """A database written when batches were keyed by their input file id opens with each batch
     under that id as its key, its lines and its state kept."""
     db = tmp_path / "old.sqlite"
+    Store(db).close()  # a collection database, whose batch tables are then put back in the old shape
     with sqlite3.connect(db) as conn:
         conn.executescript("""
+            DROP TABLE batch_lines;
+            DROP TABLE batches;
             CREATE TABLE batches (input_file_id TEXT PRIMARY KEY, study TEXT NOT NULL,
                 provider TEXT NOT NULL, batch_id TEXT, status TEXT NOT NULL,
                 lines INTEGER NOT NULL, completed INTEGER NOT NULL DEFAULT 0,
