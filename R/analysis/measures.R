@@ -8,8 +8,9 @@ llm_gaps <- function(metric_llm) {
   metric_llm |>
     dplyr::filter(!.data$is_human_mean) |>
     dplyr::select("metric", "llm", "llm_origin", "nationality", "similarity") |>
+    dplyr::filter(.data$nationality %in% study_contract()$nations) |>
     tidyr::pivot_wider(names_from = "nationality", values_from = "similarity") |>
-    dplyr::mutate(gap = .data$China - .data$USA)
+    dplyr::mutate(gap = .data[[first_nation()]] - .data[[second_nation()]])
 }
 
 # Mean similarity per LLM x nationality and measure, with a 95% t interval over respondents for
@@ -87,11 +88,8 @@ analyse_measures <- function(derived_dir, results_dir, instrument) {
   write(read("coherence"), "coherence")
   write(read("alignment"), "coherence_alignment")
   contributions <- unit_contributions(read("contributions"))
-  if (instrument == "mfq2") {
-    write(dplyr::rename(contributions, foundation = "unit"), "foundation_contributions")
-  } else {
-    write(dplyr::rename(contributions, item = "unit"), "item_contributions")
-  }
+  unit <- item_unit(instrument)
+  write(dplyr::rename(contributions, !!unit := "unit"), paste0(unit, "_contributions"))
   consistency <- read("consistency")
   write(consistency, "language_consistency")
   names <- model_display_names(derived_dir)

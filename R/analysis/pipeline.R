@@ -127,7 +127,7 @@ analyse_instrument <- function(derived_dir, results_dir, instrument, mixed = TRU
   if (mixed) {
     purrr::iwalk(llm_level(rq1_rows, if (has_derived(derived_dir, instrument, "rq2")) rq2_rows,
                            if (has_derived(derived_dir, instrument, "rq3")) rq3_rows,
-                           makers = model_makers(derived_dir)), write)
+                           makers = study_makers()), write)
     write(dplyr::bind_rows(lmm$diagnostics), "lmm_diagnostics")
     write(dplyr::bind_rows(lmm$selection), "lmm_selection")
     write(dplyr::bind_rows(lmm$variance_components), "lmm_variance_components")

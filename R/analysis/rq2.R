@@ -4,7 +4,9 @@
 rq2_data <- function(derived) {
   derived |>
     dplyr::filter(!.data$is_human_mean, .data$persona %in% study_contract()$nations,
+                  .data$language %in% own_language(study_contract()$nations),
                   .data$removed == nothing_removed()) |>
+    compared_pair_rows() |>
     code_congruence_factors()
 }
 

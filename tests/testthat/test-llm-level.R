@@ -2,7 +2,8 @@
 
 llm_rows <- simulated_rq1(30, 30, 8, seed = 12)
 llm_input <- llm_level_inputs(llm_rows)$rq1
-makers <- stats::setNames(rep(c("a", "b", "c", "d"), each = 2), sprintf("llm-%02d", 1:8))
+# LLMs alternate between the origins: Chinese 01, 03, 05, 07; American 02, 04, 06, 08.
+makers <- stats::setNames(c("a", "d", "a", "e", "b", "e", "c", "f"), sprintf("llm-%02d", 1:8))
 
 test_that("per-LLM contrasts are the LLM's nationality means", {
   values <- per_llm_values(llm_input$crossed, rq1_llm_terms)
@@ -27,7 +28,8 @@ test_that("the permutation test enumerates every origin split", {
   }))
   expect_equal(table$p_permutation[table$term == "chinese_origin"], brute)
   expect_equal(table$df, c(6, 6))
-  expect_true(all(c("maker_std_error", "maker_df", "p_maker") %in% names(table)))
+  expect_true(all(c("maker_model_std_error", "maker_model_df", "p_maker_model") %in%
+                    names(table)))
 })
 
 test_that("the cluster bootstrap is seeded and its SE is near the t-test's", {
@@ -57,4 +59,61 @@ test_that("RQ3 terms are origin differences of the change scores", {
     dplyr::group_by(.data$llm) |>
     dplyr::summarise(change = mean(.data$change))
   expect_equal(unname(values[changes$llm, "chinese_origin:removedCare"]), changes$change)
+})
+
+test_that("the primary test permutes origin over the makers' means, every split", {
+  table <- llm_level_tests(llm_input$crossed, rq1_llm_terms, "rq1", makers, reps = 19)
+  values <- per_llm_values(llm_input$crossed, rq1_llm_terms)[, "chinese_origin"]
+  by_maker <- tapply(values, makers[names(values)], mean)
+  china <- c(a = TRUE, b = TRUE, c = TRUE, d = FALSE, e = FALSE, f = FALSE)[names(by_maker)]
+  observed <- mean(by_maker[china]) - mean(by_maker[!china])
+  splits <- utils::combn(6, 3)
+  brute <- mean(apply(splits, 2, function(s) {
+    abs(mean(by_maker[s]) - mean(by_maker[-s])) >= abs(observed) - 1e-12
+  }))
+  row <- table[table$term == "chinese_origin", ]
+  expect_equal(row$primary_unit, "maker")
+  expect_equal(row$primary_permutations, choose(6, 3))
+  expect_equal(row$p_primary, brute)
+  expect_equal(row$primary_estimate, observed)
+  pooled <- (sum((by_maker[china] - mean(by_maker[china]))^2) +
+               sum((by_maker[!china] - mean(by_maker[!china]))^2)) / 4
+  expect_equal(row$primary_std_error, sqrt(pooled * (1 / 3 + 1 / 3)))
+  expect_equal(row$primary_df, 4)
+  expect_equal(row$primary_conf_high - row$primary_conf_low,
+               2 * stats::qt(0.975, 4) * row$primary_std_error)
+  expect_false(is.na(row$p_maker_model))
+})
+
+test_that("unknown makers, one maker per LLM or too few makers fall back to the LLM", {
+  test <- function(m) llm_level_tests(llm_input$crossed, rq1_llm_terms, "rq1", m, reps = 19)
+  unknown <- test(NULL)
+  expect_equal(unique(unknown$primary_unit), "llm")
+  expect_match(unknown$primary_note[1], "makers unknown for 8 of 8 LLMs")
+  expect_equal(unknown$p_primary, unknown$p_permutation)
+  expect_equal(unique(unknown$maker_model_note), "makers unknown")
+  partly <- makers
+  partly[["llm-03"]] <- NA
+  expect_match(test(partly)$primary_note[1], "makers unknown for 1 of 8")
+  own <- test(stats::setNames(sprintf("m%d", 1:8), names(makers)))
+  expect_equal(unique(own$primary_unit), "maker")
+  expect_equal(own$p_primary, own$p_permutation)
+  expect_equal(own$primary_std_error, own$std_error)
+  expect_match(own$primary_note[1], "each LLM its own maker")
+  expect_match(own$maker_model_note[1], "no maker variance")
+  one_side <- test(stats::setNames(c("a", "d", "a", "e", "a", "e", "a", "f"), names(makers)))
+  expect_equal(unique(one_side$primary_unit), "llm")
+  expect_match(one_side$primary_note[1], "fewer than two makers of China LLMs")
+  spanning <- test(stats::setNames(c("a", "a", "b", "e", "b", "e", "c", "f"), names(makers)))
+  expect_match(spanning$primary_note[1], "both origins split by origin: a")
+  expect_equal(unique(spanning$n_units_first), 3)
+})
+
+test_that("fewer than two LLMs of one origin gives a row that says no test is possible", {
+  rows <- dplyr::filter(llm_rows, .data$llm_origin == "USA" | .data$llm == "llm-01")
+  input <- llm_level_inputs(rows)$rq1
+  table <- llm_level_tests(input$crossed, rq1_llm_terms, "rq1", makers, reps = 19)
+  expect_equal(nrow(table), 2)
+  expect_match(table$primary_note, "not possible: 1 China LLM")
+  expect_true(all(is.na(table$p_primary)))
 })
