@@ -304,7 +304,8 @@ primary_columns <- function(tests, units) {
 origin_tests <- function(values, origin_first, makers = NULL) {
   impossible <- origin_test_impossible(origin_first)
   if (impossible != "") {
-    return(tibble::tibble(term = colnames(values), n_china_llms = sum(origin_first),
+    return(tibble::tibble(term = colnames(values), estimate = NA_real_, std_error = NA_real_,
+                          df = NA_real_, p_value = NA_real_, n_china_llms = sum(origin_first),
                           n_usa_llms = sum(!origin_first), primary_unit = NA_character_,
                           primary_test = "none", primary_note = impossible,
                           p_primary = NA_real_))
