@@ -76,7 +76,7 @@ analyse_instrument <- function(derived_dir, results_dir, instrument, mixed = TRU
     figure(plot_language_persona(rq2_cell_table, instrument, names), "fig4_language_persona",
            width = 11, height = 7)
     if (mixed) {
-      fit <- rq2_lmm(rq2_rows)
+      fit <- rq2_lmm(rq2_rows, study_makers())
       lmm$diagnostics$rq2_lmm <- rq2_lmm_diagnostics(fit)
       lmm$selection$rq2_lmm <- rq2_lmm_selection(fit)
       lmm$variance_components$rq2_lmm <- rq2_variance_components(fit)

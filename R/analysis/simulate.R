@@ -110,7 +110,11 @@ simulate_rq2 <- function(n_china = 150, n_usa = 150, n_llms = 20, seed = 2,
   llm_effects <- vapply(sd$llm, function(s) stats::rnorm(n_llms, 0, s), numeric(n_llms))
   pairs <- tidyr::crossing(dplyr::mutate(respondents, r = dplyr::row_number()),
                            dplyr::mutate(llms, l = dplyr::row_number()))
-  pairs$w <- stats::rnorm(nrow(pairs), 0, sd$pair)
+  # respondent x LLM intercept and, when sd$pair names them, L and P slopes
+  pair_sd <- if (is.null(names(sd$pair))) c("1" = sd$pair[[1]]) else sd$pair
+  pair_effects <- vapply(pair_sd, function(s) stats::rnorm(nrow(pairs), 0, s),
+                         numeric(nrow(pairs)))
+  pairs$pair_index <- seq_len(nrow(pairs))
   nations <- study_contract()$nations
   conditions <- tidyr::crossing(language = own_language(nations), persona = nations)
   rows <- tidyr::crossing(pairs, conditions)
@@ -126,7 +130,10 @@ simulate_rq2 <- function(n_china = 150, n_usa = 150, n_llms = 20, seed = 2,
     if (w$origin) x <- x * codes$O
     fixed <- fixed + truth[[name]] / w$weight * x
   }
-  random <- rows$w + stats::rnorm(nrow(rows), 0, sd$residual)
+  random <- stats::rnorm(nrow(rows), 0, sd$residual)
+  for (term in names(pair_sd)) {
+    random <- random + pair_effects[rows$pair_index, term] * term_product(term, codes)
+  }
   for (term in names(sd$llm)) {
     random <- random + llm_effects[rows$l, term] * term_product(term, codes)
   }
