@@ -10,7 +10,11 @@ derived_path <- function(derived_dir, instrument, analysis) {
 model_display_names <- function(derived_dir) {
   path <- file.path(derived_dir, "manifest.json")
   if (!file.exists(path)) return(character())
-  unlist(jsonlite::read_json(path)$options$display_names)
+  manifest <- jsonlite::read_json(path)
+  models <- study_models(manifest$contract)
+  named <- models[!is.na(models$display_name), ]
+  if (nrow(named) > 0) return(stats::setNames(named$display_name, named$llm))
+  unlist(manifest$options$display_names)
 }
 
 # A derived .rds as a tibble. Text columns arrive as factors (quicker to write from Python);

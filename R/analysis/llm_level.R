@@ -131,6 +131,8 @@ two_sample_t <- function(values, origin_china) {
 # Every split of the LLMs into groups of the observed sizes, as an indicator matrix (splits x
 # LLMs); sampled at random when there are more than `permutation_exact_limit`.
 origin_splits <- function(n, n1) {
+  key <- paste(n, n1)
+  if (!is.null(split_cache[[key]])) return(split_cache[[key]])
   if (choose(n, n1) <= permutation_exact_limit) {
     chosen <- utils::combn(n, n1)
   } else {
@@ -138,8 +140,12 @@ origin_splits <- function(n, n1) {
   }
   splits <- matrix(0, ncol(chosen), n)
   splits[cbind(rep(seq_len(ncol(chosen)), each = n1), as.vector(chosen))] <- 1
+  if (choose(n, n1) <= permutation_exact_limit) split_cache[[key]] <- splits
   splits
 }
+
+# Exact split matrices already enumerated, by "n n1" (the same sizes recur in every analysis).
+split_cache <- new.env(parent = emptyenv())
 
 # Two-sided permutation p value of the difference in means, for every column of `values`
 # at once. With the group sizes fixed, |t| is monotone in |difference|, so this is the
@@ -299,9 +305,9 @@ primary_columns <- function(tests, units) {
 }
 
 # Per-term origin tests on per-LLM values (LLMs x terms): the primary test at the maker (or
-# LLM) level, the LLM-level t and permutation, the maker model. Rows say when no test is
-# possible.
-origin_tests <- function(values, origin_first, makers = NULL) {
+# LLM) level, the LLM-level t and permutation, the maker model (unless `model_check` is FALSE).
+# Rows say when no test is possible.
+origin_tests <- function(values, origin_first, makers = NULL, model_check = TRUE) {
   impossible <- origin_test_impossible(origin_first)
   if (impossible != "") {
     return(tibble::tibble(term = colnames(values), estimate = NA_real_, std_error = NA_real_,
@@ -319,9 +325,11 @@ origin_tests <- function(values, origin_first, makers = NULL) {
     llm
   }
   units$origin_first <- unit_level$origin_first
-  model <- purrr::map_dfr(colnames(values), function(term) {
-    maker_model_check(values[, term], origin_first, if (units$level == "maker") units$unit)
-  })
+  model <- if (model_check) {
+    purrr::map_dfr(colnames(values), function(term) {
+      maker_model_check(values[, term], origin_first, if (units$level == "maker") units$unit)
+    })
+  }
   dplyr::bind_cols(
     dplyr::select(llm, "term", "estimate", "std_error", "df", "statistic", "p_value",
                   "p_permutation", "permutations"),

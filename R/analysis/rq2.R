@@ -16,10 +16,11 @@ rq2_ols <- function(data) {
   ols_table(rq2_formula, data, "rq2_ols")
 }
 
-# Mean cosine per LLM x language x persona x respondent nationality (figure 4), and by origin.
+# Mean cosine per LLM x language x persona x respondent nationality (figure 4), and by origin;
+# every persona, language and origin of the study (the model takes the compared pair only).
 rq2_cells <- function(derived) {
   rows <- derived |>
-    dplyr::filter(!.data$is_human_mean, .data$persona %in% study_contract()$nations,
+    dplyr::filter(!.data$is_human_mean, .data$persona != no_persona(),
                   .data$removed == nothing_removed())
   by_llm <- rows |>
     dplyr::group_by(.data$llm, .data$llm_origin, .data$language, .data$persona,
@@ -47,8 +48,9 @@ rq2_cells <- function(derived) {
 # LLM intercept and slopes for L and P (so each respondent x LLM term has its own mean square:
 # they differ several-fold on MFQ-2, and one pooled residual would bias the respondent slope
 # variances); the residual is the respondent x LLM L:P variation; by-LLM intercept and slopes
-# for N, L, P, N:L, N:P, L:P, N:L:P (every term that varies within an LLM). As an lme4 formula: rq2_lmer_formula below. A correlated version has
-# 8 x 8 (LLM) and 4 x 4 (respondent) covariance matrices; 17-20 LLMs do not identify it.
+# for N, L, P, N:L, N:P, L:P, N:L:P (every term that varies within an LLM). As an lme4
+# formula: rq2_lmer_formula below. A correlated version has 8 x 8 (LLM) and 4 x 4 (respondent)
+# covariance matrices; 17-20 LLMs do not identify it.
 #
 # Fitted exactly, without lme4, because the design is balanced and crossed: every respondent
 # meets every LLM in all four language x persona conditions. Then (with equal weight per cell)
@@ -68,7 +70,9 @@ rq2_cells <- function(derived) {
 # With no variance component estimated below zero this is the REML fit of rq2_lmer_formula
 # (tests/testthat/test-rq2-fast.R checks estimates, SEs and df against lmer). A respondent
 # component estimated below zero is set to zero (as REML would); the per-LLM mean square is
-# always kept whole, which is conservative where REML would truncate an LLM slope variance.
+# always kept whole: where REML would truncate an LLM slope variance it pools that stratum with
+# the respondent x LLM one (hundreds of df), while the closed form keeps the exact two-sample
+# test of the per-LLM contrasts on n_LLM - 2 df.
 
 rq2_factors <- c(N = "chinese_participant", O = "chinese_origin", L = "chinese_language",
                  P = "china_persona")
