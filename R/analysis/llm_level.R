@@ -241,17 +241,60 @@ unit_means <- function(values, origin_first, unit) {
   list(values = means, origin_first = origin_first[match(levels, unit)])
 }
 
-# t (interval at `level`) and exact permutation test of the origin difference on per-unit
-# values, one row per term (column of `values`).
+# Welch's two-sample t of the origin difference for every column of `values`: the origins'
+# units vary unequally (per-LLM variance ratios .4-3.8 between origins on MFQ-2; maker means
+# average one to three LLMs), which a pooled variance with 7 + 4 units turns into a test too
+# strict or too lenient.
+welch_t <- function(values, origin_first) {
+  groups <- lapply(c(TRUE, FALSE), function(g) values[origin_first == g, , drop = FALSE])
+  n <- vapply(groups, nrow, 1)
+  share <- lapply(seq_along(groups), function(i) apply(groups[[i]], 2, stats::var) / n[i])
+  std_error <- unname(sqrt(share[[1]] + share[[2]]))
+  tibble::tibble(
+    term = colnames(values),
+    estimate = unname(colMeans(groups[[1]]) - colMeans(groups[[2]])), std_error = std_error,
+    df = unname(std_error^4 / (share[[1]]^2 / (n[1] - 1) + share[[2]]^2 / (n[2] - 1)))
+  )
+}
+
+# Two-sided exact permutation p value of Welch's t for every column of `values`: studentized,
+# so that it holds its level when the origins' units vary unequally.
+studentized_permutation_p <- function(values, origin_first) {
+  n1 <- sum(origin_first)
+  n2 <- length(origin_first) - n1
+  splits <- origin_splits(length(origin_first), n1)
+  sums <- splits %*% values
+  squares <- splits %*% values^2
+  total <- function(m) matrix(colSums(m), nrow(splits), ncol(values), byrow = TRUE)
+  mean1 <- sums / n1
+  mean2 <- (total(values) - sums) / n2
+  var1 <- (squares - n1 * mean1^2) / (n1 - 1)
+  var2 <- (total(values^2) - squares - n2 * mean2^2) / (n2 - 1)
+  statistic <- abs(mean1 - mean2) / sqrt(pmax(var1 / n1 + var2 / n2, 0))
+  observed <- with(welch_t(values, origin_first), abs(estimate) / std_error)
+  list(p = colMeans(sweep(statistic, 2, observed * (1 - 1e-9), `>=`), na.rm = TRUE),
+       n = nrow(splits))
+}
+
+# The primary test on per-unit values, one row per term (column of `values`): Welch's t with
+# its interval at `level`, and the exact permutation test of Welch's t.
 unit_origin_tests <- function(values, origin_first, level = 0.95) {
+  permutation <- studentized_permutation_p(values, origin_first)
+  welch_t(values, origin_first) |>
+    dplyr::mutate(conf_low = t_interval(.data$estimate, .data$std_error, .data$df, level)$low,
+                  conf_high = t_interval(.data$estimate, .data$std_error, .data$df, level)$high,
+                  p_welch = 2 * stats::pt(abs(.data$estimate / .data$std_error), .data$df,
+                                          lower.tail = FALSE),
+                  p_permutation = unname(permutation$p), permutations = permutation$n)
+}
+
+# The LLM-level tests: pooled two-sample t (df n_LLM - 2) and the permutation of the difference.
+llm_origin_tests <- function(values, origin_first) {
   permutation <- permutation_p(values, origin_first)
   purrr::map_dfr(colnames(values), function(term) {
-    row <- two_sample_t(values[, term], origin_first)
-    interval <- t_interval(row$estimate, row$std_error, row$df, level)
-    dplyr::mutate(row, term = term, conf_low = interval$low, conf_high = interval$high,
-                  p_permutation = unname(permutation$p[term]), permutations = permutation$n,
-                  .before = 1)
-  })
+    dplyr::mutate(two_sample_t(values[, term], origin_first), term = term, .before = 1)
+  }) |>
+    dplyr::mutate(p_permutation = unname(permutation$p), permutations = permutation$n)
 }
 
 # Per-LLM contrast ~ origin + (1 | maker), Kenward-Roger df (lmerTest); a row of NA with the
@@ -289,17 +332,13 @@ maker_model_check <- function(values, origin_first, makers) {
 
 # The primary test of each term (rows of unit_origin_tests() at the chosen unit), named.
 primary_columns <- function(tests, units) {
-  test <- if (units$level == "maker") {
-    "exact permutation of origin over makers"
-  } else {
-    "exact permutation of origin over LLMs"
-  }
+  test <- sprintf("exact permutation of origin over %ss (Welch t)", units$level)
   tibble::tibble(
     primary_unit = units$level, primary_test = test, primary_note = units$note,
     primary_estimate = tests$estimate, primary_std_error = tests$std_error,
     primary_df = tests$df, primary_conf_low = tests$conf_low,
     primary_conf_high = tests$conf_high, p_primary = tests$p_permutation,
-    primary_permutations = tests$permutations,
+    p_primary_welch = tests$p_welch, primary_permutations = tests$permutations,
     n_units_first = sum(units$origin_first), n_units_second = sum(!units$origin_first)
   )
 }
@@ -316,14 +355,10 @@ origin_tests <- function(values, origin_first, makers = NULL, model_check = TRUE
                           primary_test = "none", primary_note = impossible,
                           p_primary = NA_real_))
   }
-  llm <- unit_origin_tests(values, origin_first)
+  llm <- llm_origin_tests(values, origin_first)
   units <- inference_units(rownames(values), origin_first, makers)
   unit_level <- unit_means(values, origin_first, units$unit)
-  primary <- if (units$level == "maker") {
-    unit_origin_tests(unit_level$values, unit_level$origin_first)
-  } else {
-    llm
-  }
+  primary <- unit_origin_tests(unit_level$values, unit_level$origin_first)
   units$origin_first <- unit_level$origin_first
   model <- if (model_check) {
     purrr::map_dfr(colnames(values), function(term) {

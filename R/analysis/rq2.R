@@ -226,9 +226,15 @@ rq2_linear_test <- function(fit, weights) {
   estimate <- sum(on_china * gamma_china + on_usa * gamma_usa)
   # the LLM stratum: variance of each origin's mean of the LLMs' combined contrasts, from the
   # pooled within-origin covariance of the per-LLM contrasts
-  llm_part <- sum(on_china * (fit$cov_llm %*% on_china)) / n1 +
-    sum(on_usa * (fit$cov_llm %*% on_usa)) / n2
-  parts <- tibble::tibble(value = llm_part, df = fit$df_llm, coefficient = 1)
+  parts <- if (is.null(fit$cov_by_origin)) {
+    tibble::tibble(value = sum(on_china * (fit$cov_llm %*% on_china)) / n1 +
+                     sum(on_usa * (fit$cov_llm %*% on_usa)) / n2,
+                   df = fit$df_llm, coefficient = 1)
+  } else {
+    tibble::tibble(value = c(sum(on_china * (fit$cov_by_origin[[1]] %*% on_china)) / n1,
+                             sum(on_usa * (fit$cov_by_origin[[2]] %*% on_usa)) / n2),
+                   df = c(n1 - 1, n2 - 1), coefficient = 1)
+  }
   n_china <- fit$n_respondents[[first_nation()]]
   n_usa <- fit$n_respondents[[second_nation()]]
   for (term in rq2_respondent_terms) {
@@ -265,18 +271,17 @@ rq2_all_terms <- function() {
 }
 
 # The fit with its between-LLM stratum taken over the inference units (llm_level.R): each
-# maker's mean of its LLMs' contrasts, their pooled covariance on n_maker - 2 df. With the LLM
-# as the unit (makers unknown) it is the fit itself.
+# maker's mean of its LLMs' contrasts (the LLMs themselves when makers are unknown), with each
+# origin's own covariance (Welch: the units of the two origins vary unequally).
 rq2_fit_by_unit <- function(fit, makers = NULL) {
   units <- inference_units(fit$llms, fit$origin_china, makers)
-  fit$units <- units
-  if (units$level == "llm") return(fit)
   means <- unit_means(fit$d, fit$origin_china, units$unit)
+  fit$units <- units
   fit$d <- means$values
   fit$origin_china <- means$origin_first
-  fit$cov_llm <- pooled_within_covariance(fit$d, fit$origin_china)
-  fit$ms_llm <- diag(fit$cov_llm)
-  fit$df_llm <- nrow(fit$d) - 2
+  fit$cov_by_origin <- lapply(c(TRUE, FALSE), function(g) {
+    stats::cov(fit$d[fit$origin_china == g, , drop = FALSE])
+  })
   fit
 }
 
@@ -288,7 +293,7 @@ rq2_tests_table <- function(fit, weight_lists, level = 0.95) {
   unit <- rq2_tests(fit$unit_fit, weight_lists, level)
   units <- fit$unit_fit$units
   dplyr::mutate(table, primary_unit = units$level,
-                primary_test = paste("t over", if (units$level == "maker") "makers" else "LLMs"),
+                primary_test = sprintf("Welch t over %ss", units$level),
                 primary_note = units$note, primary_estimate = unit$estimate,
                 primary_std_error = unit$std_error, primary_df = unit$df,
                 primary_conf_low = unit$conf_low, primary_conf_high = unit$conf_high,

@@ -351,17 +351,14 @@ calibration_makers <- function(structure) {
 calibration_tests <- tibble::tribble(
   ~test, ~column, ~book_uses,
   "maker permutation (primary)", "p_primary", TRUE,
-  "maker t", "p_primary_t", TRUE,
+  "maker Welch t", "p_primary_welch", TRUE,
   "LLM t, ignoring makers", "p_value", FALSE,
   "LLM permutation, ignoring makers", "p_permutation", FALSE
 )
 
 # p values of every origin test on per-LLM values, long (term, test, p).
 origin_test_p_values <- function(values, origin_first, makers) {
-  tests <- origin_tests(values, origin_first, makers, model_check = FALSE) |>
-    dplyr::mutate(p_primary_t = 2 * stats::pt(abs(.data$primary_estimate /
-                                                    .data$primary_std_error),
-                                              .data$primary_df, lower.tail = FALSE))
+  tests <- origin_tests(values, origin_first, makers, model_check = FALSE)
   purrr::map_dfr(seq_len(nrow(calibration_tests)), function(i) {
     tibble::tibble(term = tests$term, test = calibration_tests$test[i],
                    p = tests[[calibration_tests$column[i]]])
@@ -369,8 +366,8 @@ origin_test_p_values <- function(values, origin_first, makers) {
 }
 
 # p values of the origin tests on one simulated data set without any origin effect: RQ1 and RQ2
-# terms (maker permutation, maker t, LLM t, LLM permutation) and the RQ2 simple effects of
-# congruent origin (exact t over makers and over LLMs).
+# terms (maker permutation, maker Welch t, LLM t, LLM permutation) and the RQ2 simple effects
+# of congruent origin (Welch t over makers, exact pooled t over LLMs).
 calibration_p_values <- function(seed, n_per_nationality = 40, truth = calibration_truth,
                                  maker_share = truth$maker_share) {
   structure <- calibration_structure(truth, maker_share)
@@ -393,7 +390,7 @@ calibration_p_values <- function(seed, n_per_nationality = 40, truth = calibrati
     dplyr::mutate(term = paste("congruent_origin at language", .data$congruent_language,
                                "and persona", .data$congruent_persona))
   simple_p <- dplyr::bind_rows(
-    tibble::tibble(term = simple$term, test = "maker t (primary)", p = simple$p_primary),
+    tibble::tibble(term = simple$term, test = "maker Welch t (primary)", p = simple$p_primary),
     tibble::tibble(term = simple$term, test = "LLM t, ignoring makers", p = simple$p_value)
   ) |>
     dplyr::mutate(analysis = "rq2 simple effects", .before = 1)

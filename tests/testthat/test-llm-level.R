@@ -66,22 +66,22 @@ test_that("the primary test permutes origin over the makers' means, every split"
   values <- per_llm_values(llm_input$crossed, rq1_llm_terms)[, "chinese_origin"]
   by_maker <- tapply(values, makers[names(values)], mean)
   china <- c(a = TRUE, b = TRUE, c = TRUE, d = FALSE, e = FALSE, f = FALSE)[names(by_maker)]
-  observed <- mean(by_maker[china]) - mean(by_maker[!china])
+  welch <- function(first) {
+    test <- stats::t.test(by_maker[first], by_maker[!first])
+    abs(test$statistic)
+  }
   splits <- utils::combn(6, 3)
-  brute <- mean(apply(splits, 2, function(s) {
-    abs(mean(by_maker[s]) - mean(by_maker[-s])) >= abs(observed) - 1e-12
-  }))
+  brute <- mean(apply(splits, 2, function(s) welch(seq_len(6) %in% s) >= welch(china) - 1e-9))
+  reference <- stats::t.test(by_maker[china], by_maker[!china])
   row <- table[table$term == "chinese_origin", ]
   expect_equal(row$primary_unit, "maker")
   expect_equal(row$primary_permutations, choose(6, 3))
   expect_equal(row$p_primary, brute)
-  expect_equal(row$primary_estimate, observed)
-  pooled <- (sum((by_maker[china] - mean(by_maker[china]))^2) +
-               sum((by_maker[!china] - mean(by_maker[!china]))^2)) / 4
-  expect_equal(row$primary_std_error, sqrt(pooled * (1 / 3 + 1 / 3)))
-  expect_equal(row$primary_df, 4)
-  expect_equal(row$primary_conf_high - row$primary_conf_low,
-               2 * stats::qt(0.975, 4) * row$primary_std_error)
+  expect_equal(row$primary_estimate, unname(diff(rev(reference$estimate))))
+  expect_equal(row$primary_std_error, reference$stderr)
+  expect_equal(row$primary_df, unname(reference$parameter))
+  expect_equal(c(row$primary_conf_low, row$primary_conf_high), as.numeric(reference$conf.int))
+  expect_equal(row$p_primary_welch, reference$p.value)
   expect_false(is.na(row$p_maker_model))
 })
 
@@ -90,15 +90,14 @@ test_that("unknown makers, one maker per LLM or too few makers fall back to the 
   unknown <- test(NULL)
   expect_equal(unique(unknown$primary_unit), "llm")
   expect_match(unknown$primary_note[1], "makers unknown for 8 of 8 LLMs")
-  expect_equal(unknown$p_primary, unknown$p_permutation)
+  expect_equal(unknown$primary_estimate, unknown$estimate)
   expect_equal(unique(unknown$maker_model_note), "makers unknown")
   partly <- makers
   partly[["llm-03"]] <- NA
   expect_match(test(partly)$primary_note[1], "makers unknown for 1 of 8")
   own <- test(stats::setNames(sprintf("m%d", 1:8), names(makers)))
   expect_equal(unique(own$primary_unit), "maker")
-  expect_equal(own$p_primary, own$p_permutation)
-  expect_equal(own$primary_std_error, own$std_error)
+  expect_equal(own$primary_estimate, own$estimate)
   expect_match(own$primary_note[1], "each LLM its own maker")
   expect_match(own$maker_model_note[1], "no maker variance")
   one_side <- test(stats::setNames(c("a", "d", "a", "e", "a", "e", "a", "f"), names(makers)))
