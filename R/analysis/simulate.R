@@ -26,9 +26,9 @@ simulation_truth <- list(
   # by-LLM SDs per within-LLM term (N, L, P codes), respondent SDs per within-respondent term
   rq2_sd = list(
     llm = c("1" = 0.037, N = 0.026, L = 0.039, P = 0.023, "N:L" = 0.032, "N:P" = 0.016,
-            "L:P" = 0.025, "N:L:P" = 0.027),
-    respondent = c("1" = 0.117, L = 0.039, P = 0.025, "L:P" = 0),
-    pair = 0.067, residual = 0.071
+            "L:P" = 0.025, "N:L:P" = 0.028),
+    respondent = c("1" = 0.117, L = 0.036, P = 0.027, "L:P" = 0.014),
+    pair = c("1" = 0.072, L = 0.087, P = 0.029), residual = 0.047
   ),
   removed_sd = 0.02
 )
@@ -41,7 +41,7 @@ simulation_truth <- list(
 # unequally (variance ratio first / second origin per by-LLM effect), and respondent x LLM
 # slopes for L and P.
 calibration_truth <- list(
-  rq1 = c("(Intercept)" = 0.227, chinese_participant = -0.195, chinese_origin = -0.008,
+  rq1 = c("(Intercept)" = 0.227, chinese_participant = -0.195, chinese_origin = -0.007,
           "chinese_participant:chinese_origin" = -0.004),
   rq1_sd = c(respondent = 0.177, respondent_origin = 0.013, llm = 0.041,
              llm_nationality = 0.065, residual = 0.114),
@@ -54,10 +54,10 @@ calibration_truth <- list(
           chinese_participant = -0.158, chinese_language = -0.02, china_persona = -0.001,
           chinese_origin = -0.017),
   rq2_sd = list(
-    llm = c("1" = 0.040, N = 0.028, L = 0.042, P = 0.026, "N:L" = 0.035, "N:P" = 0.017,
+    llm = c("1" = 0.040, N = 0.028, L = 0.042, P = 0.025, "N:L" = 0.034, "N:P" = 0.017,
             "L:P" = 0.029, "N:L:P" = 0.030),
-    respondent = c("1" = 0.186, L = 0.032, P = 0.034, "L:P" = 0.013),
-    pair = c("1" = 0.086, L = 0.104, P = 0.037), residual = 0.048
+    respondent = c("1" = 0.186, L = 0.031, P = 0.034, "L:P" = 0.013),
+    pair = c("1" = 0.086, L = 0.104, P = 0.037), residual = 0.047
   ),
   rq2_variance_ratio = c("1" = 1.91, N = 0.95, L = 2.94, P = 0.54, "N:L" = 1.74, "N:P" = 0.4,
                          "L:P" = 0.57, "N:L:P" = 3.07),
