@@ -142,7 +142,9 @@ rq2_fit <- function(rq2_rows) {
   # per-LLM contrasts d[l, T]: for T without N the average over nationalities, with N their
   # difference, of the mean over respondents of the pair contrast
   group_means <- lapply(pair_contrast, function(m) {
-    rbind(China = colMeans(m[china, , drop = FALSE]), USA = colMeans(m[!china, , drop = FALSE]))
+    means <- rbind(colMeans(m[china, , drop = FALSE]), colMeans(m[!china, , drop = FALSE]))
+    rownames(means) <- c(first_nation(), second_nation())
+    means
   })
   d <- vapply(rq2_within_terms, function(term) {
     parts <- strsplit(term, ":", fixed = TRUE)[[1]]
@@ -173,7 +175,8 @@ rq2_fit <- function(rq2_rows) {
   list(
     d = d, origin_china = origin_china, cov_llm = covariance,
     ms_llm = diag(covariance), df_llm = n_llm - 2,
-    respondent = respondent, n_respondents = c(China = sum(china), USA = sum(!china)),
+    respondent = respondent,
+    n_respondents = stats::setNames(c(sum(china), sum(!china)), c(first_nation(), second_nation())),
     n_llm = n_llm, n_obs = length(y), llms = crossed$llms, respondents = crossed$respondents
   )
 }
@@ -210,7 +213,8 @@ rq2_pair_mean_square <- function(fit, term) {
 rq2_linear_test <- function(fit, weights) {
   n1 <- sum(fit$origin_china)
   n2 <- sum(!fit$origin_china)
-  # weights on gamma_T(China) and gamma_T(USA), the mean per-LLM contrast within each origin
+  # weights on gamma_T of the first and of the second origin, the mean per-LLM contrast within
+  # each origin
   on_china <- on_usa <- stats::setNames(numeric(length(rq2_within_terms)), rq2_within_terms)
   for (w in weights) {
     if (w$origin) {

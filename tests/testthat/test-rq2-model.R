@@ -126,3 +126,21 @@ test_that("a simple effect is tested exactly on each LLM's (maker's) combined co
   expect_equal(row$primary_df, unname(maker_reference$parameter), tolerance = 1e-10)
   expect_equal(row$p_primary, maker_reference$p.value, tolerance = 1e-8)
 })
+
+test_that("RQ2 reads the compared nations from the contract, whichever they are", {
+  contract <- default_contract()
+  renamed <- c(China = "Japan", USA = "Korea", Chinese = "Japanese", English = "Korean")
+  rename <- function(x) unname(ifelse(x %in% names(renamed), renamed[x], x))
+  contract$nations <- rename(contract$nations)
+  contract$languages <- rename(contract$languages)
+  contract$language_of_nation <- list(Japan = "Japanese", Korea = "Korean")
+  contract$human_mean_ids <- list(Japan = "Human mean, Japan", Korea = "Human mean, Korea")
+  contract$allowed_values <- lapply(contract$allowed_values, rename)
+  rows <- dplyr::mutate(rq2_rows, dplyr::across(c("nationality", "llm_origin", "language",
+                                                   "persona"), rename))
+  previous <- use_contract(contract)
+  on.exit(use_contract(previous))
+  table <- rq2_lmm(rows)$table
+  expect_equal(table$estimate, rq2_fit_table$estimate, tolerance = 1e-12)
+  expect_equal(table$std_error, rq2_fit_table$std_error, tolerance = 1e-12)
+})
