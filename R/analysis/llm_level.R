@@ -433,3 +433,20 @@ llm_level <- function(rq1_rows, rq2_rows = NULL, rq3_rows = NULL, makers = NULL,
     })
   )
 }
+
+# The RQ1 contrasts "origin within nationality" (rows named by nation in `chinese_participant`)
+# with the primary test's columns: origin over the makers (or LLMs) of each LLM's mean cosine
+# with that nationality's respondents; Holm over the nationalities.
+with_primary_origin_within_nationality <- function(table, rq1_rows, makers = NULL) {
+  crossed <- llm_level_inputs(rq1_rows)$rq1$crossed
+  terms <- stats::setNames(list(llm_term(1, 0), llm_term(0, 1)),
+                           c(first_nation(), second_nation()))
+  tests <- origin_tests(per_llm_values(crossed, terms), crossed$origin == first_nation(),
+                        makers, model_check = FALSE)
+  primary <- dplyr::select(tests, chinese_participant = "term", dplyr::starts_with("primary_"),
+                           "p_primary", "p_primary_welch")
+  table |>
+    dplyr::mutate(chinese_participant = as.character(.data$chinese_participant)) |>
+    dplyr::left_join(primary, by = "chinese_participant") |>
+    dplyr::mutate(p_primary_adjusted = stats::p.adjust(.data$p_primary, method = "holm"))
+}

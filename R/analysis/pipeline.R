@@ -60,6 +60,9 @@ analyse_instrument <- function(derived_dir, results_dir, instrument, mixed = TRU
     rq1_fit <- rq1_lmm(rq1_rows)
     write_lmm(rq1_fit, "rq1_lmm", ols)
     rq1_cell_means <- rq1_emmeans(rq1_fit$model, rq1_rows)
+    rq1_cell_means$emmeans_rq1_origin_within_nationality <- with_primary_origin_within_nationality(
+      rq1_cell_means$emmeans_rq1_origin_within_nationality, rq1_rows, study_makers()
+    )
     purrr::iwalk(rq1_cell_means, write)
     write(rq1_per_llm_lmm(rq1_rows), "emmeans_rq1_nationality_within_llm")
   }

@@ -116,3 +116,19 @@ test_that("fewer than two LLMs of one origin gives a row that says no test is po
   expect_match(table$primary_note, "not possible: 1 China LLM")
   expect_true(all(is.na(table$p_primary)))
 })
+
+test_that("origin within each nationality gets the maker-level test of that nationality's means", {
+  table <- tibble::tibble(chinese_participant = c("China", "USA"), estimate = 0)
+  out <- with_primary_origin_within_nationality(table, llm_rows, makers)
+  means <- llm_rows |>
+    dplyr::filter(.data$nationality == "USA") |>
+    dplyr::group_by(.data$llm) |>
+    dplyr::summarise(cosine = mean(.data$cosine))
+  by_maker <- tapply(means$cosine, makers[means$llm], mean)
+  reference <- stats::t.test(by_maker[c("a", "b", "c")], by_maker[c("d", "e", "f")])
+  row <- out[out$chinese_participant == "USA", ]
+  expect_equal(row$primary_estimate, unname(diff(rev(reference$estimate))))
+  expect_equal(row$primary_std_error, reference$stderr)
+  expect_equal(row$p_primary_welch, reference$p.value)
+  expect_equal(out$p_primary_adjusted, stats::p.adjust(out$p_primary, "holm"))
+})
