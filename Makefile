@@ -40,6 +40,8 @@ stage = @t0=$${EPOCHREALTIME/./}; echo "[$(1)] $(2)"; $(2) || exit $$?; \
 	t1=$${EPOCHREALTIME/./}; printf '[%s] done in %.1f s\n' "$(1)" "$$(( (t1 - t0) / 100000 ))e-1"
 
 MODES := paper respondent
+# Simulated null data sets per test in results/calibration.csv (`make calibrate`: 1,000).
+CALIBRATION_SETS ?= 100
 CANONICAL := $(addprefix data/canonical/,items.csv models.csv model_calls.csv \
 	human_responses.csv llm_ratings.csv llm_calls.csv)
 MANIFESTS := $(foreach mode,$(MODES),data/derived/$(mode)/manifest.json)
@@ -67,7 +69,7 @@ data/derived/%/manifest.json: $(CANONICAL) $(wildcard python/collect/similarity/
 results/package_versions.csv: data/derived/paper/manifest.json $(call derived_tables,paper) \
 		$(wildcard R/analysis/*.R) | setup
 	$(call stage,models paper,Rscript R/analysis/run.R --derived data/derived/paper \
-		--results results)
+		--results results --calibration-sets $(CALIBRATION_SETS))
 
 results/respondent/package_versions.csv: data/derived/respondent/manifest.json \
 		$(call derived_tables,respondent) $(wildcard R/analysis/*.R) | setup
@@ -109,3 +111,7 @@ bench: data ## print the speed figures of each stage
 	Rscript benchmarks/analysis.R
 	$(PY) benchmarks/collector.py
 	$(PY) benchmarks/reproduction_speed.py
+
+.PHONY: calibrate
+calibrate: setup ## type-I error of every origin test on 1,000 simulated null data sets
+	Rscript benchmarks/calibration.R --sets 1000 --out results/calibration_full.csv
