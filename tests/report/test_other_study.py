@@ -128,41 +128,42 @@ def test_the_models_table_lists_the_studys_models_and_makers(other_book: OtherBo
 
 def test_the_prompts_are_the_studys_with_every_persona(other_book: OtherBook) -> None:
     prompts = read_csv(other_book.results / "prompts.csv")
-    [table] = other_book.pages["data-methods.html"].tables_captioned("MFQ-2 system messages")
+    methods = other_book.pages["reports/data-methods.html"]
+    [table] = methods.tables_captioned("MFQ-2 system messages")
     _, *rows = table.rows
     assert [(r[0], r[1]) for r in rows] == [
         (p["language"], "no persona" if p["persona"] == "none" else p["persona"]) for p in prompts]
     assert {"India", "Brazil", "Germany", "no persona"} == {r[1] for r in rows}
-    assert not other_book.pages["data-methods.html"].tables_captioned("WVS-7")
+    assert not other_book.pages["reports/data-methods.html"].tables_captioned("WVS-7")
 
 
 def test_the_results_chapters_speak_of_the_compared_nations(other_book: OtherBook) -> None:
-    results = other_book.text("results-mfq2.html")
+    results = other_book.text("reports/results-mfq2.html")
     assert "RQ1: are Brazilian LLMs closer to Brazilian respondents?" in results
-    [table] = other_book.pages["results-mfq2.html"].tables_captioned("RQ1, OLS")
+    [table] = other_book.pages["reports/results-mfq2.html"].tables_captioned("RQ1, OLS")
     labels = [row[0] for row in table.rows[1:]]
     assert labels == ["Intercept", "Brazilian participant", "Brazilian LLM",
                       "Brazilian participant × Brazilian LLM"]
-    [welch] = other_book.pages["results-mfq2.html"].tables_captioned("per-LLM Welch tests")
+    [welch] = other_book.pages["reports/results-mfq2.html"].tables_captioned("per-LLM Welch tests")
     assert welch.rows[0][2:4] == ["Mean (Brazilian resp.)", "Mean (German resp.)"]
     assert "Human mean, Brazil" in results
-    mixed = other_book.text("mixed-effects.html")
+    mixed = other_book.text("reports/mixed-effects.html")
     assert "cosine with Brazilian minus German respondents" in mixed
-    measures = other_book.pages["measures.html"]
+    measures = other_book.pages["reports/measures.html"]
     [sensitivity] = measures.tables_captioned("the nationality gap and the origin")
     assert "Mean gap (Brazil − Germany)" in sensitivity.rows[0]
     assert "LLMs closer to Brazil" in sensitivity.rows[0]
 
 
 def test_an_instrument_the_study_did_not_ask_is_said_so(other_book: OtherBook) -> None:
-    page = other_book.pages["results-wvs7.html"]
+    page = other_book.pages["reports/results-wvs7.html"]
     assert "This study did not ask the items of WVS-7" in page.text
     assert page.missing_notes == [] and page.tables == []
 
 
 def test_every_page_shows_what_it_reads(other_book: OtherBook) -> None:
     for name, page in other_book.pages.items():
-        if name != "readouts.html":  # no export folder in this results folder
+        if name != "reports/readouts.html":  # no export folder in this results folder
             assert page.missing_notes == [], f"{name}: {page.missing_notes}"
 
 

@@ -21,6 +21,8 @@ def scratch_project(folder: Path) -> Path:
     """A project holding the installer and a .venv whose python and moralign are the real ones."""
     (folder / "tools").mkdir(parents=True)
     shutil.copy2(INSTALLER, folder / "tools" / INSTALLER.name)
+    (folder / "data").mkdir()
+    shutil.copy2(ROOT / "data" / "sources.toml", folder / "data" / "sources.toml")
     (folder / ".venv" / "bin").mkdir(parents=True)
     for program in ("python", "moralign"):
         (folder / ".venv" / "bin" / program).symlink_to(ROOT / ".venv" / "bin" / program)

@@ -70,7 +70,9 @@ test_that("MFQ-2 item i belongs to foundation (i - 1) mod 6, in the figure's ord
 })
 
 test_that("keys a contract may lack have stated fallbacks; present ones are read", {
+  # a contract written before studies named their adjectives, models and origins
   old <- default_contract()
+  old[c("nation_adjectives", "models", "origins")] <- NULL
   expect_equal(nation_adjective("China", old), "China")
   expect_equal(nrow(study_models(old)), 0)
   expect_equal(study_origins(old), c("China", "USA"))

@@ -102,7 +102,7 @@ test_that("unknown makers, one maker per LLM or too few makers fall back to the 
   expect_match(own$maker_model_note[1], "no maker variance")
   one_side <- test(stats::setNames(c("a", "d", "a", "e", "a", "e", "a", "f"), names(makers)))
   expect_equal(unique(one_side$primary_unit), "llm")
-  expect_match(one_side$primary_note[1], "fewer than two makers of China LLMs")
+  expect_match(one_side$primary_note[1], "fewer than two makers of Chinese LLMs")
   spanning <- test(stats::setNames(c("a", "a", "b", "e", "b", "e", "c", "f"), names(makers)))
   expect_match(spanning$primary_note[1], "both origins split by origin: a")
   expect_equal(unique(spanning$n_units_first), 3)
@@ -113,7 +113,7 @@ test_that("fewer than two LLMs of one origin gives a row that says no test is po
   input <- llm_level_inputs(rows)$rq1
   table <- llm_level_tests(input$crossed, rq1_llm_terms, "rq1", makers, reps = 19)
   expect_equal(nrow(table), 2)
-  expect_match(table$primary_note, "not possible: 1 China LLM")
+  expect_match(table$primary_note, "not possible: 1 Chinese LLM")
   expect_true(all(is.na(table$p_primary)))
 })
 
