@@ -95,6 +95,8 @@ BOOK_INPUTS <- "moralign book-inputs"
 
 # The note a page shows in place of a table or figure the pipeline did not produce.
 missing_note <- function(path, producer = "Rscript R/analysis/run.R") {
+  # Pandoc reads the note as Markdown and would turn a command's "--" into a dash.
+  producer <- gsub("--", "&#45;&#45;", producer, fixed = TRUE)
   sprintf(
     paste0('\n<p class="missing-result"><strong>Not available:</strong> <code>%s</code> was not ',
            "produced. It is written by <code>%s</code>.</p>\n"),

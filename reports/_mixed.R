@@ -490,6 +490,9 @@ what_changes <- function(instrument) {
 
 # ---- what the null results rule out (equivalence.csv) ------------------------------------------
 
+# "RQ1", "RQ2 simple effects": the result tables' `analysis`, as the book names it.
+question_label <- function(analysis) sub("^rq", "RQ", analysis)
+
 EQUIVALENCE_VERDICTS <- c(
   different = "different from zero",
   equivalent = "equivalent to zero within the smallest effect of interest",
@@ -499,7 +502,7 @@ EQUIVALENCE_VERDICTS <- c(
 equivalence_table <- function(equivalence) {
   if (is.null(equivalence)) return(NULL)
   data.frame(
-    Question = toupper(equivalence$analysis), Term = term_label(equivalence$term),
+    Question = question_label(equivalence$analysis), Term = term_label(equivalence$term),
     Unit = unit_words(equivalence$primary_unit), Estimate = fmt_num(equivalence$estimate),
     `p (primary)` = fmt_p(equivalence$p_primary),
     `95% CI` = sprintf("[%s, %s]", fmt_num(equivalence$conf_low_95),
@@ -517,7 +520,7 @@ equivalence_table <- function(equivalence) {
 rules_out_text <- function(row) {
   sprintf(paste("%s %s (%s as units): effects beyond ±%s are ruled out (95%% CI [%s, %s]);",
                 "90%% CI [%s, %s], TOST %s, so %s; 80%% power only for effects of %s or more"),
-          toupper(row$analysis), term_label(row$term), unit_words(row$primary_unit),
+          question_label(row$analysis), term_label(row$term), unit_words(row$primary_unit),
           fmt_num(row$rules_out_beyond), fmt_num(row$conf_low_95), fmt_num(row$conf_high_95),
           fmt_num(row$conf_low_90), fmt_num(row$conf_high_90), p_text(row$p_tost),
           EQUIVALENCE_VERDICTS[[row$verdict]], fmt_num(row$mde_80))
@@ -572,7 +575,7 @@ calibration_missing_note <- function() {
 
 calibration_table_shown <- function(calibration) {
   data.frame(
-    Analysis = toupper(calibration$analysis), Test = calibration$test,
+    Analysis = question_label(calibration$analysis), Test = calibration$test,
     Term = term_label(calibration$term), `Book uses` = ifelse(calibration$book_uses, "yes", "no"),
     `Type-I error` = fmt_num(calibration$rejection_rate),
     `Monte-Carlo 95% CI` = sprintf("[%s, %s]", fmt_num(calibration$mc_conf_low),
@@ -602,7 +605,7 @@ calibration_paragraph <- function(calibration, path) {
     sprintf(paste("Not every test the book uses is within %s: %d of %d are outside (%s), of",
                   "which %d have a Monte-Carlo interval that still reaches into the band."),
             band_text(), nrow(outside), nrow(used),
-            paste(sprintf("%s %s, %s: %s", toupper(outside$analysis), outside$test,
+            paste(sprintf("%s %s, %s: %s", question_label(outside$analysis), outside$test,
                           term_label(outside$term),
                           drop_leading_zero(fmt_num(outside$rejection_rate))), collapse = "; "),
             sum(outside$interval_meets_band))
