@@ -278,8 +278,11 @@ term_label <- function(term) {
 
 interaction_term <- function() paste(TERMS[["participant"]], TERMS[["origin"]], sep = ":")
 
-# "makers" or "LLMs": the units of an origin term's primary test (`primary_unit`).
-unit_words <- function(unit) ifelse(unit == "llm", "LLMs", paste0(unit, "s"))
+# "makers" or "LLMs": the units of an origin term's primary test (`primary_unit`; empty when no
+# test was possible).
+unit_words <- function(unit) {
+  ifelse(is.na(unit), "none", ifelse(unit == "llm", "LLMs", paste0(unit, "s")))
+}
 
 # R/analysis names the columns of the compared nations by position, whatever the study's nations:
 # "china" holds the first nation's values, "usa" the second's (mean_china, n_usa_llms).

@@ -144,7 +144,7 @@ llm_level_table <- function(llm_level, leave_one_out = NULL) {
   rows <- llm_level[llm_level$analysis %in% c("rq1", "rq2"), , drop = FALSE]
   table <- data.frame(
     Question = toupper(rows$analysis), Term = term_label(rows$term),
-    `Primary unit` = ifelse(is.na(rows$primary_unit), "none", unit_words(rows$primary_unit)),
+    `Primary unit` = unit_words(rows$primary_unit),
     `Primary estimate` = fmt_num(rows$primary_estimate),
     `Primary 95% CI` = sprintf("[%s, %s]", fmt_num(rows$primary_conf_low),
                                fmt_num(rows$primary_conf_high)),

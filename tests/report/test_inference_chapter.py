@@ -277,6 +277,29 @@ def test_missing_equivalence_and_calibration_tables_show_notes(
     assert "the data rule out" not in page.text
 
 
+def test_a_primary_test_on_the_llms_says_why(book: RenderedBook, tmp_path: Path) -> None:
+    """Results of a study whose makers are unknown: the primary test falls back to the LLMs."""
+    results = shutil.copytree(book.outputs.results, tmp_path / "results")
+    path = results / "respondent" / "mfq2" / "llm_level.csv"
+    rows = read_csv(path)
+    note = f"makers unknown for {rows[0]['n_china_llms']} of {len(rows)} LLMs"
+    for r in rows:
+        r.update(primary_unit="llm", primary_note=note,
+                 primary_test="exact permutation of origin over llms (Welch t)")
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    page = render_chapter("reports/mixed-effects.qmd", results, tmp_path / "rendered")
+    text = page.text.replace("\u2019", "'")
+    assert f"American LLMs: b = {num(rows[0]['primary_estimate'])}" in text
+    assert f"the test falls back to the LLMs as units: {note}" in text
+    [table] = page.tables_captioned("tested on the LLMs")
+    header, *shown = table.rows
+    assert {cells[header.index("Primary unit")] for cells in shown} == {"LLMs"}
+    assert {cells[header.index("Note")] for cells in shown} == {note}
+
+
 def test_rq3_table_and_sentence_use_holm_within_families(book: RenderedBook) -> None:
     comparison = primary(book, "rq3_ols_vs_lmm.csv")
     table = one_table(chapter(book), "MFQ-2 RQ3, true respondents")
