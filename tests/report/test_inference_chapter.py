@@ -300,6 +300,24 @@ def test_a_primary_test_on_the_llms_says_why(book: RenderedBook, tmp_path: Path)
     assert {cells[header.index("Note")] for cells in shown} == {note}
 
 
+def test_the_full_calibration_is_shown_when_it_exists(book: RenderedBook, tmp_path: Path) -> None:
+    """`make calibrate`'s 1,000 sets take precedence over the pipeline's smaller run."""
+    results = shutil.copytree(book.outputs.results, tmp_path / "results")
+    _, rows = calibration_rows(book)
+    for r in rows:
+        r.update(n_sets="1000", rejected=str(int(r["rejected"]) * 10))
+    with (results / "calibration_full.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    page = render_chapter("reports/mixed-effects.qmd", results, tmp_path / "rendered")
+    assert re.search(r"On 1,000 simulated data sets with no origin effect \(\S*"
+                     r"/calibration_full\.csv\)", page.text)
+    [table] = page.tables_captioned("Calibration: the rejection rate")
+    header, *shown = table.rows
+    assert {cells[header.index("Sets")] for cells in shown} == {"1,000"}
+
+
 def test_rq3_table_and_sentence_use_holm_within_families(book: RenderedBook) -> None:
     comparison = primary(book, "rq3_ols_vs_lmm.csv")
     table = one_table(chapter(book), "MFQ-2 RQ3, true respondents")
