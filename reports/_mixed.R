@@ -126,6 +126,15 @@ contrast_table <- function(contrasts, by_column, by_label) {
     check.names = FALSE
   )
   if (!is.na(scale)) table[[EFFECT_SCALES[[scale]]]] <- fmt_num(contrasts[[scale]], 2)
+  if ("p_primary" %in% names(contrasts)) {
+    # The primary test (maker as the unit), on which the book's verdicts rest.
+    table$`Primary unit` <- unit_words(contrasts$primary_unit)
+    table$`Primary estimate` <- fmt_num(contrasts$primary_estimate)
+    table$`Primary p` <- fmt_p(contrasts$p_primary)
+    if ("p_primary_adjusted" %in% names(contrasts)) {
+      table$`Primary p (Holm)` <- fmt_p(contrasts$p_primary_adjusted)
+    }
+  }
   names(table)[1] <- by_label
   table
 }

@@ -388,6 +388,16 @@ def test_headline_figure_caption_names_the_model_behind_its_intervals(book: Rend
     assert book.pages["index.html"].images
 
 
+def test_rq2_congruence_table_shows_the_primary_test(book: RenderedBook) -> None:
+    rows = primary(book, "emmeans_rq2_congruence.csv")
+    for expected, cells in rows_shown(book, "congruent minus incongruent", rows):
+        assert cells["p (Holm)"] == p_cell(expected["p_adjusted"])
+        assert cells["Primary unit"] == units(expected["primary_unit"])
+        assert cells["Primary estimate"] == num(expected["primary_estimate"])
+        assert cells["Primary p"] == p_cell(expected["p_primary"])
+        assert cells["Primary p (Holm)"] == p_cell(expected["p_primary_adjusted"])
+
+
 def test_rq2_comparison_and_candidate_tables_follow_the_csvs(book: RenderedBook) -> None:
     comparison = primary(book, "rq2_ols_vs_lmm.csv")
     table = one_table(chapter(book), "MFQ-2 RQ2, true respondents: OLS and mixed model")
