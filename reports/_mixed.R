@@ -564,8 +564,10 @@ equivalence_paragraph <- function(equivalence) {
 # ---- calibration (calibration_full.csv, else calibration.csv) ----------------------------------
 
 CALIBRATION_BAND <- c(0.03, 0.07)
-CALIBRATION_FILES <- c(calibration_full.csv = "make calibrate",
-                       calibration.csv = "Rscript R/analysis/run.R --calibration-sets N (make report)")
+CALIBRATION_FILES <- c(
+  calibration_full.csv = "make calibrate",
+  calibration.csv = "Rscript R/analysis/run.R --calibration-sets N (make report)"
+)
 
 # The calibration table the book shows: the full run's when it exists, else the pipeline's.
 calibration_result <- function() {
@@ -601,7 +603,8 @@ band_text <- function() {
 }
 
 rate_range <- function(rates) {
-  sprintf("%s to %s", drop_leading_zero(fmt_num(min(rates))), drop_leading_zero(fmt_num(max(rates))))
+  sprintf("%s to %s", drop_leading_zero(fmt_num(min(rates))),
+          drop_leading_zero(fmt_num(max(rates))))
 }
 
 calibration_paragraph <- function(calibration, path) {
