@@ -17,7 +17,7 @@ options(knitr.kable.NA = "", dplyr.summarise.inform = FALSE)
 # ---- where things are -------------------------------------------------------------------------
 
 # The project root: the first folder at or above `start` that holds the book's _quarto.yml. A
-# chapter's chunks run there under Quarto and bookdown; RStudio's "Run chunk" runs them in the
+# chapter's chunks run there under Quarto; RStudio's "Run chunk" runs them in the
 # chapter's own folder, from where this finds the root too.
 find_project_root <- function(start = getwd()) {
   dir <- normalizePath(start, mustWork = FALSE)
@@ -95,6 +95,8 @@ BOOK_INPUTS <- "moralign book-inputs"
 
 # The note a page shows in place of a table or figure the pipeline did not produce.
 missing_note <- function(path, producer = "Rscript R/analysis/run.R") {
+  # Pandoc reads the note as Markdown and would turn a command's "--" into a dash.
+  producer <- gsub("--", "&#45;&#45;", producer, fixed = TRUE)
   sprintf(
     paste0('\n<p class="missing-result"><strong>Not available:</strong> <code>%s</code> was not ',
            "produced. It is written by <code>%s</code>.</p>\n"),
@@ -276,6 +278,12 @@ term_label <- function(term) {
 
 interaction_term <- function() paste(TERMS[["participant"]], TERMS[["origin"]], sep = ":")
 
+# "makers" or "LLMs": the units of an origin term's primary test (`primary_unit`; empty when no
+# test was possible).
+unit_words <- function(unit) {
+  ifelse(is.na(unit), "none", ifelse(unit == "llm", "LLMs", paste0(unit, "s")))
+}
+
 # R/analysis names the columns of the compared nations by position, whatever the study's nations:
 # "china" holds the first nation's values, "usa" the second's (mean_china, n_usa_llms).
 PAIR_COLUMN_NAMES <- c("china", "usa")
@@ -320,8 +328,7 @@ compare_sizes <- function(a, b) {
 # ---- tables -----------------------------------------------------------------------------------
 
 # An HTML table with its caption, as lines of HTML. The caption is written into the table here
-# rather than by kable, so that neither bookdown nor Quarto numbers it (they would number
-# differently).
+# rather than by kable, so that Quarto does not number it as a table of its own.
 html_table <- function(table, caption = NULL, escape = TRUE, align = NULL, class = "result-table") {
   if (is.null(align)) align <- ifelse(vapply(table, looks_numeric, logical(1)), "r", "l")
   html <- knitr::kable(table, format = "html", escape = escape, align = align, row.names = FALSE,
@@ -374,8 +381,8 @@ show_table <- function(table, caption, digits = 3, path = NULL, class = "result-
 
 # ---- figures ----------------------------------------------------------------------------------
 
-# Show a PNG the pipeline drew. The file is copied into knitr's figure folder so that Quarto and
-# bookdown both treat it as the chunk's own figure (caption from the chunk's `fig-cap`, number from
+# Show a PNG the pipeline drew. The file is copied into knitr's figure folder so that Quarto
+# treats it as the chunk's own figure (caption from the chunk's `fig-cap`, number from
 # its `fig-` label). Chunks run in the project root, while the figure folder is relative to the
 # page being written (knitr's output.dir). Outside knitting (a chunk run in RStudio) the PNG is
 # shown where it is.
@@ -391,16 +398,12 @@ show_result_figure <- function(file) {
   knitr::include_graphics(copy, error = FALSE)
 }
 
-# Whether Quarto's knitr engine is knitting this chapter (it sets this option; bookdown does not).
-rendered_by_quarto <- function() !is.null(knitr::opts_knit$get("quarto.version"))
-
 # A cross-reference to the figure chunk labelled `label` (fig-...), for prose: Quarto resolves
-# "@fig-..." into "Figure 3.1", bookdown resolves "\@ref(fig:...)" into the number. `source` is
-# the file the figure shows or is drawn from: without it the chunk shows a note instead, and the
-# figure is named without a reference.
+# "@fig-..." into "Figure 3.1". `source` is the file the figure shows or is drawn from: without
+# it the chunk shows a note instead, and the figure is named without a reference.
 fig_ref <- function(label, source) {
   if (!file.exists(source)) return("figure not available in this build")
-  if (rendered_by_quarto()) paste0("@", label) else sprintf("Figure \\@ref(fig:%s)", label)
+  paste0("@", label)
 }
 
 # ---- the instrument chapters ------------------------------------------------------------------

@@ -9,7 +9,9 @@ measure_dependence <- function(sensitivity) {
   closer_to_first <- nation_column(sensitivity, "n_llms_closer_to_", first)
   towards_second <- sensitivity$mean_gap < 0
   all_second <- closer_to_first == 0
-  significant <- sensitivity$p_value < 0.05
+  significant <- !is.na(sensitivity$p_primary) & sensitivity$p_primary < 0.05
+  significant_llms <- sensitivity$p_value < 0.05
+  units <- paste(unique(unit_words(sensitivity$primary_unit)), collapse = "/")
   list_of <- function(rows) {
     if (!any(rows)) return("none")
     paste(sensitivity$label[rows], collapse = "; ")
@@ -27,11 +29,13 @@ measure_dependence <- function(sensitivity) {
             if (all(all_second)) "zero as well" else paste(sprintf(
               "%d of %d (%s)", closer_to_first[!all_second],
               sensitivity$n_llms[!all_second], sensitivity$label[!all_second]), collapse = ", ")),
-    sprintf(paste("- **%s vs %s LLMs.** The LLM-level origin × nationality difference",
-                  "is significant at .05 (uncorrected, %d tests) under %d of the %d measures",
-                  "(%s); its p values range from %s to %s."),
-            adjective(first), adjective(second), n, sum(significant), n, list_of(significant),
-            fmt_p(min(sensitivity$p_value)), fmt_p(max(sensitivity$p_value)))
+    sprintf(paste("- **%s vs %s LLMs.** By its primary test (%s as the units) the origin ×",
+                  "nationality difference is significant at .05 (uncorrected, %d tests) under",
+                  "%d of the %d measures (%s); its p values range from %s to %s. The LLM-level",
+                  "test, which ignores makers, is significant under %d (%s)."),
+            adjective(first), adjective(second), units, n, sum(significant), n,
+            list_of(significant), fmt_p(min(sensitivity$p_primary)),
+            fmt_p(max(sensitivity$p_primary)), sum(significant_llms), list_of(significant_llms))
   )
 }
 
@@ -51,6 +55,9 @@ sensitivity_display <- function(sensitivity) {
     `95% CI` = sprintf("[%s, %s]", fmt_num(sensitivity$conf_low), fmt_num(sensitivity$conf_high)),
     df = fmt_int(sensitivity$df),
     p = fmt_p(sensitivity$p_value),
+    `Primary unit` = unit_words(sensitivity$primary_unit),
+    `Primary estimate` = fmt_num(sensitivity$primary_estimate),
+    `Primary p` = fmt_p(sensitivity$p_primary),
     check.names = FALSE
   )
   names(table)[4:5] <- c(sprintf("Mean gap (%s)", gap_direction()),

@@ -126,6 +126,15 @@ contrast_table <- function(contrasts, by_column, by_label) {
     check.names = FALSE
   )
   if (!is.na(scale)) table[[EFFECT_SCALES[[scale]]]] <- fmt_num(contrasts[[scale]], 2)
+  if ("p_primary" %in% names(contrasts)) {
+    # The primary test (maker as the unit), on which the book's verdicts rest.
+    table$`Primary unit` <- unit_words(contrasts$primary_unit)
+    table$`Primary estimate` <- fmt_num(contrasts$primary_estimate)
+    table$`Primary p` <- fmt_p(contrasts$p_primary)
+    if ("p_primary_adjusted" %in% names(contrasts)) {
+      table$`Primary p (Holm)` <- fmt_p(contrasts$p_primary_adjusted)
+    }
+  }
   names(table)[1] <- by_label
   table
 }
@@ -136,19 +145,25 @@ congruence_table <- function(contrasts) {
   contrast_table(contrasts, "factor", "Congruent")
 }
 
-# The origin terms of RQ1 and RQ2 tested on the per-LLM contrasts (llm_level.csv), with the
-# range of the t-test's p when each LLM is left out in turn (llm_level_loo.csv).
+# The origin terms of RQ1 and RQ2: the primary test (maker as the unit where makers are known)
+# first, then the LLM-level tests and the (1 | maker) model check beside it, with the range of
+# the LLM-level t-test's p when each LLM is left out in turn (llm_level_loo.csv).
 llm_level_table <- function(llm_level, leave_one_out = NULL) {
   if (is.null(llm_level)) return(NULL)
   rows <- llm_level[llm_level$analysis %in% c("rq1", "rq2"), , drop = FALSE]
   table <- data.frame(
     Question = toupper(rows$analysis), Term = term_label(rows$term),
+    `Primary unit` = unit_words(rows$primary_unit),
+    `Primary estimate` = fmt_num(rows$primary_estimate),
+    `Primary 95% CI` = sprintf("[%s, %s]", fmt_num(rows$primary_conf_low),
+                               fmt_num(rows$primary_conf_high)),
+    `Primary p` = fmt_p(rows$p_primary), `Primary Welch p` = fmt_p(rows$p_primary_welch),
     Estimate = fmt_num(rows$estimate), SE = fmt_num(rows$std_error),
     t = fmt_num(rows$statistic, 2), df = fmt_df(rows$df), p = fmt_p(rows$p_value),
     `Permutation p` = fmt_p(rows$p_permutation), `Bootstrap SE` = fmt_num(rows$boot_se),
+    `(1 | maker) model p` = fmt_p(rows$p_maker_model),
     check.names = FALSE
   )
-  if ("p_maker" %in% names(rows)) table$`Maker-level p` <- fmt_p(rows$p_maker)
   if (!is.null(leave_one_out)) {
     table$`p, one LLM left out` <- vapply(seq_len(nrow(rows)), function(i) {
       p <- leave_one_out$p_value[leave_one_out$analysis == rows$analysis[i] &
@@ -156,6 +171,9 @@ llm_level_table <- function(llm_level, leave_one_out = NULL) {
       if (length(p) == 0) "" else sprintf("%s to %s", fmt_p(min(p)), fmt_p(max(p)))
     }, "")
   }
+  notes <- paste(ifelse(is.na(rows$primary_note), "", rows$primary_note),
+                 ifelse(is.na(rows$maker_model_note), "", rows$maker_model_note))
+  if (any(trimws(notes) != "")) table$Note <- trimws(notes)
   table
 }
 
@@ -243,20 +261,50 @@ nationality_sentence <- function(lmm) {
   }
 }
 
-# An origin term: the mixed model's test, the per-LLM t-test and its permutation test.
+# The primary test of an origin term (llm_level.csv row), for prose: the units, the estimate and
+# its Welch t over the units, the permutation p; and why the units are LLMs when they are.
+primary_text <- function(llm_row) {
+  if (is.na(llm_row$primary_unit)) {
+    return(sprintf("no primary test is possible (%s)", llm_row$primary_note))
+  }
+  units <- unit_words(llm_row$primary_unit)
+  note <- if (is.na(llm_row$primary_note) || llm_row$primary_note == "") "" else
+    if (llm_row$primary_unit == "llm") {
+      sprintf("; the test falls back to the LLMs as units: %s", llm_row$primary_note)
+    } else {
+      sprintf("; %s", llm_row$primary_note)
+    }
+  sprintf("primary test, %s, %d %s against %d %s %s: b = %s, SE = %s, Welch t(%s) = %s, %s%s",
+          llm_row$primary_test, llm_row$n_units_first, adjective(first_nation()),
+          llm_row$n_units_second, adjective(second_nation()), units,
+          fmt_num(llm_row$primary_estimate), fmt_num(llm_row$primary_std_error),
+          fmt_df(llm_row$primary_df),
+          fmt_num(llm_row$primary_estimate / llm_row$primary_std_error, 2),
+          p_text(llm_row$p_primary), note)
+}
+
+# An origin term: the verdict rests on the primary test (`p_primary`); beside it the mixed
+# model's test, the LLM-level t-test and permutation test, and the (1 | maker) model check.
 origin_evidence <- function(lmm_row, llm_row) {
-  parts <- c(
+  if (is.null(llm_row)) {
+    return(list(text = "origin tests not available", decided = FALSE, significant = FALSE,
+                 estimate = NA))
+  }
+  beside <- c(
     if (!is.null(lmm_row)) sprintf("mixed model: %s", test_text(lmm_row)),
-    if (!is.null(llm_row)) sprintf(
-      "per-LLM contrasts, %d %s against %d %s LLMs: t(%s) = %s, %s, permutation %s",
-      nation_column(llm_row, "n_", first_nation(), "_llms"), adjective(first_nation()),
-      nation_column(llm_row, "n_", second_nation(), "_llms"), adjective(second_nation()),
-      fmt_df(llm_row$df),
-      fmt_num(llm_row$statistic, 2), p_text(llm_row$p_value), p_text(llm_row$p_permutation))
+    sprintf(paste("LLM-level tests ignoring makers, %d %s against %d %s LLMs: t(%s) = %s, %s,",
+                  "permutation %s"),
+            nation_column(llm_row, "n_", first_nation(), "_llms"), adjective(first_nation()),
+            nation_column(llm_row, "n_", second_nation(), "_llms"), adjective(second_nation()),
+            fmt_df(llm_row$df), fmt_num(llm_row$statistic, 2), p_text(llm_row$p_value),
+            p_text(llm_row$p_permutation)),
+    if (!is.na(llm_row$p_maker_model)) {
+      sprintf("(1 | maker) model check: %s", p_text(llm_row$p_maker_model))
+    }
   )
-  p <- c(lmm_row$p_value, llm_row$p_value, llm_row$p_permutation)
-  list(text = paste(parts, collapse = "; "), all_null = all(p >= ALPHA),
-       all_significant = all(p < ALPHA), estimate = c(lmm_row$estimate, llm_row$estimate)[1])
+  list(text = sprintf("%s; beside it, %s", primary_text(llm_row), paste(beside, collapse = "; ")),
+       decided = !is.na(llm_row$p_primary), significant = significant(llm_row$p_primary),
+       estimate = llm_row$primary_estimate)
 }
 
 origin_sentence <- function(lmm, llm_level, paper_ols) {
@@ -268,15 +316,15 @@ origin_sentence <- function(lmm, llm_level, paper_ols) {
     paste(" The paper's OLS, which counts each of its %s rows (paper ids) as an independent",
           "observation, gives %s for the same effect."),
     fmt_int(ols$n_obs), p_text(ols$p_value))
-  verdict <- if (evidence$all_null) {
+  verdict <- if (!evidence$decided) {
+    "**The effect of an LLM's origin cannot be tested**"
+  } else if (!evidence$significant) {
     sprintf(paste("**The effect of an LLM's origin does not survive.** Whether an LLM was made in",
                   "%s or in %s makes no detectable difference to how closely it answers like the",
                   "respondents"), first_nation(), second_nation())
-  } else if (evidence$all_significant) {
+  } else {
     sprintf("**LLMs made in %s answer %s like the respondents than %s LLMs**", first_nation(),
             if (evidence$estimate < 0) "less" else "more", adjective(second_nation()))
-  } else {
-    "**The tests of an LLM's origin disagree**"
   }
   sprintf("%s (%s).%s", verdict, evidence$text, ols_text)
 }
@@ -287,16 +335,16 @@ interaction_sentence <- function(lmm, llm_level) {
                               row_of(llm_level, analysis = "rq1", term = term))
   first <- adjective(first_nation())
   second <- adjective(second_nation())
-  if (evidence$all_null) {
+  if (!evidence$decided) {
+    sprintf("Whether %s LLMs' nationality gap differs cannot be tested (%s).", first,
+            evidence$text)
+  } else if (!evidence$significant) {
     sprintf(paste("Nor are %s LLMs closer to %s respondents in particular: their",
                   "nationality gap does not differ detectably from %s LLMs' (%s)."),
             first, first, second, evidence$text)
-  } else if (evidence$all_significant) {
+  } else {
     sprintf("%s LLMs' nationality gap is %s than %s LLMs' (%s).", first,
             if (evidence$estimate > 0) "smaller" else "larger", second, evidence$text)
-  } else {
-    sprintf("The tests of whether %s LLMs' nationality gap differs disagree (%s).", first,
-            evidence$text)
   }
 }
 
@@ -308,19 +356,34 @@ congruence_sentence <- function(rq2, llm_level) {
   if (is.null(rq2) || !"p_adjusted" %in% names(rq2)) return(NULL)
   rows <- rq2[match(names(terms), rq2$term), , drop = FALSE]
   if (anyNA(rows$term)) return(NULL)
+  # Origin terms carry a primary test (maker as the unit); their verdict rests on its Holm p.
+  primary <- function(i) {
+    "p_primary_adjusted" %in% names(rows) && !is.na(rows$p_primary_adjusted[i])
+  }
   described <- vapply(seq_along(terms), function(i) {
+    p <- if (primary(i)) rows$p_primary_adjusted[i] else rows$p_adjusted[i]
+    estimate <- if (primary(i)) rows$primary_estimate[i] else rows$estimate[i]
+    evidence <- if (primary(i)) {
+      sprintf("primary test over %s: b = %s, SE = %s, Welch t(%s) = %s, %s; mixed model: %s",
+              unit_words(rows$primary_unit[i]), fmt_num(estimate),
+              fmt_num(rows$primary_std_error[i]), fmt_df(rows$primary_df[i]),
+              fmt_num(estimate / rows$primary_std_error[i], 2),
+              sub("^p", "Holm p", p_text(p)), test_text(rows[i, ], "p_adjusted", "Holm p"))
+    } else {
+      test_text(rows[i, ], "p_adjusted", "Holm p")
+    }
     sprintf("%s %s (%s)", terms[[i]],
-            if (significant(rows$p_adjusted[i])) {
-              if (rows$estimate[i] > 0) "raises similarity" else "lowers similarity"
+            if (significant(p)) {
+              if (estimate > 0) "raises similarity" else "lowers similarity"
             } else {
               "makes no detectable difference"
             },
-            test_text(rows[i, ], "p_adjusted", "Holm p"))
+            evidence)
   }, "")
   origin_llm <- row_of(llm_level, analysis = "rq2", term = "congruent_origin")
   llm_text <- if (is.null(origin_llm)) "" else sprintf(
-    paste(" Tested on the per-LLM contrasts, the origin congruence gives t(%s) = %s, %s,",
-          "permutation %s."),
+    paste(" Tested on the per-LLM contrasts ignoring makers, the origin congruence gives",
+          "t(%s) = %s, %s, permutation %s."),
     fmt_df(origin_llm$df), fmt_num(origin_llm$statistic, 2), p_text(origin_llm$p_value),
     p_text(origin_llm$p_permutation))
   sprintf("With a persona (RQ2; Holm over the seven congruence terms): %s.%s",
@@ -432,4 +495,142 @@ what_changes <- function(instrument) {
     ))
   }
   lines
+}
+
+# ---- what the null results rule out (equivalence.csv) ------------------------------------------
+
+# "RQ1", "RQ2 simple effects": the result tables' `analysis`, as the book names it.
+question_label <- function(analysis) sub("^rq", "RQ", analysis)
+
+EQUIVALENCE_VERDICTS <- c(
+  different = "different from zero",
+  equivalent = "equivalent to zero within the smallest effect of interest",
+  inconclusive = "neither different from zero nor shown equivalent"
+)
+
+equivalence_table <- function(equivalence) {
+  if (is.null(equivalence)) return(NULL)
+  data.frame(
+    Question = question_label(equivalence$analysis), Term = term_label(equivalence$term),
+    Unit = unit_words(equivalence$primary_unit), Estimate = fmt_num(equivalence$estimate),
+    `p (primary)` = fmt_p(equivalence$p_primary),
+    `95% CI` = sprintf("[%s, %s]", fmt_num(equivalence$conf_low_95),
+                       fmt_num(equivalence$conf_high_95)),
+    `Rules out beyond ±` = fmt_num(equivalence$rules_out_beyond),
+    SESOI = fmt_num(equivalence$sesoi), `SESOI basis` = equivalence$sesoi_basis,
+    `90% CI` = sprintf("[%s, %s]", fmt_num(equivalence$conf_low_90),
+                       fmt_num(equivalence$conf_high_90)),
+    `TOST p` = fmt_p(equivalence$p_tost), `MDE (80% power)` = fmt_num(equivalence$mde_80),
+    Verdict = equivalence$verdict, check.names = FALSE
+  )
+}
+
+# One null origin term: what its primary test's intervals rule out.
+rules_out_text <- function(row) {
+  sprintf(paste("%s %s (%s as units): effects beyond ±%s are ruled out (95%% CI [%s, %s]);",
+                "90%% CI [%s, %s], TOST %s, so %s; 80%% power only for effects of %s or more"),
+          question_label(row$analysis), term_label(row$term), unit_words(row$primary_unit),
+          fmt_num(row$rules_out_beyond), fmt_num(row$conf_low_95), fmt_num(row$conf_high_95),
+          fmt_num(row$conf_low_90), fmt_num(row$conf_high_90), p_text(row$p_tost),
+          EQUIVALENCE_VERDICTS[[row$verdict]], fmt_num(row$mde_80))
+}
+
+# The paragraph on the null origin results: one clause per RQ1 and RQ2 term, and the range over
+# the RQ3 terms.
+equivalence_paragraph <- function(equivalence) {
+  if (is.null(equivalence)) return(NULL)
+  nulls <- equivalence[!is.na(equivalence$verdict) & equivalence$verdict != "different", ,
+                       drop = FALSE]
+  if (nrow(nulls) == 0) return("Every origin term tested is different from zero.")
+  sesoi <- equivalence[1, ]
+  opening <- sprintf(paste("The smallest effect of interest (SESOI) is %s on the %s scale",
+                           "(%s; the nationality gap is %s). %d of the %d origin terms are not",
+                           "different from zero by their primary test; the data rule out:"),
+                     fmt_num(sesoi$sesoi), sesoi$scale, sesoi$sesoi_basis,
+                     fmt_num(sesoi$nationality_gap), nrow(nulls), nrow(equivalence))
+  named <- nulls[nulls$analysis %in% c("rq1", "rq2"), , drop = FALSE]
+  clauses <- vapply(seq_len(nrow(named)), function(i) rules_out_text(named[i, ]), "")
+  rq3 <- nulls[nulls$analysis == "rq3", , drop = FALSE]
+  if (nrow(rq3) > 0) {
+    clauses <- c(clauses, sprintf(
+      paste("RQ3 (%d terms): effects beyond ±%s to ±%s are ruled out; %d of them equivalent",
+            "to zero within the SESOI"),
+      nrow(rq3), fmt_num(min(rq3$rules_out_beyond)), fmt_num(max(rq3$rules_out_beyond)),
+      sum(rq3$verdict == "equivalent")))
+  }
+  sprintf("%s %s.", opening, paste(clauses, collapse = "; "))
+}
+
+# ---- calibration (calibration_full.csv, else calibration.csv) ----------------------------------
+
+CALIBRATION_BAND <- c(0.03, 0.07)
+CALIBRATION_FILES <- c(
+  calibration_full.csv = "make calibrate",
+  calibration.csv = "Rscript R/analysis/run.R --calibration-sets N (make report)"
+)
+
+# The calibration table the book shows: the full run's when it exists, else the pipeline's.
+calibration_result <- function() {
+  for (file in names(CALIBRATION_FILES)) {
+    table <- read_result(file)
+    if (!is.null(table)) return(list(table = table, path = result_path(file)))
+  }
+  NULL
+}
+
+calibration_missing_note <- function() {
+  missing_note(result_path("calibration.csv"),
+               paste(sprintf("%s (%s)", CALIBRATION_FILES, names(CALIBRATION_FILES)),
+                     collapse = "</code> or <code>"))
+}
+
+calibration_table_shown <- function(calibration) {
+  data.frame(
+    Analysis = question_label(calibration$analysis), Test = calibration$test,
+    Term = term_label(calibration$term), `Book uses` = ifelse(calibration$book_uses, "yes", "no"),
+    `Type-I error` = fmt_num(calibration$rejection_rate),
+    `Monte-Carlo 95% CI` = sprintf("[%s, %s]", fmt_num(calibration$mc_conf_low),
+                                   fmt_num(calibration$mc_conf_high)),
+    Sets = fmt_int(calibration$n_sets),
+    `Within [.03, .07]` = ifelse(calibration$within_band, "yes", "no"),
+    check.names = FALSE
+  )
+}
+
+band_text <- function() {
+  sprintf("[%s, %s]", drop_leading_zero(fmt_num(CALIBRATION_BAND[1], 2)),
+          drop_leading_zero(fmt_num(CALIBRATION_BAND[2], 2)))
+}
+
+rate_range <- function(rates) {
+  sprintf("%s to %s", drop_leading_zero(fmt_num(min(rates))),
+          drop_leading_zero(fmt_num(max(rates))))
+}
+
+calibration_paragraph <- function(calibration, path) {
+  used <- calibration[calibration$book_uses, , drop = FALSE]
+  wrong <- calibration[!calibration$book_uses, , drop = FALSE]
+  outside <- used[!used$within_band, , drop = FALSE]
+  verdict <- if (nrow(outside) == 0) {
+    sprintf("Every test the book uses is within %s.", band_text())
+  } else {
+    sprintf(paste("Not every test the book uses is within %s: %d of %d are outside (%s), of",
+                  "which %d have a Monte-Carlo interval that still reaches into the band."),
+            band_text(), nrow(outside), nrow(used),
+            paste(sprintf("%s %s, %s: %s", question_label(outside$analysis), outside$test,
+                          term_label(outside$term),
+                          drop_leading_zero(fmt_num(outside$rejection_rate))), collapse = "; "),
+            sum(outside$interval_meets_band))
+  }
+  wrong_text <- if (nrow(wrong) == 0) "" else sprintf(
+    paste(" The tests that ignore makers, which the book does not use, reject %s of the time",
+          "(above %s for %d of their %d rows): with makers sharing %s of the by-LLM variance,",
+          "treating LLMs as independent fails the calibration."),
+    rate_range(wrong$rejection_rate), drop_leading_zero(fmt_num(CALIBRATION_BAND[2], 2)),
+    sum(wrong$rejection_rate > CALIBRATION_BAND[2]), nrow(wrong),
+    drop_leading_zero(fmt_num(unique(wrong$maker_share)[1], 2)))
+  sprintf(paste("On %s simulated data sets with no origin effect (%s), the tests the book uses",
+                "reject a true null at .05 %s of the time (%d rows). %s%s"),
+          paste(fmt_int(unique(calibration$n_sets)), collapse = "/"), shown_path(path),
+          rate_range(used$rejection_rate), nrow(used), verdict, wrong_text)
 }

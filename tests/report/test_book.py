@@ -84,7 +84,7 @@ def png_problem(data: bytes) -> str | None:
 
 
 def image_bytes(book: RenderedBook, page: BookPage, source: str) -> bytes:
-    """An image of a page: embedded (bookdown's self-contained pages) or a file beside the page."""
+    """An image of a page: embedded (a self-contained page) or a file beside the page."""
     if source.startswith("data:"):
         header, _, payload = source.partition(",")
         assert header == "data:image/png;base64", f"embedded image is not a PNG: {header}"

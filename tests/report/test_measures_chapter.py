@@ -44,6 +44,28 @@ def test_sensitivity_table_is_metric_sensitivity_csv(book: RenderedBook) -> None
         assert row[0].replace("’", "'") == want["label"]  # typographic apostrophes
         assert row[gap] == three(want["mean_gap"])
         assert row[closer] == f"{want['n_llms_closer_to_china']} of {want['n_llms']}"
+        assert row[header.index("Primary unit")] == (
+            "LLMs" if want["primary_unit"] == "llm" else f"{want['primary_unit']}s")
+        assert row[header.index("Primary estimate")] == three(want["primary_estimate"])
+        assert row[header.index("Primary p")] == p_cell(want["p_primary"])
+
+
+def p_cell(value: str) -> str:
+    p = float(value)
+    return "< .001" if p < 0.001 else cos(value)
+
+
+def test_origin_verdict_across_measures_rests_on_the_primary_test(book: RenderedBook) -> None:
+    rows = rows_of(book.outputs.results / "mfq2" / "metric_sensitivity.csv")
+    primary = [r["label"] for r in rows if float(r["p_primary"]) < 0.05]
+    llm = [r["label"] for r in rows if float(r["p_value"]) < 0.05]
+    text = book.pages[PAGE].text.replace("’", "'")
+    p = [float(r["p_primary"]) for r in rows]
+    assert (f"is significant at .05 (uncorrected, {len(rows)} tests) under {len(primary)} of the "
+            f"{len(rows)} measures ({'; '.join(primary) or 'none'}); its p values range from "
+            f"{p_cell(str(min(p)))} to {p_cell(str(max(p)))}") in text
+    assert f"which ignores makers, is significant under {len(llm)} ({'; '.join(llm) or 'none'})" \
+        in text
 
 
 def test_human_mean_explanation_uses_the_coherence_tables(book: RenderedBook) -> None:
