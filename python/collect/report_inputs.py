@@ -30,10 +30,12 @@ from collect.similarity.derived import MANIFEST
 from collect.vocab import RespondentIds
 
 STUDY_FILE = PATHS.shipped_study
+# What the study is (study_record()); `moralign collect export` writes it beside its tables too.
+STUDY_SUMMARY = "study.json"
 # Written last: its presence means every other file of this step is in place.
 PROVENANCE = "provenance.json"
 OUTPUTS = ("prompts.csv", "models.csv", "model_calls.csv", "design.json", "exclusions.json",
-           "study.json", "python_packages.csv", PROVENANCE)
+           STUDY_SUMMARY, "python_packages.csv", PROVENANCE)
 
 
 def shown(text: str) -> str:
@@ -231,7 +233,7 @@ def write_report_inputs(
     tables["model_calls"].to_csv(paths["model_calls.csv"], index=False)
     write_json(design(tables, study), paths["design.json"])
     write_json(exclusions(derived), paths["exclusions.json"])
-    write_json(study_record(study), paths["study.json"])
+    write_json(study_record(study), paths[STUDY_SUMMARY])
     write_csv(python_packages(), paths["python_packages.csv"])
     write_json(provenance(PATHS.sources, study_file, canonical_dir, tables),
                paths[PROVENANCE])

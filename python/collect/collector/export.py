@@ -35,6 +35,7 @@ from collect.collector.study import Study
 from collect.core.outcome import Outcome
 from collect.data.canonical import study_models
 from collect.data.schema import LLM_CALLS, MODELS, write_table
+from collect.report_inputs import STUDY_SUMMARY, study_record, write_json
 
 RELEASE_COLUMNS = (
     "survey", "LLM", "language", "persona", "item", "iteration", "response", "model_fullname",
@@ -190,7 +191,9 @@ def export_study(study: Study, calls: pd.DataFrame, out: Path,
     cell, not repeated samples); their distributions go to `llm_logprob_readouts.csv` and their
     agreement with a sampled twin to `llm_readout_agreement.csv` (cell by cell in
     `llm_readout_cells.csv`); the spread and split-half
-    reliability of the sampled answers to `llm_repetition_reliability.csv` (agreement.py)."""
+    reliability of the sampled answers to `llm_repetition_reliability.csv` (agreement.py).
+    `study.json` says what the study is (its name, title, description, vocabulary and models,
+    as `moralign book-inputs` writes it), for whoever reads the folder without the study file."""
     by_logprob = {model.id for model in study.models if model.readout == "logprob"}
     sampled = calls.loc[~calls["model"].isin(by_logprob)]
     written = [write_release_csv(repetition_reliability(sampled),
@@ -205,7 +208,10 @@ def export_study(study: Study, calls: pd.DataFrame, out: Path,
         ]
     calls = sampled
     models = study_models(study)
+    study_json = out / STUDY_SUMMARY
+    write_json(study_record(study), study_json)
     written += [
+        study_json,
         write_table(canonical_calls(calls), LLM_CALLS, out),
         write_table(models[models["model"].isin(calls["model"])], MODELS, out),
     ]
