@@ -175,10 +175,10 @@ def test_the_export_folder_imports_and_its_similarity_carries_the_study(
     assert [(m["id"], m["maker"]) for m in contract["models"]] == [
         (m, maker) for m, (_, _, maker) in MODELS.items()]
     assert manifest["instruments"]["mfq2"]["status"] == "built"
-    # The new persona is set aside by the similarity analyses, and said so.
-    assert manifest["options"]["not_compared"] == {"origins": [], "languages": [],
-                                                   "personas": ["Japan"]}
-    assert "personas ['Japan'] are not compared with human respondents" in done.stdout
+    # The new persona is described beside the compared ones, and said so.
+    assert manifest["options"]["described_only"] == {"origins": [], "languages": [],
+                                                     "personas": ["Japan"]}
+    assert "personas ['Japan'] are described beside" in done.stdout
     rq1 = manifest["instruments"]["mfq2"]["tables"]["rq1"]
     assert sorted(rq1["kept_llms"]) == sorted(MODELS) and rq1["dropped_llms"] == []
 
