@@ -21,26 +21,19 @@ from typing import Any
 import pandas as pd
 
 from collect.collector.prompts import render_prompts
-from collect.collector.study import Study, load_study
+from collect.collector.study import STUDY_SUMMARY, Study, load_study, study_record
 from collect.data import canonical, schema
 from collect.data.sources import sha256_of
 from collect.errors import MissingDataError
-from collect.paths import PATHS, ROOT
+from collect.paths import PATHS, ROOT, shown
 from collect.similarity.derived import MANIFEST
 from collect.vocab import RespondentIds
 
 STUDY_FILE = PATHS.shipped_study
-# What the study is (study_record()); `moralign collect export` writes it beside its tables too.
-STUDY_SUMMARY = "study.json"
 # Written last: its presence means every other file of this step is in place.
 PROVENANCE = "provenance.json"
 OUTPUTS = ("prompts.csv", "models.csv", "model_calls.csv", "design.json", "exclusions.json",
            STUDY_SUMMARY, "python_packages.csv", PROVENANCE)
-
-
-def shown(text: str) -> str:
-    """Text with the project's absolute location removed, so paths read relative to it."""
-    return text.replace(f"{ROOT}/", "")
 
 
 def prompt_rows(study: Study) -> list[dict[str, Any]]:
@@ -88,26 +81,6 @@ def design(tables: dict[str, pd.DataFrame], study: Study) -> dict[str, Any]:
         "max_tokens": sorted({model.max_tokens for model in study.models}),
         "respondents": respondent_counts(tables["human_responses"]),
         "canonical_rows": {name: len(frame) for name, frame in tables.items()},
-    }
-
-
-def study_record(study: Study) -> dict[str, Any]:
-    """The study as the book names it: its title, vocabulary, instruments and models."""
-    return {
-        "name": study.name,
-        "title": study.title,
-        "description": study.description,
-        "file": shown(str(study.path.resolve())),
-        "repetitions": study.repetitions,
-        "languages": list(study.languages),
-        "personas": list(study.personas),
-        "nations": {name: {"adjective": n.adjective, "language": n.language}
-                    for name, n in study.nations.items()},
-        "compare": list(study.compare),
-        "instruments": list(study.instruments),
-        "models": [{"id": m.id, "display_name": m.display_name, "origin": m.origin,
-                    "maker": m.maker, "provider": m.provider, "api_model": m.api_model,
-                    "temperature": m.temperature} for m in study.models],
     }
 
 

@@ -22,6 +22,7 @@ Values are written as R writes them: TRUE/FALSE, NA, 4 rather than 4.0.
 from __future__ import annotations
 
 import csv
+import json
 import math
 from pathlib import Path
 from typing import Any
@@ -31,11 +32,10 @@ import pandas as pd
 
 from collect.collector.agreement import readout_agreement, readout_cells, repetition_reliability
 from collect.collector.logprob import readout_table
-from collect.collector.study import Study
+from collect.collector.study import STUDY_SUMMARY, Study, study_record
 from collect.core.outcome import Outcome
 from collect.data.canonical import study_models
 from collect.data.schema import LLM_CALLS, MODELS, write_table
-from collect.report_inputs import STUDY_SUMMARY, study_record, write_json
 
 RELEASE_COLUMNS = (
     "survey", "LLM", "language", "persona", "item", "iteration", "response", "model_fullname",
@@ -209,7 +209,9 @@ def export_study(study: Study, calls: pd.DataFrame, out: Path,
     calls = sampled
     models = study_models(study)
     study_json = out / STUDY_SUMMARY
-    write_json(study_record(study), study_json)
+    study_json.parent.mkdir(parents=True, exist_ok=True)
+    study_json.write_text(json.dumps(study_record(study), indent=2, ensure_ascii=False) + "\n",
+                          encoding="utf-8")
     written += [
         study_json,
         write_table(canonical_calls(calls), LLM_CALLS, out),
