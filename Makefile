@@ -3,9 +3,7 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 MORALIGN := .venv/bin/moralign
 # Set MORALIGN_DATA_MIRROR=<folder> to copy the pinned files from a local mirror instead of
-# downloading them. BOOK_ENGINE (or the variable MORALIGN_BOOK_ENGINE) chooses how the book is
-# rendered: auto (quarto when it is on the PATH, else bookdown), quarto or bookdown.
-BOOK_ENGINE ?= $(or $(MORALIGN_BOOK_ENGINE),auto)
+# downloading them (Quarto's sources too, when Quarto is built: tools/install_quarto.sh).
 
 .PHONY: report test setup setup-model fetch data similarity analysis book-inputs book demo lint \
 	renv-lock bench
@@ -14,16 +12,22 @@ ifdef STUDY
 # Another study: import its export folder, then similarity, R models, book inputs and its book,
 # all into its own folders (`moralign analyze --help`).
 report: fetch ## fetch, import, similarity, R models, book inputs, the book (STUDY=FILE: that study)
+report: SETUP_OPTIONS += --quarto
 	$(call stage,report $(STUDY),$(MORALIGN) analyze --study $(STUDY) --respondent-ids both --book)
 else
 report: _book/index.html
 endif
 
-test: setup-model data ## every Python and R test
+test: setup data ## every Python and R test
 	$(PY) -m pytest
 
+# What tools/setup.sh installs besides R and the venv: what the target being made needs (the
+# options are passed down to every prerequisite).
+test: SETUP_OPTIONS += --model --quarto --browser
+_book/index.html: SETUP_OPTIONS += --quarto
+
 setup:
-	$(call stage,setup,tools/setup.sh)
+	$(call stage,setup,tools/setup.sh $(SETUP_OPTIONS))
 
 setup-model:
 	@tools/setup.sh --model
@@ -36,6 +40,8 @@ stage = @t0=$${EPOCHREALTIME/./}; echo "[$(1)] $(2)"; $(2) || exit $$?; \
 	t1=$${EPOCHREALTIME/./}; printf '[%s] done in %.1f s\n' "$(1)" "$$(( (t1 - t0) / 100000 ))e-1"
 
 MODES := paper respondent
+# Simulated null data sets per test in results/calibration.csv (`make calibrate`: 1,000).
+CALIBRATION_SETS ?= 100
 CANONICAL := $(addprefix data/canonical/,items.csv models.csv model_calls.csv \
 	human_responses.csv llm_ratings.csv llm_calls.csv)
 MANIFESTS := $(foreach mode,$(MODES),data/derived/$(mode)/manifest.json)
@@ -63,7 +69,7 @@ data/derived/%/manifest.json: $(CANONICAL) $(wildcard python/collect/similarity/
 results/package_versions.csv: data/derived/paper/manifest.json $(call derived_tables,paper) \
 		$(wildcard R/analysis/*.R) | setup
 	$(call stage,models paper,Rscript R/analysis/run.R --derived data/derived/paper \
-		--results results)
+		--results results --calibration-sets $(CALIBRATION_SETS))
 
 results/respondent/package_versions.csv: data/derived/respondent/manifest.json \
 		$(call derived_tables,respondent) $(wildcard R/analysis/*.R) | setup
@@ -77,7 +83,7 @@ $(BOOK_INPUTS): $(CANONICAL) $(MANIFESTS) studies/made_in_china.toml data/source
 
 _book/index.html: $(MODEL_RUNS) $(BOOK_INPUTS) $(RESULT_FILES) _quarto.yml index.qmd \
 		$(wildcard reports/*) renv.lock | setup
-	$(call stage,book,Rscript reports/render.R --engine $(BOOK_ENGINE) --results results)
+	$(call stage,book,Rscript reports/render.R --results results --output-dir _book)
 
 data: $(CANONICAL)
 similarity: $(MANIFESTS)
@@ -105,3 +111,7 @@ bench: data ## print the speed figures of each stage
 	Rscript benchmarks/analysis.R
 	$(PY) benchmarks/collector.py
 	$(PY) benchmarks/reproduction_speed.py
+
+.PHONY: calibrate
+calibrate: setup ## type-I error of every origin test on 1,000 simulated null data sets
+	Rscript benchmarks/calibration.R --sets 1000 --out results/calibration_full.csv

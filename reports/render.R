@@ -1,30 +1,30 @@
 #!/usr/bin/env Rscript
-# Render the book of results.
+# Render the book of results with Quarto.
 #
-#   Rscript reports/render.R [--engine auto|quarto|bookdown] [--output-dir DIR] [--results DIR]
+#   Rscript reports/render.R [--results DIR] [--output-dir DIR]
 #   Rscript reports/render.R --list-chapters
 #
-# The engine is `--engine`, else the environment variable MORALIGN_BOOK_ENGINE, else `auto`:
-# `quarto render` in the project root when quarto is on the PATH, otherwise bookdown (gitbook,
-# self-contained pages that open offline). The script says which engine it used and why. Both
-# read the chapter list from the root's _quarto.yml, and under both every chapter's code runs with
-# the project root as its working directory and in an R session of its own. Quarto writes
-# index.html, reports/<chapter>.html, site_libs/ and search.json; bookdown writes every page at
-# the top of the output folder. Rendering only reads what the pipeline wrote to results/ (or to
-# --results DIR, exported to the chapters as MORALIGN_RESULTS_DIR); it fits no model.
+# Runs `quarto render` in the project root, which knits every chapter listed in _quarto.yml in an
+# R session of its own, with the project root as its working directory. The book reads the
+# pipeline's results from results/ (or --results DIR, exported to the chapters as
+# MORALIGN_RESULTS_DIR) and fits no model; its title is the study's (`title` of
+# <results>/study.json) when that file exists, else _quarto.yml's. It goes to _book/ (or
+# --output-dir DIR): Quarto writes index.html, reports/<chapter>.html, site_libs/ and search.json.
+#
+# Quarto is the one the project installed (.venv/bin/quarto, tools/install_quarto.sh), else the
+# QUARTO_PATH or `quarto` on the PATH. Chapters are frozen (_quarto.yml, `freeze: auto`): a
+# chapter is knitted again only when its text changed, or when anything every chapter reads
+# changed (the results, reports/_* helpers, renv.lock; see reports/freezer.R).
 
 usage <- paste(
-  paste("usage: Rscript reports/render.R [--engine auto|quarto|bookdown] [--output-dir DIR]",
-        "[--results DIR]"),
+  "usage: Rscript reports/render.R [--results DIR] [--output-dir DIR]",
   "       Rscript reports/render.R --list-chapters   (print the chapter files, in order)",
   sep = "\n"
 )
 
 parse_args <- function(args) {
-  engine <- Sys.getenv("MORALIGN_BOOK_ENGINE", unset = "")
-  options <- list(engine = if (nzchar(engine)) engine else "auto", output_dir = NULL,
-                  results = NULL, list_chapters = FALSE)
-  flags <- c("--engine" = "engine", "--output-dir" = "output_dir", "--results" = "results")
+  options <- list(output_dir = NULL, results = NULL, list_chapters = FALSE)
+  flags <- c("--output-dir" = "output_dir", "--results" = "results")
   i <- 1
   while (i <= length(args)) {
     arg <- args[[i]]
@@ -42,10 +42,6 @@ parse_args <- function(args) {
     }
     options[[flags[[arg]]]] <- args[[i + 1]]
     i <- i + 2
-  }
-  if (!options$engine %in% c("auto", "quarto", "bookdown")) {
-    stop("--engine (or MORALIGN_BOOK_ENGINE) must be auto, quarto or bookdown, not '",
-         options$engine, "'", call. = FALSE)
   }
   options
 }
@@ -73,86 +69,56 @@ read_book_config <- function(root) {
     stop(path, " lists chapters that do not exist under ", root, ": ",
          paste(missing, collapse = ", "), call. = FALSE)
   }
-  clashes <- unique(basename(files)[duplicated(basename(files))])
-  if (length(clashes) > 0) {
-    stop(path, ": chapters in different folders share a file name (",
-         paste(clashes, collapse = ", "), "); bookdown writes one page per file name",
-         call. = FALSE)
-  }
   config
 }
 
-render_with_quarto <- function(root, output_dir) {
+# The quarto to run, with where it was found as its "why" attribute.
+find_quarto <- function(root) {
+  own <- file.path(root, ".venv", "bin", "quarto")
+  if (file.exists(own)) return(structure(own, why = "installed by tools/install_quarto.sh"))
+  given <- Sys.getenv("QUARTO_PATH")
+  if (nzchar(given)) return(structure(given, why = "QUARTO_PATH"))
+  on_path <- Sys.which("quarto")
+  if (nzchar(on_path)) return(structure(unname(on_path), why = "on the PATH"))
+  stop("Quarto is not installed: `tools/setup.sh --quarto` installs it (`make report` does)",
+       call. = FALSE)
+}
+
+# Quarto's knitr engine knits the chapters with these packages: say so before Quarto starts.
+check_knitr_engine <- function() {
+  ready <- c(knitr = requireNamespace("knitr", quietly = TRUE),
+             rmarkdown = requireNamespace("rmarkdown", quietly = TRUE))
+  if (!all(ready)) {
+    stop("Quarto knits the chapters with the R packages knitr and rmarkdown; missing: ",
+         paste(names(ready)[!ready], collapse = ", "), " (tools/setup.sh installs them)",
+         call. = FALSE)
+  }
+}
+
+# The book's title and description are the study's (`title`, `description` of
+# <results>/study.json): they go to _quarto-study.yml, the profile _quarto.yml turns on by
+# default, so that `quarto render` by hand shows them too. Without that file, _quarto.yml's.
+write_study_profile <- function(root, results) {
+  profile <- file.path(root, "_quarto-study.yml")
+  unlink(profile)
+  path <- file.path(results, "study.json")
+  if (!file.exists(path)) return(invisible())
+  study <- jsonlite::read_json(path)
+  fields <- Filter(function(x) is.character(x) && length(x) == 1 && nzchar(x),
+                   list(title = study$title, description = study$description))
+  if (length(fields) > 0) yaml::write_yaml(list(book = fields), profile)
+}
+
+render_book <- function(root, quarto, output_dir, results) {
   old <- setwd(root)
   on.exit(setwd(old), add = TRUE)
-  status <- system2("quarto", c("render", "--to", "html", "--output-dir", shQuote(output_dir)))
+  write_study_profile(root, results)
+  # Another study's book: the default study's title again for renders by hand.
+  default_results <- normalizePath(file.path(root, "results"), mustWork = FALSE)
+  if (results != default_results) on.exit(write_study_profile(root, default_results), add = TRUE)
+  args <- c("render", "--to", "html", "--output-dir", shQuote(output_dir))
+  status <- system2(quarto, args)
   if (status != 0) stop("quarto render failed with status ", status, call. = FALSE)
-}
-
-# The index page gets the book's title as front matter (Quarto takes it from _quarto.yml).
-front_matter <- function(book) {
-  fields <- book[intersect(c("title", "subtitle", "author", "date"), names(book))]
-  c("---", sub("\n$", "", yaml::as.yaml(fields)), "---", "")
-}
-
-# Copy the chapters into `stage_dir` as .Rmd files (which bookdown expects), named by their file
-# names. Only the chapter text moves: the chunks run in the project root and source their helpers
-# from there.
-stage_chapters <- function(root, config, stage_dir) {
-  chapters <- unlist(config$book$chapters)
-  appendices <- unlist(config$book$appendices)
-  staged <- character()
-  for (chapter in c(chapters, appendices)) {
-    text <- readLines(file.path(root, chapter), encoding = "UTF-8", warn = FALSE)
-    if (chapter == chapters[[1]]) text <- c(front_matter(config$book), text)
-    if (length(appendices) > 0 && chapter == appendices[[1]]) {
-      text <- c("# (APPENDIX) Appendix {-}", "", text)
-    }
-    target <- sub("\\.qmd$", ".Rmd", basename(chapter))
-    writeLines(text, file.path(stage_dir, target), useBytes = TRUE)
-    staged <- c(staged, target)
-  }
-  staged
-}
-
-# The stylesheets _quarto.yml names (relative to the project root), as absolute paths.
-book_css <- function(root, config) {
-  css <- unlist(config$format$html$css)
-  if (length(css) == 0) return(NULL)
-  paths <- file.path(root, css)
-  absent <- css[!file.exists(paths)]
-  if (length(absent) > 0) {
-    stop(file.path(root, "_quarto.yml"), " names a stylesheet that does not exist: ",
-         paste(absent, collapse = ", "), call. = FALSE)
-  }
-  normalizePath(paths)
-}
-
-# Each chapter is knitted in a fresh R session (as Quarto does), with the project root as the
-# working directory of its code (Quarto's `execute-dir: project`).
-render_with_bookdown <- function(root, config, output_dir) {
-  stage_dir <- tempfile("book-")
-  dir.create(stage_dir)
-  on.exit(unlink(stage_dir, recursive = TRUE), add = TRUE)
-  staged <- stage_chapters(root, config, stage_dir)
-  yaml::write_yaml(
-    list(book_filename = "moralign-book", rmd_files = staged, output_dir = output_dir,
-         delete_merged_file = TRUE, new_session = TRUE),
-    file.path(stage_dir, "_bookdown.yml")
-  )
-  format <- bookdown::gitbook(
-    self_contained = TRUE, split_by = "chapter", css = book_css(root, config),
-    config = list(search = FALSE, sharing = NULL, download = NULL, info = FALSE,
-                  toc = list(collapse = "section", before = NULL, after = NULL))
-  )
-  old <- setwd(stage_dir)
-  on.exit(setwd(old), add = TRUE, after = FALSE)
-  bookdown::render_book(staged[[1]], output_format = format, quiet = TRUE, envir = new.env(),
-                        knit_root_dir = root)
-  # bookdown leaves each chapter's intermediate markdown beside the pages.
-  intermediates <- c(sub("\\.Rmd$", ".md", staged), "404.html", "search_index.json",
-                     "reference-keys.txt")
-  unlink(file.path(output_dir, intermediates))
 }
 
 main <- function() {
@@ -163,45 +129,28 @@ main <- function() {
     cat(book_files(config), sep = "\n")
     return(invisible())
   }
-  Sys.setenv(MORALIGN_ROOT = root)
-  if (!is.null(options$results)) {
-    Sys.setenv(MORALIGN_RESULTS_DIR = normalizePath(options$results, mustWork = TRUE))
-  }
-  engine <- choose_engine(options$engine)
-  default_output <- file.path(root, config$project$`output-dir` %||% "_book")
-  output_dir <- options$output_dir %||% default_output
+  results <- normalizePath(options$results %||% Sys.getenv("MORALIGN_RESULTS_DIR",
+                                                           file.path(root, "results")),
+                           mustWork = TRUE)
+  Sys.setenv(MORALIGN_ROOT = root, MORALIGN_RESULTS_DIR = results)
+  quarto <- find_quarto(root)
+  check_knitr_engine()
+  output_dir <- options$output_dir %||% file.path(root, config$project$`output-dir` %||% "_book")
   dir.create(output_dir, recursive = TRUE, showWarnings = FALSE)
   output_dir <- normalizePath(output_dir)
 
-  cat(sprintf("Rendering the book with %s (%s) into %s\n", engine, attr(engine, "why"),
-              output_dir))
+  cat(sprintf("Rendering the book with Quarto %s (%s: %s) into %s\n",
+              quarto_version(quarto), attr(quarto, "why"), quarto, output_dir))
   started <- Sys.time()
-  if (engine == "quarto") {
-    render_with_quarto(root, output_dir)
-  } else {
-    render_with_bookdown(root, config, output_dir)
-  }
+  render_book(root, quarto, output_dir, results)
   seconds <- as.numeric(difftime(Sys.time(), started, units = "secs"))
   index <- file.path(output_dir, "index.html")
   if (!file.exists(index)) stop("rendering finished but ", index, " does not exist", call. = FALSE)
-  cat(sprintf("Book rendered with %s in %.1f s: %s\n", engine, seconds, index))
+  cat(sprintf("Book rendered with Quarto in %.1f s: %s\n", seconds, index))
 }
 
-# The engine to use, with the reason for the choice as its "why" attribute.
-choose_engine <- function(requested) {
-  has_quarto <- nzchar(Sys.which("quarto"))
-  if (requested == "quarto" && !has_quarto) {
-    stop("quarto is not on the PATH: install Quarto, or render with --engine bookdown",
-         call. = FALSE)
-  }
-  if (requested != "auto") {
-    return(structure(requested, why = "chosen by --engine or MORALIGN_BOOK_ENGINE"))
-  }
-  if (has_quarto) {
-    structure("quarto", why = "found on the PATH; --engine bookdown to use bookdown")
-  } else {
-    structure("bookdown", why = "quarto is not on the PATH")
-  }
+quarto_version <- function(quarto) {
+  system2(quarto, "--version", stdout = TRUE)[[1]]
 }
 
 `%||%` <- function(x, y) if (is.null(x)) y else x

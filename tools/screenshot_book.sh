@@ -5,9 +5,8 @@
 #
 # BOOK_DIR defaults to _book (at the project root, where `Rscript reports/render.R` and
 # `quarto render` write the book), OUT_DIR to /tmp/book_screenshots, pages to the overview and the
-# MFQ-2 chapter. A page is looked up in BOOK_DIR, then in BOOK_DIR/reports (Quarto keeps the
-# chapters' folder; bookdown writes every page at the top). Needs Debian's chromium
-# (`apt-get install -y chromium`); not run by CI.
+# MFQ-2 chapter. A page is looked up in BOOK_DIR, then in BOOK_DIR/reports (where Quarto puts the
+# chapters). Needs Debian's chromium (`tools/setup.sh --browser`); not run by CI.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"

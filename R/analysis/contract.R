@@ -101,3 +101,59 @@ mfq2_foundation_of <- function(item) {
   contract <- study_contract()
   factor(contract$foundations[(item - 1) %% 6 + 1], levels = contract$foundation_figure_order)
 }
+
+# ---- Keys a contract may lack (manifests written before the study file carried them) -----------
+
+# Every LLM origin of the study (may hold more than the compared pair).
+study_origins <- function(contract = study_contract()) {
+  origins <- if (is.null(contract$origins)) contract$allowed_values$llm_origin else contract$origins
+  unique(c(contract$nations, unlist(origins)))
+}
+
+# "Chinese" for "China"; the nation's own name when the contract has no adjective for it.
+nation_adjective <- function(nation, contract = study_contract()) {
+  adjectives <- unlist(contract$nation_adjectives)
+  unname(ifelse(nation %in% names(adjectives), adjectives[nation], nation))
+}
+
+# The study's models as a tibble (llm, display_name, origin, maker); maker is NA when unknown.
+# A contract without `models` gives no rows: makers are then unknown for every LLM.
+study_models <- function(contract = study_contract()) {
+  models <- contract$models
+  empty <- tibble::tibble(llm = character(), display_name = character(), origin = character(),
+                          maker = character())
+  if (is.null(models) || length(models) == 0) return(empty)
+  text <- function(model, field) {
+    value <- model[[field]]
+    if (is.null(value) || length(value) == 0) NA_character_ else as.character(value[[1]])
+  }
+  rows <- purrr::map_dfr(seq_along(models), function(i) {
+    model <- models[[i]]
+    if (is.na(text(model, "id"))) {
+      stop(sprintf("contract field `models`: entry %d has no `id`", i), call. = FALSE)
+    }
+    tibble::tibble(llm = text(model, "id"), display_name = text(model, "display_name"),
+                   origin = text(model, "origin"), maker = text(model, "maker"))
+  })
+  dplyr::bind_rows(empty, rows)
+}
+
+# Who made each LLM of the study (character vector named by LLM id, NA where unknown).
+study_makers <- function(contract = study_contract()) {
+  models <- study_models(contract)
+  stats::setNames(models$maker, models$llm)
+}
+
+# What the items of an instrument group into for its per-unit tables and figures: MFQ-2 items
+# into its foundations (foundation_rule), any other instrument's items stand alone.
+item_unit <- function(instrument) if (instrument == "mfq2") "foundation" else "item"
+
+# The unit each item belongs to (item_unit()): its foundation, or "Q<item>".
+unit_of_item <- function(item, instrument) {
+  if (item_unit(instrument) == "foundation") mfq2_foundation_of(item) else paste0("Q", item)
+}
+
+unit_axis_label <- function(instrument, removed = FALSE) {
+  label <- if (item_unit(instrument) == "foundation") "Foundation" else "Question"
+  if (removed) paste(label, "removed") else if (label == "Question") "Item" else label
+}

@@ -90,12 +90,8 @@ plot_origin_by_nationality <- function(cells) {
 # items (and, for LLMs, both prompt languages) first, then a t interval over respondents (LLMs),
 # df = n - 1, with `n` the number of respondents (LLMs).
 zscore_means <- function(zscores, instrument) {
-  grouped <- if (instrument == "mfq2") {
-    dplyr::mutate(zscores, unit = mfq2_foundation_of(.data$item))
-  } else {
-    dplyr::mutate(zscores, unit = paste0("Q", .data$item))
-  }
-  grouped |>
+  zscores |>
+    dplyr::mutate(unit = unit_of_item(.data$item, instrument)) |>
     dplyr::filter(.data$persona == no_persona()) |>
     dplyr::group_by(.data$who, .data$group, .data$unit, .data$id) |>
     dplyr::summarise(z = mean(.data$z), .groups = "drop") |>
@@ -123,7 +119,7 @@ plot_zscore_means <- function(means, instrument) {
     ggplot2::scale_colour_manual(values = nation_colours()) +
     ggplot2::labs(title = sprintf("%s: mean z-scored rating, respondents and LLMs",
                                   instrument_labels()[[instrument]]),
-                  x = if (instrument == "mfq2") "Foundation" else "Item",
+                  x = unit_axis_label(instrument),
                   y = "Mean z-scored rating (95% CI)",
                   colour = "Nationality / LLM origin", shape = NULL,
                   caption = zscore_interval_note(means)) +
@@ -209,7 +205,7 @@ plot_removal_change <- function(changes, instrument) {
     ggplot2::scale_colour_manual(values = nation_colours()) +
     ggplot2::labs(title = sprintf("%s: change in similarity when one part is removed",
                                   instrument_labels()[[instrument]]),
-                  x = if (instrument == "mfq2") "Foundation removed" else "Question removed",
+                  x = unit_axis_label(instrument, removed = TRUE),
                   y = "Mean change in cosine (95% CI)", colour = "Respondents from",
                   caption = interval_note(changes, "RQ3 change")) +
     theme_moralign() +

@@ -10,7 +10,11 @@ derived_path <- function(derived_dir, instrument, analysis) {
 model_display_names <- function(derived_dir) {
   path <- file.path(derived_dir, "manifest.json")
   if (!file.exists(path)) return(character())
-  unlist(jsonlite::read_json(path)$options$display_names)
+  manifest <- jsonlite::read_json(path)
+  models <- study_models(manifest$contract)
+  named <- models[!is.na(models$display_name), ]
+  if (nrow(named) > 0) return(stats::setNames(named$display_name, named$llm))
+  unlist(manifest$options$display_names)
 }
 
 # A derived .rds as a tibble. Text columns arrive as factors (quicker to write from Python);
@@ -70,10 +74,41 @@ validate_derived <- function(data, path = "<data>") {
   data
 }
 
+# Tables written since the last start_results_manifest(), for <results>/manifest.json.
+written_tables <- new.env(parent = emptyenv())
+
 write_result <- function(table, results_dir, instrument, name) {
   folder <- file.path(results_dir, instrument)
   dir.create(folder, recursive = TRUE, showWarnings = FALSE)
   path <- file.path(folder, paste0(name, ".csv"))
   readr::write_csv(table, path, na = "")
+  record_written(instrument, name)
   invisible(path)
+}
+
+# Adds a table (file <instrument>/<name>.csv, or <name>.csv for "") to the results manifest.
+record_written <- function(instrument, name) {
+  file <- paste0(name, ".csv")
+  written_tables$rows[[length(written_tables$rows) + 1]] <- list(
+    instrument = instrument, name = name,
+    file = if (instrument == "") file else file.path(instrument, file)
+  )
+}
+
+start_results_manifest <- function() written_tables$rows <- list()
+
+# <results>/manifest.json: the contract the analysis used (as the similarity step wrote it, the
+# book's source of labels), where it came from, and every table written since
+# start_results_manifest().
+write_results_manifest <- function(derived_dir, results_dir, settings = list()) {
+  source <- file.path(derived_dir, "manifest.json")
+  manifest <- list(
+    derived_manifest = source,
+    contract = jsonlite::read_json(source)$contract,
+    settings = settings,
+    tables = written_tables$rows
+  )
+  dir.create(results_dir, recursive = TRUE, showWarnings = FALSE)
+  jsonlite::write_json(manifest, file.path(results_dir, "manifest.json"), auto_unbox = TRUE,
+                       pretty = TRUE, null = "null", na = "null", digits = NA)
 }

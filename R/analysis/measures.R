@@ -8,8 +8,9 @@ llm_gaps <- function(metric_llm) {
   metric_llm |>
     dplyr::filter(!.data$is_human_mean) |>
     dplyr::select("metric", "llm", "llm_origin", "nationality", "similarity") |>
+    dplyr::filter(.data$nationality %in% study_contract()$nations) |>
     tidyr::pivot_wider(names_from = "nationality", values_from = "similarity") |>
-    dplyr::mutate(gap = .data$China - .data$USA)
+    dplyr::mutate(gap = .data[[first_nation()]] - .data[[second_nation()]])
 }
 
 # Mean similarity per LLM x nationality and measure, with a 95% t interval over respondents for
@@ -29,25 +30,26 @@ rq1_cells_by_metric <- function(metric_llm) {
 # +0.5 (Chinese LLM) / -0.5 (American LLM); its slope is the difference of the mean gaps of
 # Chinese and American LLMs, the respondent nationality x LLM origin interaction of RQ1 on the
 # measure's scale, tested on n_LLM - 2 df.
-metric_sensitivity <- function(metric_llm, measures) {
-  gaps <- llm_gaps(metric_llm)
+# The primary test (origin_tests()) takes the maker as the unit where makers are known.
+metric_sensitivity <- function(metric_llm, measures, makers = study_makers()) {
+  gaps <- dplyr::filter(llm_gaps(metric_llm), .data$llm_origin %in% study_contract()$nations)
   rows <- lapply(split(gaps, gaps$metric), function(g) {
-    g$origin_code <- ifelse(g$llm_origin == first_nation(), 0.5, -0.5)
-    fit <- stats::lm(gap ~ origin_code, data = g)
-    coefficients <- summary(fit)$coefficients
-    interval <- stats::confint(fit)["origin_code", ]
+    values <- matrix(g$gap, dimnames = list(g$llm, "origin_x_nationality"))
+    tests <- origin_tests(values, g$llm_origin == first_nation(), makers)
+    interval <- t_interval(tests$estimate, tests$std_error, tests$df)
     tibble::tibble(
       metric = g$metric[1],
       mean_gap = mean(g$gap),
       n_llms_closer_to_china = sum(g$gap > 0),
       n_llms = nrow(g),
-      origin_x_nationality = coefficients["origin_code", "Estimate"],
-      std_error = coefficients["origin_code", "Std. Error"],
-      df = fit$df.residual,
-      p_value = coefficients["origin_code", "Pr(>|t|)"],
-      conf_low = interval[[1]],
-      conf_high = interval[[2]]
-    )
+      origin_x_nationality = tests$estimate,
+      std_error = tests$std_error,
+      df = tests$df,
+      p_value = tests$p_value,
+      conf_low = interval$low,
+      conf_high = interval$high
+    ) |>
+      dplyr::bind_cols(dplyr::select(tests, dplyr::starts_with("primary_"), "p_primary"))
   })
   dplyr::bind_rows(rows) |>
     dplyr::left_join(dplyr::select(measures, "metric", "label", "kind", "scale", "description"),
@@ -87,11 +89,8 @@ analyse_measures <- function(derived_dir, results_dir, instrument) {
   write(read("coherence"), "coherence")
   write(read("alignment"), "coherence_alignment")
   contributions <- unit_contributions(read("contributions"))
-  if (instrument == "mfq2") {
-    write(dplyr::rename(contributions, foundation = "unit"), "foundation_contributions")
-  } else {
-    write(dplyr::rename(contributions, item = "unit"), "item_contributions")
-  }
+  unit <- item_unit(instrument)
+  write(dplyr::rename(contributions, !!unit := "unit"), paste0(unit, "_contributions"))
   consistency <- read("consistency")
   write(consistency, "language_consistency")
   names <- model_display_names(derived_dir)

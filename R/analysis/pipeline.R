@@ -2,8 +2,9 @@
 
 # mixed: the mixed models and LLM-level tests; measures: the other similarity measures and the
 # country placement (measures.R). Without both, what the study's own scripts compute.
+# settings: sesoi_fraction and sesoi (absolute, or NULL), see equivalence.R.
 analyse_instrument <- function(derived_dir, results_dir, instrument, mixed = TRUE,
-                               measures = TRUE) {
+                               measures = TRUE, settings = default_settings()) {
   use_background_jobs()
   if (!has_derived(derived_dir, instrument, "rq1")) {
     message(sprintf("skipping %s: no derived tables at %s (run `moralign similarity`%s)",
@@ -41,6 +42,7 @@ analyse_instrument <- function(derived_dir, results_dir, instrument, mixed = TRU
   message(sprintf("%s: RQ1", instrument))
   rq1 <- read_derived(derived_dir, instrument, "rq1")
   rq1_rows <- rq1_data(rq1)
+  write(excluded_from_contrasts(rq1), "excluded_from_contrasts")
   rq1_fit <- NULL
   ols <- rq1_ols(rq1_rows)
   write(ols, "rq1_ols")
@@ -58,6 +60,9 @@ analyse_instrument <- function(derived_dir, results_dir, instrument, mixed = TRU
     rq1_fit <- rq1_lmm(rq1_rows)
     write_lmm(rq1_fit, "rq1_lmm", ols)
     rq1_cell_means <- rq1_emmeans(rq1_fit$model, rq1_rows)
+    rq1_cell_means$emmeans_rq1_origin_within_nationality <- with_primary_origin_within_nationality(
+      rq1_cell_means$emmeans_rq1_origin_within_nationality, rq1_rows, study_makers()
+    )
     purrr::iwalk(rq1_cell_means, write)
     write(rq1_per_llm_lmm(rq1_rows), "emmeans_rq1_nationality_within_llm")
   }
@@ -74,7 +79,7 @@ analyse_instrument <- function(derived_dir, results_dir, instrument, mixed = TRU
     figure(plot_language_persona(rq2_cell_table, instrument, names), "fig4_language_persona",
            width = 11, height = 7)
     if (mixed) {
-      fit <- rq2_lmm(rq2_rows)
+      fit <- rq2_lmm(rq2_rows, study_makers())
       lmm$diagnostics$rq2_lmm <- rq2_lmm_diagnostics(fit)
       lmm$selection$rq2_lmm <- rq2_lmm_selection(fit)
       lmm$variance_components$rq2_lmm <- rq2_variance_components(fit)
@@ -125,9 +130,13 @@ analyse_instrument <- function(derived_dir, results_dir, instrument, mixed = TRU
   }
 
   if (mixed) {
-    purrr::iwalk(llm_level(rq1_rows, if (has_derived(derived_dir, instrument, "rq2")) rq2_rows,
-                           if (has_derived(derived_dir, instrument, "rq3")) rq3_rows,
-                           makers = model_makers(derived_dir)), write)
+    level <- llm_level(rq1_rows, if (has_derived(derived_dir, instrument, "rq2")) rq2_rows,
+                       if (has_derived(derived_dir, instrument, "rq3")) rq3_rows,
+                       makers = study_makers())
+    purrr::iwalk(level, write)
+    sesoi <- smallest_effect_of_interest(llm_level_inputs(rq1_rows)$rq1$crossed,
+                                         settings$sesoi_fraction, settings$sesoi)
+    write(equivalence_table(level$llm_level, sesoi), "equivalence")
     write(dplyr::bind_rows(lmm$diagnostics), "lmm_diagnostics")
     write(dplyr::bind_rows(lmm$selection), "lmm_selection")
     write(dplyr::bind_rows(lmm$variance_components), "lmm_variance_components")
@@ -143,15 +152,17 @@ same_cosines <- function(a, b) {
 
 # Runs every instrument found, then the figure that spans instruments.
 analyse_all <- function(derived_dir, results_dir, instruments = c("mfq2", "wvs7"),
-                        mixed = TRUE, measures = TRUE) {
+                        mixed = TRUE, measures = TRUE, settings = default_settings()) {
   use_background_jobs()
+  start_results_manifest()
   if (!dir.exists(derived_dir)) {
     stop(sprintf("derived folder not found: %s (run `moralign similarity` first)", derived_dir),
          call. = FALSE)
   }
   cells <- list()
   for (instrument in instruments) {
-    result <- analyse_instrument(derived_dir, results_dir, instrument, mixed, measures)
+    result <- analyse_instrument(derived_dir, results_dir, instrument, mixed, measures,
+                                 settings)
     if (!is.null(result)) cells[[instrument]] <- result
   }
   if (length(cells) == 0) {
@@ -164,8 +175,21 @@ analyse_all <- function(derived_dir, results_dir, instruments = c("mfq2", "wvs7"
   save_figure(plot_origin_by_nationality(all_cells), results_dir, "fig1_origin_by_nationality")
   readr::write_csv(package_versions(), file.path(results_dir, "package_versions.csv"))
   if (measures) analyse_placement(derived_dir, results_dir, instruments)
+  if (mixed && settings$calibration_sets > 0) {
+    readr::write_csv(calibration_table(settings$calibration_sets),
+                     file.path(results_dir, "calibration.csv"), na = "")
+    record_written("", "calibration")
+  }
   wait_for_background()
+  write_results_manifest(derived_dir, results_dir, settings)
   invisible(names(cells))
+}
+
+# What run.R can set: the smallest effect of interest (equivalence.R) and how many simulated data
+# sets the calibration table gets (0: none; simulate.R).
+default_settings <- function() {
+  list(sesoi_fraction = default_sesoi_fraction, sesoi = NULL,
+       calibration_sets = 0)
 }
 
 package_versions <- function() {

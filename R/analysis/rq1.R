@@ -5,6 +5,7 @@ rq1_data <- function(derived) {
   derived |>
     dplyr::filter(!.data$is_human_mean, .data$persona == no_persona(),
                   .data$removed == nothing_removed()) |>
+    compared_pair_rows() |>
     code_rq1_factors()
 }
 
@@ -17,7 +18,8 @@ rq1_ols <- function(data) {
 # Per-LLM Welch two-sample t-tests: Chinese minus American respondents (human means included).
 welch_per_llm <- function(derived) {
   rows <- derived |>
-    dplyr::filter(.data$persona == no_persona(), .data$removed == nothing_removed()) |>
+    dplyr::filter(.data$persona == no_persona(), .data$removed == nothing_removed(),
+                  .data$nationality %in% study_contract()$nations) |>
     dplyr::mutate(china = .data$nationality == first_nation()) |>
     dplyr::group_by(.data$llm, .data$llm_origin, .data$is_human_mean) |>
     dplyr::summarise(

@@ -4,7 +4,9 @@
 rq2_data <- function(derived) {
   derived |>
     dplyr::filter(!.data$is_human_mean, .data$persona %in% study_contract()$nations,
+                  .data$language %in% own_language(study_contract()$nations),
                   .data$removed == nothing_removed()) |>
+    compared_pair_rows() |>
     code_congruence_factors()
 }
 
@@ -14,10 +16,11 @@ rq2_ols <- function(data) {
   ols_table(rq2_formula, data, "rq2_ols")
 }
 
-# Mean cosine per LLM x language x persona x respondent nationality (figure 4), and by origin.
+# Mean cosine per LLM x language x persona x respondent nationality (figure 4), and by origin;
+# every persona, language and origin of the study (the model takes the compared pair only).
 rq2_cells <- function(derived) {
   rows <- derived |>
-    dplyr::filter(!.data$is_human_mean, .data$persona %in% study_contract()$nations,
+    dplyr::filter(!.data$is_human_mean, .data$persona != no_persona(),
                   .data$removed == nothing_removed())
   by_llm <- rows |>
     dplyr::group_by(.data$llm, .data$llm_origin, .data$language, .data$persona,
@@ -42,9 +45,12 @@ rq2_cells <- function(derived) {
 #
 # Random effects (maximal, uncorrelated): respondent intercept and by-respondent slopes for L,
 # P and L:P (the terms that vary within a respondent and do not involve origin); a respondent x
-# LLM intercept; by-LLM intercept and slopes for N, L, P, N:L, N:P, L:P, N:L:P (every term that
-# varies within an LLM). As an lme4 formula: rq2_lmer_formula below. A correlated version has
-# 8 x 8 (LLM) and 4 x 4 (respondent) covariance matrices; 17-20 LLMs do not identify it.
+# LLM intercept and slopes for L and P (so each respondent x LLM term has its own mean square:
+# they differ several-fold on MFQ-2, and one pooled residual would bias the respondent slope
+# variances); the residual is the respondent x LLM L:P variation; by-LLM intercept and slopes
+# for N, L, P, N:L, N:P, L:P, N:L:P (every term that varies within an LLM). As an lme4
+# formula: rq2_lmer_formula below. A correlated version has 8 x 8 (LLM) and 4 x 4 (respondent)
+# covariance matrices; 17-20 LLMs do not identify it.
 #
 # Fitted exactly, without lme4, because the design is balanced and crossed: every respondent
 # meets every LLM in all four language x persona conditions. Then (with equal weight per cell)
@@ -53,7 +59,10 @@ rq2_cells <- function(derived) {
 #   carry everything about the by-LLM terms: a term T x O is mean(d[, T] | Chinese LLMs) -
 #   mean(d[, T] | American LLMs), a term T their average. Respondent effects are the same in
 #   every LLM and cancel from T x O exactly, so every origin-involving term is a two-sample
-#   comparison of 10 + 10 per-LLM contrasts with n_LLM - 2 df;
+#   comparison of 10 + 10 per-LLM contrasts with n_LLM - 2 df; a combination of terms (a
+#   simple effect, a cell mean) is the same comparison of each LLM's combined contrast, whose
+#   variance comes from the pooled within-origin covariance of the d[l, T] (by-LLM effects
+#   correlate), not from the terms' variances alone;
 # - a term without origin also carries the respondent means of the slopes that vary within
 #   respondents (intercept, L, P, L:P; and their nationality differences for N, N:L, N:P,
 #   N:L:P). Its variance is a sum of balanced-ANOVA mean squares (LLM, respondent, respondent
@@ -61,7 +70,9 @@ rq2_cells <- function(derived) {
 # With no variance component estimated below zero this is the REML fit of rq2_lmer_formula
 # (tests/testthat/test-rq2-fast.R checks estimates, SEs and df against lmer). A respondent
 # component estimated below zero is set to zero (as REML would); the per-LLM mean square is
-# always kept whole, which is conservative where REML would truncate an LLM slope variance.
+# always kept whole: where REML would truncate an LLM slope variance it pools that stratum with
+# the respondent x LLM one (hundreds of df), while the closed form keeps the exact two-sample
+# test of the per-LLM contrasts on n_LLM - 2 df.
 
 rq2_factors <- c(N = "chinese_participant", O = "chinese_origin", L = "chinese_language",
                  P = "china_persona")
@@ -107,7 +118,8 @@ rq2_congruence_family <- "rq2 congruence terms"
 rq2_lmer_formula <- cosine ~ chinese_participant * chinese_origin * chinese_language *
   china_persona + (1 | respondent_key) + (0 + chinese_language | respondent_key) +
   (0 + china_persona | respondent_key) + (0 + chinese_language:china_persona | respondent_key) +
-  (1 | respondent_key:llm) + (1 | llm) + (0 + chinese_participant | llm) +
+  (1 | respondent_key:llm) + (0 + chinese_language | respondent_key:llm) +
+  (0 + china_persona | respondent_key:llm) + (1 | llm) + (0 + chinese_participant | llm) +
   (0 + chinese_language | llm) + (0 + china_persona | llm) +
   (0 + chinese_participant:chinese_language | llm) +
   (0 + chinese_participant:china_persona | llm) + (0 + chinese_language:china_persona | llm) +
@@ -130,7 +142,9 @@ rq2_fit <- function(rq2_rows) {
   # per-LLM contrasts d[l, T]: for T without N the average over nationalities, with N their
   # difference, of the mean over respondents of the pair contrast
   group_means <- lapply(pair_contrast, function(m) {
-    rbind(China = colMeans(m[china, , drop = FALSE]), USA = colMeans(m[!china, , drop = FALSE]))
+    means <- rbind(colMeans(m[china, , drop = FALSE]), colMeans(m[!china, , drop = FALSE]))
+    rownames(means) <- c(first_nation(), second_nation())
+    means
   })
   d <- vapply(rq2_within_terms, function(term) {
     parts <- strsplit(term, ":", fixed = TRUE)[[1]]
@@ -141,9 +155,7 @@ rq2_fit <- function(rq2_rows) {
   }, numeric(n_llm))
   d <- matrix(d, nrow = n_llm, dimnames = list(crossed$llms, rq2_within_terms))
   origin_china <- crossed$origin == first_nation()
-  if (sum(origin_china) < 2 || sum(!origin_china) < 2) {
-    stop("RQ2 needs at least two LLMs of each origin", call. = FALSE)
-  }
+  if (n_llm < 3) stop("RQ2 needs at least three LLMs", call. = FALSE)
   # respondent and respondent x LLM mean squares (within nationality)
   within_groups <- function(m) {
     resp_means <- rowMeans(m)
@@ -159,40 +171,41 @@ rq2_fit <- function(rq2_rows) {
     c(ms_resp = ms_resp, ms_pair = ss_pair / df_pair, df_pair = df_pair)
   }
   respondent <- vapply(pair_contrast, within_groups, numeric(3))
+  covariance <- pooled_within_covariance(d, origin_china)
   list(
-    d = d, origin_china = origin_china,
-    ms_llm = pooled_within_variance(d, origin_china), df_llm = n_llm - 2,
-    respondent = respondent, n_respondents = c(China = sum(china), USA = sum(!china)),
+    d = d, origin_china = origin_china, cov_llm = covariance,
+    ms_llm = diag(covariance), df_llm = n_llm - 2,
+    respondent = respondent,
+    n_respondents = stats::setNames(c(sum(china), sum(!china)), c(first_nation(), second_nation())),
     n_llm = n_llm, n_obs = length(y), llms = crossed$llms, respondents = crossed$respondents
   )
 }
 
 # Pooled within-origin variance of each column of per-LLM values.
 pooled_within_variance <- function(values, origin_china) {
+  diag(pooled_within_covariance(values, origin_china))
+}
+
+# Pooled within-origin covariance matrix of the columns of per-LLM values.
+pooled_within_covariance <- function(values, origin_china) {
   centred <- values
-  centred[origin_china, ] <- sweep(values[origin_china, , drop = FALSE], 2,
-                                   colMeans(values[origin_china, , drop = FALSE]))
-  centred[!origin_china, ] <- sweep(values[!origin_china, , drop = FALSE], 2,
-                                    colMeans(values[!origin_china, , drop = FALSE]))
-  colSums(centred^2) / (nrow(values) - 2)
-}
-
-# Variance components of rq2_lmer_formula from the mean squares (coefficient scale).
-rq2_residual_variance <- function(fit) {
-  # the pair contrasts of L, P, L:P estimate sigma^2, 1 sigma^2, 4 sigma^2 (one residual)
-  scale <- c(L = 1, P = 1, "L:P" = 4)
-  list(value = mean(fit$respondent["ms_pair", names(scale)] / scale),
-       df = sum(fit$respondent["df_pair", names(scale)]))
-}
-
-# Mean square of the respondent x LLM stratum for a respondent term, with the single residual
-# pooled over L, P and L:P as in rq2_lmer_formula.
-rq2_pair_mean_square <- function(fit, term) {
-  if (term == "1") {
-    return(list(value = fit$respondent["ms_pair", "1"], df = fit$respondent["df_pair", "1"]))
+  for (group in c(TRUE, FALSE)) {
+    rows <- origin_china == group
+    centred[rows, ] <- sweep(values[rows, , drop = FALSE], 2,
+                             colMeans(values[rows, , drop = FALSE]))
   }
-  residual <- rq2_residual_variance(fit)
-  list(value = residual$value * 4^term_order(term) / 4, df = residual$df)
+  crossprod(centred) / (nrow(values) - 2)
+}
+
+# The residual variance of rq2_lmer_formula: the respondent x LLM L:P contrast (coefficient
+# scale, weights +/-1 over the four conditions) has variance 4 sigma^2.
+rq2_residual_variance <- function(fit) {
+  list(value = fit$respondent["ms_pair", "L:P"] / 4, df = fit$respondent["df_pair", "L:P"])
+}
+
+# Mean square of the respondent x LLM stratum for a respondent term: each term its own.
+rq2_pair_mean_square <- function(fit, term) {
+  list(value = fit$respondent["ms_pair", term], df = fit$respondent["df_pair", term])
 }
 
 # Estimate, SE (quasi-F) and Satterthwaite df of linear functions of the factorial
@@ -200,7 +213,8 @@ rq2_pair_mean_square <- function(fit, term) {
 rq2_linear_test <- function(fit, weights) {
   n1 <- sum(fit$origin_china)
   n2 <- sum(!fit$origin_china)
-  # weights on gamma_T(China) and gamma_T(USA), the mean per-LLM contrast within each origin
+  # weights on gamma_T of the first and of the second origin, the mean per-LLM contrast within
+  # each origin
   on_china <- on_usa <- stats::setNames(numeric(length(rq2_within_terms)), rq2_within_terms)
   for (w in weights) {
     if (w$origin) {
@@ -214,9 +228,17 @@ rq2_linear_test <- function(fit, weights) {
   gamma_china <- colMeans(fit$d[fit$origin_china, , drop = FALSE])
   gamma_usa <- colMeans(fit$d[!fit$origin_china, , drop = FALSE])
   estimate <- sum(on_china * gamma_china + on_usa * gamma_usa)
-  # mean squares and their coefficients in SE^2
-  coefficient <- on_china^2 / n1 + on_usa^2 / n2
-  parts <- tibble::tibble(value = fit$ms_llm, df = fit$df_llm, coefficient = coefficient)
+  # the LLM stratum: variance of each origin's mean of the LLMs' combined contrasts, from the
+  # pooled within-origin covariance of the per-LLM contrasts
+  parts <- if (is.null(fit$cov_by_origin)) {
+    tibble::tibble(value = sum(on_china * (fit$cov_llm %*% on_china)) / n1 +
+                     sum(on_usa * (fit$cov_llm %*% on_usa)) / n2,
+                   df = fit$df_llm, coefficient = 1)
+  } else {
+    tibble::tibble(value = c(sum(on_china * (fit$cov_by_origin[[1]] %*% on_china)) / n1,
+                             sum(on_usa * (fit$cov_by_origin[[2]] %*% on_usa)) / n2),
+                   df = c(n1 - 1, n2 - 1), coefficient = 1)
+  }
   n_china <- fit$n_respondents[[first_nation()]]
   n_usa <- fit$n_respondents[[second_nation()]]
   for (term in rq2_respondent_terms) {
@@ -252,7 +274,37 @@ rq2_all_terms <- function() {
   c(lapply(rq2_paper_terms, list), lapply(factorial[setdiff(names(factorial), used)], list))
 }
 
+# The fit with its between-LLM stratum taken over the inference units (llm_level.R): each
+# maker's mean of its LLMs' contrasts (the LLMs themselves when makers are unknown), with each
+# origin's own covariance (Welch: the units of the two origins vary unequally).
+rq2_fit_by_unit <- function(fit, makers = NULL) {
+  units <- inference_units(fit$llms, fit$origin_china, makers)
+  means <- unit_means(fit$d, fit$origin_china, units$unit)
+  fit$units <- units
+  fit$d <- means$values
+  fit$origin_china <- means$origin_first
+  fit$cov_by_origin <- lapply(c(TRUE, FALSE), function(g) {
+    stats::cov(fit$d[fit$origin_china == g, , drop = FALSE])
+  })
+  fit
+}
+
+# rq2_tests() at the LLM level, with the primary columns (the same tests with makers as the
+# between-LLM unit) when the fit carries a unit fit (rq2_lmm()).
 rq2_tests_table <- function(fit, weight_lists, level = 0.95) {
+  table <- rq2_tests(fit, weight_lists, level)
+  if (is.null(fit$unit_fit)) return(table)
+  unit <- rq2_tests(fit$unit_fit, weight_lists, level)
+  units <- fit$unit_fit$units
+  dplyr::mutate(table, primary_unit = units$level,
+                primary_test = sprintf("Welch t over %ss", units$level),
+                primary_note = units$note, primary_estimate = unit$estimate,
+                primary_std_error = unit$std_error, primary_df = unit$df,
+                primary_conf_low = unit$conf_low, primary_conf_high = unit$conf_high,
+                p_primary = unit$p_value)
+}
+
+rq2_tests <- function(fit, weight_lists, level = 0.95) {
   tests <- lapply(weight_lists, rq2_linear_test, fit = fit)
   estimate <- vapply(tests, `[[`, 0, "estimate")
   std_error <- vapply(tests, `[[`, 0, "std_error")
@@ -278,13 +330,19 @@ rq2_lmm_table <- function(fit, model_name = "rq2_lmm") {
   table$p_adjusted <- NA_real_
   table$p_adjusted[paper] <- stats::p.adjust(table$p_value[paper], method = "holm")
   table$adjust <- ifelse(paper, "holm", NA_character_)
+  if ("p_primary" %in% names(table)) {
+    table$p_primary_adjusted <- NA_real_
+    table$p_primary_adjusted[paper] <- stats::p.adjust(table$p_primary[paper], method = "holm")
+  }
   table$paper_term <- table$term %in% names(rq2_paper_terms)
   table$n_obs <- fit$n_obs
   dplyr::mutate(table, model = model_name, .before = 1)
 }
 
-rq2_lmm <- function(rq2_rows) {
+# makers: named by LLM (study_makers()); NULL or NA for unknown.
+rq2_lmm <- function(rq2_rows, makers = NULL) {
   fit <- rq2_fit(rq2_rows)
+  fit$unit_fit <- rq2_fit_by_unit(fit, makers)
   fit$table <- rq2_lmm_table(fit)
   fit
 }
@@ -306,13 +364,18 @@ rq2_variance_components <- function(fit, model_name = "rq2_lmm") {
   respondent <- vapply(rq2_respondent_terms, function(term) {
     max(fit$respondent["ms_resp", term] - rq2_pair_mean_square(fit, term)$value / fit$n_llm, 0)
   }, numeric(1))
-  pair <- max(fit$respondent["ms_pair", "1"] - residual$value / 4, 0)
+  # respondent x LLM intercept (weights 1/4: sigma^2 / 4 of residual) and L, P slopes
+  # (weights +/-1/2: sigma^2)
+  pair <- c("1" = fit$respondent["ms_pair", "1"] - residual$value / 4,
+            L = fit$respondent["ms_pair", "L"] - residual$value,
+            P = fit$respondent["ms_pair", "P"] - residual$value)
+  pair <- pmax(pair, 0)
   label <- function(term) vapply(term, factorial_name, "")
   tibble::tibble(
     model = model_name,
     group = c(rep("llm", length(llm)), rep("respondent_key", length(respondent)),
-              "respondent_key:llm", "Residual"),
-    term = c(label(names(llm)), label(names(respondent)), "(Intercept)", ""),
+              rep("respondent_key:llm", length(pair)), "Residual"),
+    term = c(label(names(llm)), label(names(respondent)), label(names(pair)), ""),
     term2 = "",
     variance = unname(c(llm, respondent, pair, residual$value)),
     sd_or_cor = sqrt(.data$variance)
@@ -362,7 +425,7 @@ rq2_lmm_diagnostics <- function(fit, model_name = "rq2_lmm") {
 
 # Variance over rows of the fixed-effect prediction (the 16 cell means of the factorial).
 rq2_fixed_variance <- function(fit) {
-  table <- rq2_tests_table(fit, rq2_all_terms())
+  table <- rq2_tests(fit, rq2_all_terms())
   codes <- expand.grid(N = c(0.5, -0.5), O = c(0.5, -0.5), L = c(0.5, -0.5), P = c(0.5, -0.5))
   weights <- ifelse(codes$N > 0, fit$n_respondents[[first_nation()]],
                     fit$n_respondents[[second_nation()]]) *
@@ -396,6 +459,12 @@ congruence_combination <- function(values) {
   weights
 }
 
+# Holm over a family's primary p values, when the table has them.
+holm_primary <- function(table) {
+  if (!"p_primary" %in% names(table)) return(table)
+  dplyr::mutate(table, p_primary_adjusted = stats::p.adjust(.data$p_primary, method = "holm"))
+}
+
 rq2_emmeans <- function(fit) {
   label <- function(value) ifelse(value > 0, "congruent", "incongruent")
   effect_point <- function(variable, fixed = c()) {
@@ -412,7 +481,8 @@ rq2_emmeans <- function(fit) {
     dplyr::mutate(family = "congruence effects", factor = .data$term,
                   contrast = "congruent - incongruent", .before = 1) |>
     dplyr::select(-"term") |>
-    dplyr::mutate(p_adjusted = stats::p.adjust(.data$p_value, method = "holm"), adjust = "holm")
+    dplyr::mutate(p_adjusted = stats::p.adjust(.data$p_value, method = "holm"), adjust = "holm") |>
+    holm_primary()
   simple <- purrr::map_dfr(rq2_congruence_factors, function(variable) {
     others <- setdiff(rq2_congruence_factors, variable)
     grid <- expand.grid(a = c(0.5, -0.5), b = c(0.5, -0.5))
@@ -426,7 +496,8 @@ rq2_emmeans <- function(fit) {
       dplyr::mutate(family = paste("simple effects of", variable), factor = variable,
                     contrast = "congruent - incongruent",
                     p_adjusted = stats::p.adjust(.data$p_value, method = "holm"),
-                    adjust = "holm")
+                    adjust = "holm") |>
+      holm_primary()
   }) |>
     dplyr::relocate("family", "factor", "contrast", dplyr::all_of(rq2_congruence_factors))
   grid <- expand.grid(congruent_language = c(0.5, -0.5), congruent_persona = c(0.5, -0.5),

@@ -6,6 +6,7 @@ rq3_data <- function(derived) {
                       setdiff(sort_removed(unique(derived$removed)), nothing_removed()))
   derived |>
     dplyr::filter(!.data$is_human_mean) |>
+    compared_pair_rows() |>
     code_rq1_factors() |>
     dplyr::mutate(removed = factor(.data$removed, levels = removed_levels))
 }

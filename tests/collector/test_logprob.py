@@ -48,7 +48,15 @@ def test_ten_as_one_token_needs_no_split() -> None:
     readout = read_distribution(positions, 1, 10)
     assert readout.distribution[10] == pytest.approx(0.5)
     assert readout.distribution[1] == pytest.approx(0.1)  # the sampled token was not "1"
+    assert readout.split == "none"
+
+
+def test_one_without_a_second_token_and_no_whole_ten_is_unsplit() -> None:
+    positions = [{"token": "7", "logprob": math.log(0.6),
+                  "top_logprobs": _top(("7", 0.6), ("1", 0.3), ("8", 0.1))}]
+    readout = read_distribution(positions, 1, 10)
     assert readout.split == "unsplit"
+    assert readout.distribution[1] == pytest.approx(0.3)
 
 
 def test_one_then_zero_is_split_by_the_second_token() -> None:

@@ -149,3 +149,10 @@ def test_the_study_scripts_are_pinned_on_request_at_the_release_commit() -> None
     scripts = load_sources(datasets=["made_in_china_scripts"])
     assert len(scripts) == 4 and all(s.on_request for s in scripts)
     assert all("92350cba5895e9932fda2d85dc9e245da14b40fc" in s.url for s in scripts)
+
+
+def test_quartos_sources_are_a_tool_fetched_only_by_name_and_only_from_a_mirror() -> None:
+    assert "quarto_cli" not in {s.dataset for s in load_sources()}
+    [sources] = load_sources(datasets=["quarto_cli"])
+    assert sources.on_request and sources.url == "" and sources.mirror_dir == "quarto_cli"
+    assert sources.sha256 == "1d669f50e7f736fb5f50de690f7d3bb120e01dd6907412d3033bf54eaf926d3e"

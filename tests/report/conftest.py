@@ -1,6 +1,6 @@
 """Fixtures of the book's tests: the pipeline's results (built through the CLI if absent), the
-book rendered from them into a temporary folder (by bookdown, the offline way, unless
-MORALIGN_BOOK_ENGINE says quarto), and a fresh copy of the project without results."""
+book Quarto renders from them (in a copy of the project, so that a render in progress in the
+project itself is left alone), and a fresh copy of the project without results."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 from collect.paths import PATHS, ROOT
 
 from tests.conftest import fetched_external
-from tests.report.pages import BookPage, is_quarto_book, page_of, read_pages
+from tests.report.pages import BookPage, page_of, read_page, read_pages
 
 RENDER_SCRIPT = ROOT / "reports" / "render.R"
 # What the book reads besides the models' results, written last by `moralign book-inputs`.
@@ -44,17 +44,12 @@ class PipelineOutputs:
 class RenderedBook:
     folder: Path
     log: str
-    engine: str
     pages: dict[str, BookPage]
     chapters: list[str]
     outputs: PipelineOutputs
 
-    @property
-    def quarto_layout(self) -> bool:
-        return is_quarto_book(self.folder)
-
     def page_name(self, chapter: str) -> str:
-        return page_of(chapter, self.quarto_layout)
+        return page_of(chapter)
 
     def page(self, chapter: str) -> BookPage:
         return self.pages[self.page_name(chapter)]
@@ -104,17 +99,64 @@ def pipeline_outputs(tmp_path_factory: pytest.TempPathFactory) -> PipelineOutput
     return build_pipeline(tmp_path_factory.mktemp("pipeline"))
 
 
+def quarto_environment(env: dict[str, str]) -> dict[str, str]:
+    """`env` with QUARTO_PATH naming the Quarto `make test` installed (or the user's own)."""
+    own = ROOT / ".venv" / "bin" / "quarto"
+    quarto = str(own) if own.exists() else shutil.which("quarto")
+    if quarto is None:
+        pytest.fail("Quarto is not installed: run `tools/setup.sh --quarto` (`make test` does)")
+    return {**env, "QUARTO_PATH": quarto}
+
+
+def copy_project(folder: Path) -> Path:
+    """The project's files as a fresh clone has them, copied into `folder`."""
+    for name in project_files():
+        target = folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, target)
+    return folder
+
+
+def render_book(project: Path, results: Path, output: Path, env: dict[str, str]) -> str:
+    """`Rscript reports/render.R` of the project copy `project`; its output."""
+    done = subprocess.run(
+        ["Rscript", str(project / RENDER_SCRIPT.relative_to(ROOT)), "--results", str(results),
+         "--output-dir", str(output)],
+        cwd=project, env=quarto_environment(env), capture_output=True, text=True, check=False,
+    )
+    if done.returncode != 0:
+        pytest.fail(f"rendering the book exited with {done.returncode}:\n{done.stdout}\n"
+                    f"{done.stderr}")
+    return done.stdout + done.stderr
+
+
+def render_chapter(chapter: str, results: Path, folder: Path) -> BookPage:
+    """One chapter as `quarto render CHAPTER` renders it in a copy of the project (in `folder`),
+    reading `results`."""
+    project = copy_project(folder / "moralign")
+    env = {**quarto_environment(dict(os.environ)), "MORALIGN_ROOT": str(project),
+           "MORALIGN_RESULTS_DIR": str(results)}
+    output = folder / "book"
+    done = subprocess.run([env["QUARTO_PATH"], "render", chapter, "--to", "html", "--output-dir",
+                           str(output)], cwd=project, env=env, capture_output=True, text=True,
+                          check=False)
+    if done.returncode != 0:
+        pytest.fail(f"quarto render {chapter} exited with {done.returncode}:\n{done.stderr}")
+    return read_page(output / page_of(chapter), output)
+
+
 @pytest.fixture(scope="session")
 def book(
     pipeline_outputs: PipelineOutputs, tmp_path_factory: pytest.TempPathFactory
 ) -> RenderedBook:
-    folder = tmp_path_factory.mktemp("book")
-    env = pipeline_outputs.environment()
-    engine = os.environ.get("MORALIGN_BOOK_ENGINE") or "bookdown"
-    log = run(["Rscript", str(RENDER_SCRIPT), "--engine", engine, "--output-dir", str(folder)],
-              env)
-    chapters = run(["Rscript", str(RENDER_SCRIPT), "--list-chapters"], env).split()
-    return RenderedBook(folder, log, engine, read_pages(folder), chapters, pipeline_outputs)
+    """The book of the pipeline's results, its results copied into the project copy's results/
+    so that every path the book shows is one inside the project."""
+    project = copy_project(tmp_path_factory.mktemp("rendered") / "moralign")
+    shutil.copytree(pipeline_outputs.results, project / "results", dirs_exist_ok=True)
+    folder = project / "_book"
+    log = render_book(project, project / "results", folder, pipeline_outputs.environment())
+    chapters = run(["Rscript", str(RENDER_SCRIPT), "--list-chapters"]).split()
+    return RenderedBook(folder, log, read_pages(folder), chapters, pipeline_outputs)
 
 
 def project_files() -> list[str]:
@@ -126,16 +168,11 @@ def project_files() -> list[str]:
 @pytest.fixture(scope="session")
 def fresh_clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the project's files as a fresh clone has them: no data, no results."""
-    folder = tmp_path_factory.mktemp("clone") / "moralign"
-    for name in project_files():
-        target = folder / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / name, target)
+    folder = copy_project(tmp_path_factory.mktemp("clone") / "moralign")
     assert not list((folder / "results").rglob("*.csv")), "a fresh clone has no results"
     return folder
 
 
 def environment_without_project_folders() -> dict[str, str]:
     """The environment minus every variable that points the project's code at other folders."""
-    return {name: value for name, value in os.environ.items()
-            if not name.startswith("MORALIGN_") or name == "MORALIGN_BOOK_ENGINE"}
+    return {name: value for name, value in os.environ.items() if not name.startswith("MORALIGN_")}

@@ -1,36 +1,44 @@
-"""Reading the rendered book's HTML pages with the standard library's parser, in either engine's
-layout: bookdown (gitbook) writes every page at the top of the book's folder and links the next
-page with `a.navigation-next`; Quarto writes index.html at the top and each chapter where its
-source lies (reports/<chapter>.html), beside site_libs/ and search.json, and links the next page
-from `div.nav-page-next`."""
+"""Reading the book Quarto rendered with the standard library's HTML parser. Quarto writes
+index.html at the top of the book's folder and each chapter where its source lies
+(reports/<chapter>.html), beside site_libs/ and search.json; every page lists the chapters in its
+sidebar (`a.sidebar-link`), links the next page from `div.nav-page-next`, wraps each figure in
+`div.quarto-float#fig-...` with a `figcaption`, and turns a resolved `@fig-` reference into
+`a.quarto-xref` (an unresolved one stays as the text `?@fig-...`)."""
 
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
 
 INVISIBLE = {"script", "style", "head", "title"}
+# What R prints when a chunk fails or warns, should it reach a page.
+LEAKED_R_OUTPUT = re.compile(
+    r"Error in |Error:|## Error|Warning:|## Warning|Warning message|Quitting from lines|"
+    r"Execution halted"
+)
 # Folders of a Quarto book that hold no pages of the book.
 NOT_PAGES = {"site_libs", "search_files"}
 
 
-def is_quarto_book(folder: Path) -> bool:
-    return (folder / "site_libs").is_dir() or (folder / "search.json").is_file()
-
-
-def page_of(chapter: str, quarto: bool) -> str:
+def page_of(chapter: str) -> str:
     """The page (relative to the book's folder) of a chapter listed root-relative in _quarto.yml."""
-    source = PurePosixPath(chapter)
-    page = source.with_suffix(".html")
-    return str(page) if quarto else page.name
+    return str(PurePosixPath(chapter).with_suffix(".html"))
 
 
 @dataclass
 class Table:
     caption: str = ""
     rows: list[list[str]] = field(default_factory=list)
+
+
+@dataclass
+class Figure:
+    identifier: str
+    caption: str = ""
+    images: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -41,6 +49,12 @@ class BookPage:
     images: list[str] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
     missing_notes: list[str] = field(default_factory=list)
+    sidebar: list[str] = field(default_factory=list)  # pages, relative to the book's folder
+    figures: list[Figure] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)  # hrefs of resolved cross-references
+    sections: list[str] = field(default_factory=list)  # anchors of the h2 and h3 headings
+    contents: list[str] = field(default_factory=list)  # hrefs of the page's table of contents
+    ids: set[str] = field(default_factory=set)
     text_parts: list[str] = field(default_factory=list)
 
     @property
@@ -68,6 +82,9 @@ class _PageParser(HTMLParser):
         self.missing: list[str] | None = None
         self.missing_depth = 0
         self.in_next_box = False
+        self.figure: Figure | None = None
+        self.figcaption: list[str] | None = None
+        self.toc_depth = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = {k: v or "" for k, v in attrs}
@@ -78,11 +95,33 @@ class _PageParser(HTMLParser):
             self.heading = []
         if tag == "div" and "nav-page-next" in classes:
             self.in_next_box = True
-        if tag == "a" and ("navigation-next" in classes or self.in_next_box):
+        if tag == "a" and self.in_next_box:
             self.page.next_href = self.page.relative(attributes.get("href", ""))
             self.in_next_box = False
+        identifier = attributes.get("id", "")
+        if tag == "nav" and identifier == "TOC":
+            self.toc_depth = 1
+        elif tag == "nav" and self.toc_depth:
+            self.toc_depth += 1
+        if tag == "a" and self.toc_depth:
+            self.page.contents.append(attributes.get("href", ""))
+        if tag in ("h2", "h3") and not self.toc_depth:
+            self.page.sections.append(attributes.get("data-anchor-id") or identifier)
+        if tag == "a" and "sidebar-link" in classes:
+            self.page.sidebar.append(self.page.relative(attributes.get("href", "")))
+        if tag == "a" and "quarto-xref" in classes:
+            self.page.references.append(attributes.get("href", ""))
+        if attributes.get("id"):
+            self.page.ids.add(attributes["id"])
+        if tag == "div" and "quarto-float" in classes and identifier.startswith("fig-"):
+            self.figure = Figure(attributes["id"])
+            self.page.figures.append(self.figure)
+        if tag == "figcaption" and self.figure is not None:
+            self.figcaption = []
         if tag == "img":
             self.page.images.append(attributes.get("src", ""))
+            if self.figure is not None:
+                self.figure.images.append(attributes.get("src", ""))
         if tag == "table":
             self.page.tables.append(Table())
         if tag == "caption":
@@ -97,11 +136,16 @@ class _PageParser(HTMLParser):
             self.missing_depth += 1
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "nav" and self.toc_depth:
+            self.toc_depth -= 1
         if tag in INVISIBLE:
             self.hidden_depth -= 1
         if tag == "h1" and self.heading is not None:
             self.page.headings.append(" ".join("".join(self.heading).split()))
             self.heading = None
+        if tag == "figcaption" and self.figcaption is not None and self.figure is not None:
+            self.figure.caption = " ".join("".join(self.figcaption).split())
+            self.figcaption, self.figure = None, None
         if tag == "caption" and self.caption is not None and self.page.tables:
             self.page.tables[-1].caption = " ".join("".join(self.caption).split())
             self.caption = None
@@ -121,7 +165,7 @@ class _PageParser(HTMLParser):
         if self.hidden_depth > 0:
             return
         self.page.text_parts.append(data)
-        for collector in (self.heading, self.caption, self.cell, self.missing):
+        for collector in (self.heading, self.caption, self.cell, self.missing, self.figcaption):
             if collector is not None:
                 collector.append(data)
 

@@ -15,7 +15,7 @@ from tests.report.pages import BookPage, Table
 pytestmark = pytest.mark.slow
 
 ALPHA = 0.05
-CHAPTER = "mixed-effects.html"
+CHAPTER = "reports/mixed-effects.html"
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:

@@ -1,7 +1,6 @@
 """Where the book's files live: _quarto.yml and index.qmd at the project root, chapters in
-reports/ that find their helpers from the root or from their own folder, one chapter list for both
-engines, a _quarto.yml that uses only documented options, the engine an explicit choice, and page
-lookup that knows both engines' layouts."""
+reports/ that find their helpers from the root or from their own folder, one chapter list, a
+renderer that says what is wrong before it starts Quarto, and page lookup in Quarto's layout."""
 
 from __future__ import annotations
 
@@ -16,36 +15,13 @@ import yaml
 from collect.paths import ROOT
 
 from tests.report.conftest import RENDER_SCRIPT
-from tests.report.pages import is_quarto_book, page_of, read_pages
+from tests.report.pages import page_of, read_pages
 
 CONFIG = ROOT / "_quarto.yml"
 # A helper a chapter sources (`reports/_x.R`, or `_x.R` beside it), and a child document
 # (`_*.qmd`) a helper knits.
 SOURCED = re.compile(r'"((?:reports/)?_[\w-]+\.R)"')
 CHILD_DOCUMENT = re.compile(r'"([^"]*_[^"/]*\.qmd)"')
-# The options _quarto.yml may use, from Quarto's reference pages for projects, books and HTML
-# (quarto.org/docs/reference/projects/books.html and .../formats/html.html).
-DOCUMENTED = {
-    "": {"project", "book", "format", "execute", "crossref", "bibliography", "lang", "knitr",
-         "editor", "website"},
-    "project": {"type", "title", "render", "execute-dir", "output-dir", "lib-dir", "resources",
-                "preview", "pre-render", "post-render"},
-    "book": {"title", "subtitle", "author", "date", "date-format", "abstract", "description",
-             "chapters", "appendices", "references", "cover-image", "output-file", "downloads",
-             "sharing", "repo-url", "repo-branch", "repo-actions", "site-url", "favicon",
-             "search", "sidebar", "navbar", "page-navigation", "page-footer", "reader-mode",
-             "doi", "license"},
-    "format": {"html", "pdf", "epub", "docx"},
-    "format.html": {"theme", "css", "toc", "toc-depth", "toc-title", "toc-location",
-                    "number-sections", "number-depth", "fig-responsive", "fig-align", "fig-width",
-                    "fig-height", "fig-format", "fig-dpi", "grid", "page-layout", "code-fold",
-                    "code-tools", "smooth-scroll", "anchor-sections", "link-external-icon",
-                    "embed-resources", "include-in-header", "mainfont", "fontsize",
-                    "linestretch", "html-table-processing"},
-    "format.html.grid": {"sidebar-width", "body-width", "margin-width", "gutter-width"},
-}
-
-
 def book_config() -> dict:
     return yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
 
@@ -108,7 +84,7 @@ def test_render_names_a_chapter_the_config_lists_but_that_does_not_exist(tmp_pat
     config["book"]["chapters"] = ["index.qmd", "reports/absent-chapter.qmd"]
     config["book"].pop("appendices", None)
     (tmp_path / "_quarto.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
-    done = render_script(["--engine", "bookdown"], cwd=tmp_path, script=script)
+    done = render_script([], cwd=tmp_path, script=script)
     assert done.returncode != 0
     assert "lists chapters that do not exist" in done.stderr
     assert "reports/absent-chapter.qmd" in done.stderr
@@ -137,45 +113,25 @@ def test_a_chapters_setup_chunk_runs_from_the_chapters_own_folder(chapter: str) 
     assert done.stdout.split() == [str(ROOT), str(ROOT / "results")]
 
 
-def undocumented_keys(config: dict, section: str = "") -> list[str]:
-    allowed = DOCUMENTED[section]
-    found = [f"{section}.{key}".lstrip(".") for key in config if key not in allowed]
-    for key, value in config.items():
-        child = f"{section}.{key}".lstrip(".")
-        if isinstance(value, dict) and child in DOCUMENTED:
-            found += undocumented_keys(value, child)
-    return found
-
-
-def test_quarto_config_uses_only_documented_options() -> None:
+def test_without_quarto_the_renderer_says_how_to_install_it(tmp_path: Path) -> None:
+    """A project without .venv/bin/quarto, no QUARTO_PATH and no quarto on the PATH."""
+    (tmp_path / "reports").mkdir()
+    script = tmp_path / "reports" / "render.R"
+    shutil.copy(RENDER_SCRIPT, script)
+    (tmp_path / "index.qmd").write_text("# Overview\n", encoding="utf-8")
+    (tmp_path / "results").mkdir()
     config = book_config()
-    assert undocumented_keys(config) == []
-    assert config["format"]["html"]["grid"]["body-width"].endswith("px")
-
-
-def test_undocumented_options_are_caught() -> None:
-    config = book_config()
-    config["book"]["chapter"] = ["index.qmd"]
-    config["format"]["html"]["grid"] = {"body_width": "900px"}
-    assert undocumented_keys(config) == ["book.chapter", "format.html.grid.body_width"]
-
-
-def test_the_engine_comes_from_the_environment_when_not_given() -> None:
-    done = subprocess.run(["Rscript", str(RENDER_SCRIPT)], cwd=ROOT,
-                          env={**os.environ, "MORALIGN_BOOK_ENGINE": "latex"},
-                          capture_output=True, text=True, check=False)
-    assert done.returncode != 0
-    assert "MORALIGN_BOOK_ENGINE) must be auto, quarto or bookdown, not 'latex'" in done.stderr
-
-
-def test_asking_for_quarto_without_it_says_so() -> None:
+    config["book"]["chapters"] = ["index.qmd"]
+    config["book"].pop("appendices", None)
+    (tmp_path / "_quarto.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
     path = "/usr/bin:/bin"
     assert shutil.which("quarto", path=path) is None, "this test needs a PATH without quarto"
-    done = subprocess.run(["Rscript", str(RENDER_SCRIPT), "--engine", "quarto"], cwd=ROOT,
-                          env={**os.environ, "PATH": path}, capture_output=True, text=True,
-                          check=False)
+    env = {name: value for name, value in os.environ.items()
+           if name != "QUARTO_PATH" and not name.startswith("MORALIGN_")}
+    done = subprocess.run(["Rscript", str(script)], cwd=tmp_path, env={**env, "PATH": path},
+                          capture_output=True, text=True, check=False)
     assert done.returncode != 0
-    assert "quarto is not on the PATH" in done.stderr
+    assert "Quarto is not installed: `tools/setup.sh --quarto` installs it" in done.stderr
 
 
 QUARTO_CHAPTER_PAGE = """<html><head><title>x</title></head><body>
@@ -199,23 +155,14 @@ def test_pages_are_found_in_quartos_layout(tmp_path: Path) -> None:
     (tmp_path / "index.html").write_text(
         '<h1>Overview</h1><div class="nav-page nav-page-next">'
         '<a href="./reports/data-methods.html#top">next</a></div>')
-    assert is_quarto_book(tmp_path)
     pages = read_pages(tmp_path)
     assert sorted(pages) == ["index.html", "reports/results-mfq2.html"]
-    assert page_of("reports/results-mfq2.qmd", quarto=True) == "reports/results-mfq2.html"
-    assert page_of("index.qmd", quarto=True) == "index.html"
+    assert page_of("reports/results-mfq2.qmd") == "reports/results-mfq2.html"
+    assert page_of("index.qmd") == "index.html"
     chapter = pages["reports/results-mfq2.html"]
-    assert chapter.next_href == page_of("reports/results-wvs7.qmd", quarto=True)
+    assert chapter.next_href == page_of("reports/results-wvs7.qmd")
     assert pages["index.html"].next_href == "reports/data-methods.html"
     assert chapter.relative(chapter.images[0]) == (
         "reports/results-mfq2_files/figure-html/fig-mfq2-cells-1.png"
     )
     assert "MFQ-2 results" in chapter.headings[0]
-
-
-def test_pages_are_found_in_bookdowns_layout(tmp_path: Path) -> None:
-    (tmp_path / "index.html").write_text(
-        '<h1>Overview</h1><a class="navigation navigation-next" href="data-methods.html">n</a>')
-    assert not is_quarto_book(tmp_path)
-    assert page_of("reports/data-methods.qmd", quarto=False) == "data-methods.html"
-    assert read_pages(tmp_path)["index.html"].next_href == "data-methods.html"

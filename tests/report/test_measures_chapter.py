@@ -11,7 +11,7 @@ from tests.report.conftest import RenderedBook
 
 pytestmark = pytest.mark.slow
 
-PAGE = "measures.html"
+PAGE = "reports/measures.html"
 
 
 def rows_of(path: Path) -> list[dict[str, str]]:

@@ -1,21 +1,17 @@
 """The appendix "Readouts and repetition reliability" shows the tables of every export folder
 under results/ (here: the demo study run against the local model), and says how to make one when
-there is none. The chapter is knitted as Quarto would (tests/report/knit_as_quarto.R) and its
-markdown rendered to HTML by pandoc."""
+there is none. Quarto renders the chapter (`quarto render reports/readouts.qmd`)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
-from collect.paths import ROOT
 
 from tests.collector.demo_run import export_demo
-from tests.report.pages import BookPage, read_page
+from tests.report.conftest import render_chapter as render_with_quarto
+from tests.report.pages import LEAKED_R_OUTPUT, BookPage
 from tests.report.test_measures_chapter import rows_of, three
-from tests.report.test_quarto_knit import LEAKED_R_OUTPUT, knit
 from tests.servers.llama import LocalLLM, local_llm  # noqa: F401
 
 pytestmark = pytest.mark.slow
@@ -29,15 +25,9 @@ def as_shown(value: str) -> str:
 
 
 def render_chapter(results: Path, folder: Path) -> BookPage:
-    env = {**os.environ, "MORALIGN_RESULTS_DIR": str(results)}
-    knitted = knit(CHAPTER, folder, ROOT, env)
-    assert LEAKED_R_OUTPUT.search(knitted.markdown) is None, knitted.markdown
-    markdown = (folder / CHAPTER).with_suffix(".md")
-    page = markdown.with_suffix(".html")
-    subprocess.run(["pandoc", str(markdown), "--from", "markdown", "--to", "html",
-                    "--standalone", "--metadata", "title=chapter", "--output", str(page)],
-                   check=True, capture_output=True)
-    return read_page(page, folder)
+    page = render_with_quarto(CHAPTER, results, folder)
+    assert LEAKED_R_OUTPUT.search(page.text) is None, page.text
+    return page
 
 
 @pytest.fixture(scope="module")

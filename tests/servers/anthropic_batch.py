@@ -3,13 +3,26 @@
 `POST /v1/messages/batches` takes the requests inline, `GET /v1/messages/batches` lists,
 `GET /v1/messages/batches/{id}` polls (in_progress for `polls_in_progress` polls, then ended) and
 `GET /v1/messages/batches/{id}/results` serves the JSONL results. Faults as in `BatchFaults`:
-lines expired after a number done, lines errored, the first download dropped, polls throttled.
+lines expired after a number done, lines errored, the first download dropped, polls throttled,
+and `BatchFaults.script` on any endpoint (create, list, retrieve, results), before or after the
+server acted. `on_acted` is called once the server has acted and before it replies.
+
+The rules of the real API, enforced here (a request breaking them gets 400
+invalid_request_error and no batch, and is listed in `violations`): `requests` of 1 to 100,000
+items, each with `custom_id` (1 to 64 of letters, digits, "-" and "_", unique within the batch)
+and `params` holding `model`, `max_tokens` and `messages` (API reference, Create a Message Batch,
+https://platform.claude.com/docs/en/api/creating-message-batches: "minItems: 1, maxItems:
+100000", "pattern: ^[a-zA-Z0-9_-]{1,64}$", "Must be unique for each request within the Message
+Batch"); a batch of at most 256 MB (Batch processing guide,
+https://platform.claude.com/docs/en/build-with-claude/batch-processing, "Batch limitations").
+The server also lists in `violations` any line put in a batch while it is in another live one.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,8 +33,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tests.servers.openai_batch import BatchFaults
+from tests.servers.openai_batch import BatchFaults, FaultScript, fault_before
 from tests.servers.scripted import serve_in_thread
+
+CUSTOM_ID = re.compile(r"[a-zA-Z0-9_-]{1,64}")
 
 
 @dataclass
@@ -46,7 +61,7 @@ class _MessageBatch:
 
 
 @dataclass
-class AnthropicBatchServer:
+class AnthropicBatchServer(FaultScript):
     api_key: str
     faults: BatchFaults = field(default_factory=BatchFaults)
     answer: Callable[[dict[str, Any]], str] = lambda params: "3"
@@ -54,7 +69,29 @@ class AnthropicBatchServer:
     batches: dict[str, _MessageBatch] = field(default_factory=dict)
     answered: list[str] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
+    max_requests: int = 100_000
+    max_bytes: int = 256 * 1024 * 1024
+    violations: list[str] = field(default_factory=list)
+    on_acted: Callable[[str], None] | None = None
     _ids: Any = field(default_factory=itertools.count)
+
+    def _broken_rule(self, raw: bytes, requests: Any) -> str:
+        if not isinstance(requests, list) or not 1 <= len(requests) <= self.max_requests:
+            return "requests: expected 1 to 100000 items"
+        if len(raw) > self.max_bytes:
+            return "batch larger than 256 MB"
+        ids = []
+        for item in requests:
+            params = item.get("params") or {}
+            if not {"model", "max_tokens", "messages"} <= set(params):
+                return "params: model, max_tokens and messages are required"
+            cid = str(item.get("custom_id", ""))
+            if not CUSTOM_ID.fullmatch(cid):
+                return f"custom_id {cid!r} does not match ^[a-zA-Z0-9_-]{{1,64}}$"
+            ids.append(cid)
+        if len(set(ids)) != len(ids):
+            return "custom_id must be unique within the batch"
+        return ""
 
     def __enter__(self) -> AnthropicBatchServer:
         app = Starlette(routes=[
@@ -81,17 +118,38 @@ class AnthropicBatchServer:
     async def _create(self, request: Request) -> Response:
         if not self._authorised(request):
             return _error(401, "authentication_error")
-        requests = (await request.json())["requests"]
+        fault = self._fault("create")
+        if (early := fault_before(request, fault)) is not None:
+            return early
+        raw = await request.body()
+        requests = json.loads(raw).get("requests")
+        broken = self._broken_rule(raw, requests)
+        if broken:
+            self.violations.append(broken)
+            return JSONResponse({"type": "error", "error": {"type": "invalid_request_error",
+                                                            "message": broken}}, status_code=400)
+        live = {r["custom_id"].split("_")[0] for b in self.batches.values() if not b.ended
+                for r in b.requests}
+        if any(r["custom_id"].split("_")[0] in live for r in requests):
+            self.violations.append("a line in two live batches")
         batch = _MessageBatch(f"msgbatch_{next(self._ids)}", requests,
                               datetime.now(UTC).isoformat().replace("+00:00", "Z"))
         self.batches[batch.id] = batch
-        return JSONResponse(batch.body(self._server.root_url))
+        return self._reply(request, "create", fault,
+                           JSONResponse(batch.body(self._server.root_url)))
 
     async def _list(self, request: Request) -> Response:
         if not self._authorised(request):
             return _error(401, "authentication_error")
+        fault = self._fault("list")
+        if (early := fault_before(request, fault)) is not None:
+            return early
+        for batch in self.batches.values():  # time passes for batches nobody polls too
+            self._step(batch)
         data = [b.body(self._server.root_url) for b in reversed(self.batches.values())]
-        return JSONResponse({"data": data, "has_more": False})
+        return self._reply(request, "list", fault, JSONResponse({
+            "data": data, "has_more": False, "first_id": data[0]["id"] if data else None,
+            "last_id": data[-1]["id"] if data else None}))
 
     async def _retrieve(self, request: Request) -> Response:
         if not self._authorised(request):
@@ -101,15 +159,25 @@ class AnthropicBatchServer:
             return JSONResponse({"type": "error", "error": {"type": "rate_limit_error",
                                                             "message": "Rate limited"}},
                                 status_code=429, headers={"retry-after": "0"})
+        fault = self._fault("retrieve")
+        if (early := fault_before(request, fault)) is not None:
+            return early
         batch = self.batches[request.path_params["batch_id"]]
+        self._step(batch)
+        return self._reply(request, "retrieve", fault,
+                           JSONResponse(batch.body(self._server.root_url)))
+
+    def _step(self, batch: _MessageBatch) -> None:
         batch.polls += 1
         if not batch.ended and batch.polls > self.polls_in_progress:
             self._finish(batch)
-        return JSONResponse(batch.body(self._server.root_url))
 
     def _finish(self, batch: _MessageBatch) -> None:
         limit = self.faults.expire_after_lines
         self.faults.expire_after_lines = None
+        if self.faults.expire_batches > 0:
+            self.faults.expire_batches -= 1
+            limit = 0
         for index, line in enumerate(batch.requests):
             cid = line["custom_id"]
             if limit is not None and index >= limit:
@@ -135,9 +203,13 @@ class AnthropicBatchServer:
             self.faults.drop_first_download = False
             request.scope["scripted.transport"].close()
             return Response(status_code=500)
+        fault = self._fault("results")
+        if (early := fault_before(request, fault)) is not None:
+            return early
         batch = self.batches[request.path_params["batch_id"]]
         content = "".join(json.dumps(r) + "\n" for r in batch.results)
-        return Response(content, media_type="application/binary")
+        return self._reply(request, "results", fault,
+                           Response(content, media_type="application/binary"))
 
 
 def _error(status: int, kind: str) -> Response:

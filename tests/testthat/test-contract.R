@@ -68,3 +68,23 @@ test_that("MFQ-2 item i belongs to foundation (i - 1) mod 6, in the figure's ord
   expect_equal(as.character(units), foundations[c(1, 6, 1, 6)])
   expect_equal(levels(units), default_contract()$foundation_figure_order)
 })
+
+test_that("keys a contract may lack have stated fallbacks; present ones are read", {
+  old <- default_contract()
+  expect_equal(nation_adjective("China", old), "China")
+  expect_equal(nrow(study_models(old)), 0)
+  expect_equal(study_origins(old), c("China", "USA"))
+  new <- old
+  new$nation_adjectives <- list(China = "Chinese", USA = "American", Japan = "Japanese")
+  new$origins <- list("China", "USA", "Japan")
+  new$models <- list(
+    list(id = "m1", display_name = "M 1", origin = "China", maker = "Alibaba"),
+    list(id = "m2", display_name = "M 2", origin = "Japan", maker = NULL)
+  )
+  expect_equal(nation_adjective(c("USA", "Japan", "Peru"), new),
+               c("American", "Japanese", "Peru"))
+  expect_equal(study_origins(new), c("China", "USA", "Japan"))
+  expect_equal(study_makers(new), c(m1 = "Alibaba", m2 = NA))
+  expect_equal(item_unit("mfq2"), "foundation")
+  expect_equal(item_unit("other"), "item")
+})

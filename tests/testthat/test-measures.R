@@ -63,3 +63,19 @@ test_that("the world map knows every reference country", {
   regions <- dplyr::coalesce(unname(map_region_names[countries]), countries)
   expect_true(all(regions %in% world))
 })
+
+test_that("metric sensitivity: the primary test is the maker-level one, Welch on maker means", {
+  data <- simulated_metric_llm()
+  llms <- sprintf("llm-%02d", 1:12)
+  # Chinese LLMs are the odd ones: makers a a b b c c, American: d d e e f f
+  makers <- stats::setNames(c("a", "d", "a", "d", "b", "e", "b", "e", "c", "f", "c", "f"), llms)
+  row <- metric_sensitivity(data, measures_registry, makers)[2, ]
+  llm_rows <- data[data$metric == "spearman" & !data$is_human_mean, ]
+  gap <- stats::setNames(llm_rows$similarity[1:12] - llm_rows$similarity[13:24], llms)
+  by_maker <- tapply(gap, makers, mean)
+  reference <- stats::t.test(by_maker[c("a", "b", "c")], by_maker[c("d", "e", "f")])
+  expect_equal(row$primary_unit, "maker")
+  expect_equal(row$primary_df, unname(reference$parameter))
+  expect_equal(c(row$primary_conf_low, row$primary_conf_high), as.numeric(reference$conf.int))
+  expect_equal(row$primary_permutations, choose(6, 3))
+})

@@ -100,3 +100,61 @@ test_that("derived tables written with factors are read as character", {
   expect_type(data$llm, "character")
   expect_identical(data$llm, c("a", "b"))
 })
+
+# A study the shipped one is not: an LLM of a third origin, a third persona, unknown makers
+# (as the contract of a study file without `maker` fields says).
+write_new_study_derived <- function(root) {
+  folder <- file.path(root, "mfq2")
+  dir.create(folder, recursive = TRUE)
+  contract <- jsonlite::read_json(default_contract_path)
+  contract$allowed_values$llm_origin <- list("China", "USA", "Japan")
+  contract$allowed_values$persona <- list("none", "China", "USA", "Japan")
+  contract$personas <- list("none", "China", "USA", "Japan")
+  contract$origins <- list("China", "USA", "Japan")
+  contract$nation_adjectives <- list(China = "Chinese", USA = "American", Japan = "Japanese")
+  llms <- c(sprintf("llm-%02d", 1:6), "llm-jp")
+  contract$models <- lapply(llms, function(llm) {
+    list(id = llm, display_name = toupper(llm),
+         origin = if (llm == "llm-jp") "Japan" else c("China", "USA")[2 - grepl("[135]$", llm)],
+         maker = NULL)
+  })
+  jsonlite::write_json(list(contract = contract), file.path(root, "manifest.json"),
+                       auto_unbox = TRUE, null = "null")
+  japanese <- function(rows) {
+    from <- rows[rows$llm == "llm-01", ]
+    dplyr::bind_rows(rows, dplyr::mutate(from, llm = "llm-jp", llm_origin = "Japan",
+                                         congruent_origin = FALSE,
+                                         cosine = .data$cosine + 0.01))
+  }
+  rq1 <- japanese(simulate_rq1(20, 20, 6, seed = 41))
+  rq2 <- japanese(simulate_rq2(20, 20, 6, seed = 42))
+  third_persona <- dplyr::mutate(rq2[rq2$persona == "China", ], persona = "Japan",
+                                 congruent_persona = FALSE)
+  saveRDS(rq1, file.path(folder, "rq1.rds"))
+  saveRDS(dplyr::bind_rows(rq2, third_persona), file.path(folder, "rq2.rds"))
+}
+
+test_that("a new study: a third origin is described not contrasted, makers unknown say so", {
+  root <- file.path(tempfile("derived"), "paper")
+  results <- tempfile("results")
+  write_new_study_derived(root)
+  suppressMessages(analyse_all(root, results, "mfq2", measures = FALSE))
+  read <- function(name) {
+    readr::read_csv(file.path(results, "mfq2", paste0(name, ".csv")), show_col_types = FALSE)
+  }
+  excluded <- read("excluded_from_contrasts")
+  expect_equal(excluded$id, "llm-jp")
+  expect_match(excluded$reason, "not of the compared pair")
+  expect_true("llm-jp" %in% read("rq1_cells")$llm)
+  expect_true("Japan" %in% read("rq2_cells")$persona)
+  level <- read("llm_level")
+  expect_equal(unique(level$primary_unit), "llm")
+  expect_match(unique(level$primary_note), "makers unknown for 6 of 6 LLMs")
+  expect_equal(unique(level$n_china_llms + level$n_usa_llms), 6)
+  expect_equal(nrow(read("equivalence")), nrow(level))
+  manifest <- jsonlite::read_json(file.path(results, "manifest.json"))
+  expect_equal(length(manifest$contract$models), 7)
+  files <- vapply(manifest$tables, `[[`, "", "file")
+  expect_true(all(c("mfq2/llm_level.csv", "mfq2/equivalence.csv") %in% files))
+  expect_true(all(file.exists(file.path(results, files))))
+})

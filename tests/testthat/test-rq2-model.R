@@ -90,3 +90,57 @@ test_that("an incomplete crossing is refused with the missing cell named", {
   rows <- rq2_rows[-5, ]
   expect_error(rq2_lmm(rows), "has no cosine for .*every respondent to meet every LLM")
 })
+
+# Per LLM: half the difference between its cosine with the first and with the second nation's
+# respondents, each in its own language and persona; the simple effect of congruent origin at
+# congruent language and persona is the origin difference of this combined contrast.
+combined_origin_contrast <- function(rows) {
+  rows |>
+    dplyr::filter(.data$language == own_language(.data$nationality),
+                  .data$persona == .data$nationality) |>
+    dplyr::group_by(.data$llm, .data$llm_origin, .data$nationality) |>
+    dplyr::summarise(cosine = mean(.data$cosine), .groups = "drop") |>
+    tidyr::pivot_wider(names_from = "nationality", values_from = "cosine") |>
+    dplyr::mutate(value = (.data$China - .data$USA) / 2)
+}
+
+test_that("a simple effect is tested exactly on each LLM's (maker's) combined contrast", {
+  makers <- stats::setNames(c("a", "d", "b", "d", "b", "e", "c", "e", "c", "f"),
+                            sprintf("llm-%02d", 1:10))
+  simple <- rq2_emmeans(rq2_lmm(rq2_rows, makers))$emmeans_rq2_simple_congruence
+  row <- simple[simple$factor == "congruent_origin" &
+                  simple$congruent_language == "congruent" &
+                  simple$congruent_persona == "congruent", ]
+  per_llm <- combined_origin_contrast(rq2_rows)
+  china <- per_llm$llm_origin == "China"
+  reference <- stats::t.test(per_llm$value[china], per_llm$value[!china], var.equal = TRUE)
+  expect_equal(row$estimate, unname(diff(rev(reference$estimate))), tolerance = 1e-10)
+  expect_equal(row$std_error, reference$stderr, tolerance = 1e-10)
+  expect_equal(row$df, 8)
+  expect_equal(row$p_value, reference$p.value, tolerance = 1e-8)
+  by_maker <- tapply(per_llm$value, makers[per_llm$llm], mean)
+  maker_china <- names(by_maker) %in% c("a", "b", "c")
+  maker_reference <- stats::t.test(by_maker[maker_china], by_maker[!maker_china])
+  expect_equal(row$primary_unit, "maker")
+  expect_equal(row$primary_std_error, maker_reference$stderr, tolerance = 1e-10)
+  expect_equal(row$primary_df, unname(maker_reference$parameter), tolerance = 1e-10)
+  expect_equal(row$p_primary, maker_reference$p.value, tolerance = 1e-8)
+})
+
+test_that("RQ2 reads the compared nations from the contract, whichever they are", {
+  contract <- default_contract()
+  renamed <- c(China = "Japan", USA = "Korea", Chinese = "Japanese", English = "Korean")
+  rename <- function(x) unname(ifelse(x %in% names(renamed), renamed[x], x))
+  contract$nations <- rename(contract$nations)
+  contract$languages <- rename(contract$languages)
+  contract$language_of_nation <- list(Japan = "Japanese", Korea = "Korean")
+  contract$human_mean_ids <- list(Japan = "Human mean, Japan", Korea = "Human mean, Korea")
+  contract$allowed_values <- lapply(contract$allowed_values, rename)
+  rows <- dplyr::mutate(rq2_rows, dplyr::across(c("nationality", "llm_origin", "language",
+                                                   "persona"), rename))
+  previous <- use_contract(contract)
+  on.exit(use_contract(previous))
+  table <- rq2_lmm(rows)$table
+  expect_equal(table$estimate, rq2_fit_table$estimate, tolerance = 1e-12)
+  expect_equal(table$std_error, rq2_fit_table$std_error, tolerance = 1e-12)
+})

@@ -264,10 +264,10 @@ def _print_batches(store: Store, study: str) -> None:
                    "collected"):
         table.add_column(column)
     for row in rows:
-        table.add_row(row.provider, row.batch_id or "(not created)", row.input_file_id,
-                      row.status, str(row.lines), str(row.completed), str(row.failed),
-                      "yes" if row.collected else "no")
-    typer.echo(_render(table))
+        table.add_row(row.provider, row.batch_id or f"(key {row.batch_key})",
+                      row.input_file_id or "-", row.status, str(row.lines), str(row.completed),
+                      str(row.failed), "yes" if row.collected else "no")
+    typer.echo(_render(table, width=1000))  # ids whole: they are copied into consoles
 
 
 def _run_with_progress(study: Study, store: Store, planned: list[PlannedCall],
@@ -390,10 +390,10 @@ def _dry_run(study: Study, planned: list[PlannedCall], db: Path | None) -> None:
                 typer.echo(f"[system]\n{system}\n[user]\n{user}\n")
 
 
-def _render(table: Table) -> str:
+def _render(table: Table, width: int = 120) -> str:
     buffer = io.StringIO()
-    Console(width=120, file=buffer).print(table)
-    return buffer.getvalue().rstrip("\n")
+    Console(width=width, file=buffer).print(table)
+    return "\n".join(line.rstrip() for line in buffer.getvalue().rstrip("\n").splitlines())
 
 
 @app.command()

@@ -59,10 +59,13 @@ def read_distribution(positions: Sequence[Mapping[str, Any]], scale_min: int,
         if text.isdigit() and int(text) in distribution:
             distribution[int(text)] += p
     split = "none"
-    ambiguous = scale_max >= 10 and 1 in distribution and first.get("1", 0.0) > 0
+    sampled = str(positions[0].get("token", "")).strip()
+    # "10" among the first token's candidates (or sampled): the tokenizer has it as one token.
+    whole_ten = sampled == "10" or "10" in first
+    ambiguous = (scale_max >= 10 and 1 in distribution and first.get("1", 0.0) > 0
+                 and not whole_ten)
     if ambiguous:
         p_one = first["1"]
-        sampled = str(positions[0].get("token", "")).strip()
         if sampled == "1" and len(positions) > 1:
             split = "second_token"
             for text, q in _candidates(positions[1]).items():

@@ -90,13 +90,18 @@ CREATE TABLE IF NOT EXISTS calls (
 
 
 # `logprobs`: the answer's choices[0].logprobs (JSON) for calls of the logprob readout.
-# Batch mode: every uploaded request file (keyed by its file id, recorded before the batch is
-# created, so a run killed in between finds its batch again) and the call keys it holds.
+# Batch mode: one row per batch the collector means to create, keyed by a run-unique
+# `batch_key` recorded with its lines before anything is created (the key goes into the file's
+# name and the batch's metadata, so a run that lost a reply finds what exists); `input_file_id`
+# and `batch_id` are filled in as they become known. A line's `outcome` is set when its batch is
+# collected: answered, failed (its own error) or not_run (the batch expired, failed or was
+# cancelled).
 _BATCH_TABLES = f"""
 CREATE TABLE IF NOT EXISTS batches (
-    input_file_id TEXT PRIMARY KEY,
+    batch_key TEXT PRIMARY KEY,
     study TEXT NOT NULL,
     provider TEXT NOT NULL,
+    input_file_id TEXT,
     batch_id TEXT,
     status TEXT NOT NULL,
     lines INTEGER NOT NULL,
@@ -114,17 +119,32 @@ CREATE TABLE IF NOT EXISTS logprobs (
     PRIMARY KEY (study, model, instrument, language, persona, item, iteration)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS batch_lines (
-    input_file_id TEXT NOT NULL REFERENCES batches (input_file_id),
+    batch_key TEXT NOT NULL REFERENCES batches (batch_key),
     custom_id TEXT NOT NULL,
-    PRIMARY KEY (input_file_id, custom_id)
+    outcome TEXT,
+    PRIMARY KEY (batch_key, custom_id)
 ) WITHOUT ROWID;
+"""
+# Databases written before batches were keyed by `batch_key` (keyed by their input file id).
+_BATCH_TABLES_BEFORE_KEYS = """
+ALTER TABLE batches RENAME TO batches_old;
+ALTER TABLE batch_lines RENAME TO batch_lines_old;
+"""
+_BATCH_ROWS_FROM_BEFORE_KEYS = """
+INSERT INTO batches SELECT input_file_id, study, provider, input_file_id, batch_id, status, lines,
+    completed, failed, output_file_id, error_file_id, created_at, updated_at, collected
+    FROM batches_old;
+INSERT INTO batch_lines SELECT input_file_id, custom_id, NULL FROM batch_lines_old;
+DROP TABLE batch_lines_old;
+DROP TABLE batches_old;
 """
 
 
 @dataclass(frozen=True)
 class BatchRow:
-    input_file_id: str
+    batch_key: str
     provider: str
+    input_file_id: str | None
     batch_id: str | None
     status: str
     lines: int
@@ -235,13 +255,22 @@ class Store:
         self.db.execute("PRAGMA journal_mode = WAL")
         self.db.execute("PRAGMA synchronous = NORMAL")
         self.db.execute("PRAGMA foreign_keys = ON")
+        self._migrate_batches_to_keys()
         self.db.executescript(_SCHEMA + _CALLS_TABLE + _BATCH_TABLES)
+        if self._has_table("batches_old"):
+            self.db.executescript("BEGIN;" + _BATCH_ROWS_FROM_BEFORE_KEYS + "COMMIT;")
         self.db.execute(
             "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
             (SCHEMA_VERSION,),
         )
         if self._schema_version() == "1":
             self._migrate_from_v1()
+
+    def _migrate_batches_to_keys(self) -> None:
+        """Set aside batch tables keyed by input file id; their rows are copied back keyed."""
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(batches)")}
+        if columns and "batch_key" not in columns:
+            self.db.executescript("BEGIN;" + _BATCH_TABLES_BEFORE_KEYS + "COMMIT;")
 
     def _schema_version(self) -> str:
         row = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
@@ -402,44 +431,61 @@ class Store:
             raise
         self.db.execute("COMMIT")
 
-    def add_batch_file(
-        self, study: str, provider: str, input_file_id: str, custom_ids: list[str]
-    ) -> None:
-        """Record an uploaded request file and its lines, before any batch is created from it."""
+    def add_batch(self, study: str, provider: str, batch_key: str,
+                  custom_ids: list[str]) -> None:
+        """Record a batch about to be created and its lines, before anything is sent."""
         now = utc_now()
         with self.transaction():
             self.db.execute(
-                "INSERT INTO batches (input_file_id, study, provider, status, lines, created_at, "
-                "updated_at) VALUES (?, ?, ?, 'uploaded', ?, ?, ?)",
-                (input_file_id, study, provider, len(custom_ids), now, now),
+                "INSERT INTO batches (batch_key, study, provider, status, lines, created_at, "
+                "updated_at) VALUES (?, ?, ?, 'intended', ?, ?, ?)",
+                (batch_key, study, provider, len(custom_ids), now, now),
             )
             self.db.executemany(
-                "INSERT INTO batch_lines (input_file_id, custom_id) VALUES (?, ?)",
-                [(input_file_id, custom_id) for custom_id in custom_ids],
+                "INSERT INTO batch_lines (batch_key, custom_id) VALUES (?, ?)",
+                [(batch_key, custom_id) for custom_id in custom_ids],
             )
 
-    def update_batch(self, input_file_id: str, batch: dict[str, Any]) -> None:
-        """Store what the provider says of the batch made from `input_file_id`."""
+    def batch_custom_ids(self, batch_key: str) -> list[str]:
+        rows = self.db.execute("SELECT custom_id FROM batch_lines WHERE batch_key = ? "
+                               "ORDER BY custom_id", (batch_key,))
+        return [row[0] for row in rows]
+
+    def set_input_file(self, batch_key: str, input_file_id: str) -> None:
+        self.db.execute("UPDATE batches SET input_file_id = ?, status = 'uploaded', "
+                        "updated_at = ? WHERE batch_key = ?", (input_file_id, utc_now(), batch_key))
+
+    def update_batch(self, batch_key: str, batch: dict[str, Any]) -> None:
+        """Store what the provider says of the batch recorded under `batch_key`."""
         counts = batch.get("request_counts") or {}
         self.db.execute(
             "UPDATE batches SET batch_id = ?, status = ?, completed = ?, failed = ?, "
-            "output_file_id = ?, error_file_id = ?, updated_at = ? WHERE input_file_id = ?",
+            "output_file_id = ?, error_file_id = ?, updated_at = ? WHERE batch_key = ?",
             (batch.get("id"), batch.get("status", "unknown"), counts.get("completed", 0),
              counts.get("failed", 0), batch.get("output_file_id"), batch.get("error_file_id"),
-             utc_now(), input_file_id),
+             utc_now(), batch_key),
         )
 
-    def mark_collected(self, input_file_id: str) -> None:
-        self.db.execute("UPDATE batches SET collected = 1, updated_at = ? WHERE input_file_id = ?",
-                        (utc_now(), input_file_id))
+    def mark_collected(self, batch_key: str, outcomes: dict[str, str] | None = None) -> None:
+        """Close a batch; each of its lines gets its outcome (`not_run` when not named)."""
+        outcomes = outcomes or {}
+        self.db.executemany(
+            "UPDATE batch_lines SET outcome = ? WHERE batch_key = ? AND custom_id = ?",
+            [(outcomes.get(cid, "not_run"), batch_key, cid)
+             for cid in self.batch_custom_ids(batch_key)],
+        )
+        self.db.execute("UPDATE batches SET collected = 1, updated_at = ? WHERE batch_key = ?",
+                        (utc_now(), batch_key))
 
     def batches(self, study: str, *, open_only: bool = False) -> list[BatchRow]:
-        """The study's batches in the order they were uploaded; `open_only`: not collected yet."""
+        """The study's batches in the order they were recorded; `open_only`: not collected yet."""
         where = "study = ?" + (" AND NOT collected" if open_only else "")
         if not self._has_table("batches"):
             return []
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(batches)")}
+        key = "batch_key" if "batch_key" in columns else "input_file_id"  # read-only, older
         rows = self.db.execute(
-            "SELECT input_file_id, provider, batch_id, status, lines, completed, failed, "
+            f"SELECT {key}, provider, input_file_id, batch_id, status, lines, completed, failed, "
             f"output_file_id, error_file_id, created_at, collected FROM batches WHERE {where} "
             "ORDER BY created_at, rowid",
             (study,),
@@ -473,8 +519,18 @@ class Store:
         """How often each call (by custom id) was put in a batch (of the open ones only)."""
         where = "b.study = ?" + (" AND NOT b.collected" if open_only else "")
         rows = self.db.execute(
-            "SELECT l.custom_id FROM batch_lines l JOIN batches b USING (input_file_id) "
+            "SELECT l.custom_id FROM batch_lines l JOIN batches b USING (batch_key) "
             f"WHERE {where}",
             (study,),
         )
         return Counter(row[0] for row in rows)
+
+    def batch_line_history(self, study: str) -> dict[str, tuple[int, str]]:
+        """Per call (by custom id): the rounds it failed on its own, and when it was first put
+        in a batch."""
+        rows = self.db.execute(
+            "SELECT l.custom_id, sum(l.outcome = 'failed'), min(b.created_at) FROM batch_lines l "
+            "JOIN batches b USING (batch_key) WHERE b.study = ? GROUP BY l.custom_id",
+            (study,),
+        )
+        return {cid: (int(failed or 0), first) for cid, failed, first in rows}

@@ -54,7 +54,7 @@ class ProviderSpec:
     # "smollm2": `collect run` starts the bundled local model server and points base_url at it.
     local_server: str | None = None
     batch: BatchSettings | None = None  # None: online calls
-    # How long a batch may take before it is given up (the providers promise 24 hours).
+    # Batch mode: how long a line may wait for its batches (expired or failed ones resubmitted).
     batch_time_budget_hours: float = 24.0
 
 

@@ -80,7 +80,8 @@ class ProviderEntry(Table):
     batch_price_factor: float = Field(0.5, gt=0, description="Batch price / online price.")
     batch_max_rounds: int = Field(3, ge=1, description="Submissions of a line before it fails.")
     batch_time_budget_hours: float = Field(
-        24.0, gt=0, description="How long a batch may take before it is given up, hours.")
+        24.0, gt=0, description="Hours a batch line may wait; expired or failed batches are "
+        "sent again within them.")
     note: str | None = Note
 
 

@@ -38,12 +38,16 @@ class SourceFile:
 
 
 def _datasets(path: Path) -> dict[str, Any]:
+    """The `[datasets.*]` entries, then the `[tools.*]` ones (sources of the tools the project
+    builds, fetched only when named and never described as the study's data)."""
     with path.open("rb") as handle:
         try:
-            datasets: dict[str, Any] = tomllib.load(handle).get("datasets", {})
+            document = tomllib.load(handle)
         except tomllib.TOMLDecodeError as err:
             raise InputError(f"not valid TOML: {err}", file=path) from None
-    return datasets
+    tools = {name: {**entry, "on_request": True}
+             for name, entry in document.get("tools", {}).items()}
+    return {**document.get("datasets", {}), **tools}
 
 
 def dataset_names(path: Path = PATHS.sources) -> list[str]:
@@ -61,14 +65,16 @@ def load_sources(path: Path = PATHS.sources, datasets: Collection[str] = ()) -> 
         wanted = name in datasets if datasets else not dataset.get("on_request", False)
         if not wanted:
             continue
-        for field in ("commit", "url_pattern", "files"):
+        for field in ("commit", "files"):
             if field not in dataset:
                 raise InputError(f"dataset {name!r} needs a {field!r} entry", file=path)
         for entry in dataset["files"]:
             for field in ("local", "path", "sha256"):
                 if field not in entry:
                     raise InputError(f"a file of dataset {name!r} lacks {field!r}", file=path)
-            url = dataset["url_pattern"].format(commit=dataset["commit"], path=entry["path"])
+            # without a url_pattern a file is only ever copied from a mirror
+            url = dataset.get("url_pattern", "").format(commit=dataset["commit"],
+                                                        path=entry["path"])
             files.append(SourceFile(name, entry["local"], entry["path"], url, entry["sha256"],
                                     dataset.get("mirror_dir", name),
                                     dataset.get("on_request", False)))
@@ -83,8 +89,13 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _download(url: str, destination: Path) -> None:
-    with urllib.request.urlopen(url, timeout=60) as response, destination.open("wb") as out:
+def _download(source: SourceFile, destination: Path) -> None:
+    if not source.url:
+        raise MoralignError(
+            f"{source.dataset}/{source.local} has no download address (see data/sources.toml): "
+            f"set {MIRROR_ENV} to a folder holding {source.mirror_dir}/{source.local}"
+        )
+    with urllib.request.urlopen(source.url, timeout=60) as response, destination.open("wb") as out:
         shutil.copyfileobj(response, out)
 
 
@@ -148,7 +159,7 @@ def fetch_all(
         mirror = Path(os.environ[MIRROR_ENV])
     if mirror is not None and not mirror.is_dir():
         raise MoralignError(f"mirror folder {mirror} does not exist")
-    get = _mirror_copier(mirror) if mirror is not None else lambda s, d: _download(s.url, d)
+    get = _mirror_copier(mirror) if mirror is not None else _download
     return [fetch_file(source, external, get) for source in sources]
 
 

@@ -42,22 +42,32 @@ POLICY_CODE = "invalid_prompt"
 POLICY_WORDS = ("usage policy", "safety")
 
 # Codes and messages that mean the account cannot pay: retrying only burns the attempt budget.
-# Moonshot says `exceeded_current_quota_error`; DeepSeek's "Insufficient Balance" comes as HTTP
-# 402; Anthropic's empty credit balance is an HTTP 400 invalid_request_error.
+# OpenAI's inactive billing (`billing_not_active`) comes as HTTP 429, like a throttle. Moonshot
+# says `exceeded_current_quota_error`; DeepSeek's "Insufficient Balance" comes as HTTP 402;
+# Anthropic's empty credit balance and its spend limit ("You have reached your specified API
+# usage limits. You will regain access on ...") are HTTP 400 invalid_request_error. Zhipu's usage
+# caps (1308: the 5-hour window, 1310: weekly or monthly) come as HTTP 429 naming the time they
+# reset: the provider is stopped with that time in the message, not retried for hours.
 QUOTA_CODES = frozenset(
     {
         "insufficient_quota",
         "arrearage",
         "1113",
+        "1308",
+        "1310",
         "billing_hard_limit_reached",
+        "billing_not_active",
         "exceeded_current_quota_error",
     }
 )
-QUOTA_MESSAGES = ("credit balance is too low",)
+QUOTA_MESSAGES = ("credit balance is too low", "reached your specified api usage limits")
 PAYMENT_REQUIRED = 402
 
-# Codes that name an unknown model whatever the HTTP status (Zhipu answers 1211 with HTTP 400).
+# Codes that name an unknown model whatever the HTTP status (Zhipu answers 1211 with HTTP 400),
+# and messages that do under a generic code (DeepSeek: HTTP 400 invalid_request_error "Model Not
+# Exist").
 MODEL_GONE_CODES = frozenset({"model_not_found", "1211"})
+MODEL_GONE_MESSAGES = ("model not exist",)
 
 # DashScope's per-minute allocation throttle: HTTP 429 with code Throttling.AllocationQuota
 # (native) or insufficient_quota (compatible mode), whose message says "Allocated quota exceeded"
@@ -215,7 +225,9 @@ def status_error(
         or any(marker in detail for marker in QUOTA_MESSAGES)
     ):
         return PermanentError(ErrorClass.QUOTA_EXHAUSTED, message, http_status=status)
-    if any(code in MODEL_GONE_CODES for code in codes):
+    if any(code in MODEL_GONE_CODES for code in codes) or any(
+        marker in detail for marker in MODEL_GONE_MESSAGES
+    ):
         return PermanentError(ErrorClass.NOT_FOUND, message, http_status=status)
     if status == 429:
         return TransientError(

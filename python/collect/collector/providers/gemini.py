@@ -26,9 +26,16 @@ from collect.collector.providers.http_json import HttpAnswer, JsonPoster, deep_m
 from collect.collector.providers.results import EmptyAnswer, field_object, finished, json_object
 
 DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com/v1beta"
-BLOCKING_FINISH_REASONS = frozenset({"SAFETY", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII"})
-# HTTP 400 FAILED_PRECONDITION with this message: the API is not offered where the caller is.
-LOCATION_MESSAGE = "User location is not supported"
+# RECITATION: stopped for reciting training data, a block like SAFETY (API reference,
+# Candidate.FinishReason).
+BLOCKING_FINISH_REASONS = frozenset(
+    {"SAFETY", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "RECITATION"})
+# OTHER without text: the generation stopped for a reason the API does not name; asked again.
+RETRIED_FINISH_REASONS = frozenset({"OTHER"})
+# HTTP 400 FAILED_PRECONDITION with these words: the API is not offered where the caller is
+# ("User location is not supported for the API use", and for the free tier "Gemini API free tier
+# is not available in your country. Please enable billing ...").
+LOCATION_MESSAGES = ("user location is not supported", "not available in your country")
 
 
 def generate_content_body(request: ChatRequest) -> dict[str, Any]:
@@ -68,6 +75,8 @@ def generate_content_result(answer: HttpAnswer) -> ChatResult:
         for part in field_object(candidate, "content").get("parts") or []
         if isinstance(part, dict) and not part.get("thought")
     ]
+    if candidate.get("finishReason") in RETRIED_FINISH_REASONS and not "".join(texts):
+        raise EmptyAnswer(f"finishReason {candidate.get('finishReason')} without text")
     return finished(
         "".join(texts) if texts else None,
         candidate.get("finishReason"),
@@ -126,7 +135,9 @@ class GeminiProvider:
         )
         if "API_KEY_INVALID" in reasons:
             return PermanentError(ErrorClass.UNAUTHORIZED, message, http_status=answer.status)
-        if _grpc_status(answer.body) == "FAILED_PRECONDITION" and LOCATION_MESSAGE in message:
+        if _grpc_status(answer.body) == "FAILED_PRECONDITION" and any(
+            marker in message.lower() for marker in LOCATION_MESSAGES
+        ):
             return PermanentError(
                 ErrorClass.LOCATION_UNSUPPORTED, message, http_status=answer.status
             )
