@@ -11,8 +11,8 @@ MORALIGN := .venv/bin/moralign
 ifdef STUDY
 # Another study: import its export folder, then similarity, R models, book inputs and its book,
 # all into its own folders (`moralign analyze --help`).
-report: fetch ## fetch, import, similarity, R models, book inputs, the book (STUDY=FILE: that study)
 report: SETUP_OPTIONS += --quarto
+report: fetch ## fetch, import, similarity, R models, book inputs, the book (STUDY=FILE: that study)
 	$(call stage,report $(STUDY),$(MORALIGN) analyze --study $(STUDY) --respondent-ids both --book)
 else
 report: _book/index.html
