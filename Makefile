@@ -108,6 +108,7 @@ renv-lock: setup ## rewrite renv.lock from the installed R packages the code loa
 bench: data ## print the speed figures of each stage
 	@tools/setup.sh --model --bench
 	$(PY) benchmarks/similarity.py
+	$(PY) benchmarks/yardsticks.py
 	Rscript benchmarks/analysis.R
 	$(PY) benchmarks/collector.py
 	$(PY) benchmarks/reproduction_speed.py

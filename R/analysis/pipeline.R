@@ -145,6 +145,7 @@ analyse_instrument <- function(derived_dir, results_dir, instrument, mixed = TRU
     write(dplyr::bind_rows(lmm$variance_components), "lmm_variance_components")
   }
   if (measures) analyse_measures(derived_dir, results_dir, instrument)
+  if (measures) analyse_yardsticks(derived_dir, results_dir, instrument)
   wait_for_background()
   invisible(figure1_cells(cells, if (mixed) rq1_cell_means$emmeans_rq1_cells))
 }
@@ -178,6 +179,9 @@ analyse_all <- function(derived_dir, results_dir, instruments = c("mfq2", "wvs7"
   save_figure(plot_origin_by_nationality(all_cells), results_dir, "fig1_origin_by_nationality")
   readr::write_csv(package_versions(), file.path(results_dir, "package_versions.csv"))
   if (measures) analyse_placement(derived_dir, results_dir, instruments)
+  if (measures) {
+    for (instrument in instruments) analyse_centrality(derived_dir, results_dir, instrument)
+  }
   if (mixed && settings$calibration_sets > 0) {
     readr::write_csv(calibration_table(settings$calibration_sets),
                      file.path(results_dir, "calibration.csv"), na = "")

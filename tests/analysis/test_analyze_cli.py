@@ -26,7 +26,8 @@ def test_analyze_writes_the_paper_tables(derived_root: Path, tmp_path: Path) -> 
     table = pd.read_csv(results / "mfq2" / "rq1_ols.csv")
     assert table["estimate"].round(3).tolist() == [0.207, -0.179, -0.008, -0.002]
     for name in ("rq2_ols", "rq3_ols", "rq3_persona_ols", "welch_per_llm", "rq1_followup_ols",
-                 "metric_sensitivity", "country_placement"):
+                 "metric_sensitivity", "country_placement", "noise_ceilings", "ceiling_gap_summary",
+                 "baseline_gaps", "centrality_regression", "invariant_items_headline"):
         assert (results / "mfq2" / f"{name}.csv").is_file(), name
     assert (results / "figures" / "fig1_origin_by_nationality.png").stat().st_size > 10_000
 

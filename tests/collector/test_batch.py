@@ -306,7 +306,7 @@ def test_batches_recorded_by_input_file_are_kept_under_a_key(tmp_path: Path) -> 
     """A database written when batches were keyed by their input file id opens with each batch
     under that id as its key, its lines and its state kept."""
     db = tmp_path / "old.sqlite"
-    Store(db).close()  # a collection database, whose batch tables are then put back in the old shape
+    Store(db).close()  # a collection database; its batch tables are put back in the old shape
     with sqlite3.connect(db) as conn:
         conn.executescript("""
             DROP TABLE batch_lines;

@@ -41,9 +41,11 @@ def test_builds_mfq2_and_skips_wvs7_naming_the_missing_file(synthetic_canonical:
         assert not table["cosine"].isna().any()
         assert set(table["llm"]) - {"Human mean, China", "Human mean, USA"} == set(ORIGINS)
     assert mfq["tables"]["rq1"]["human_mean_rows"] == 2 * (5 + 4)
-    # without WVS respondents only the country placement (published country means) is built
+    # without WVS respondents only the country placement and centrality (published country
+    # means) are built
     wvs = {p.stem for p in (out / "paper" / "wvs7").glob("*.rds")}
-    assert wvs <= {"placement", "country_profiles"}
+    assert wvs <= {"placement", "country_profiles", "world_profile", "centrality_countries",
+                   "centrality_llms"}
 
 
 def test_both_id_modes_and_instruments_share_one_manifest_per_mode(
