@@ -23,8 +23,10 @@ compared_pair_rows <- function(data) {
                 .data$nationality %in% nations)
 }
 
-# What compared_pair_rows() leaves out of `derived`, one row per LLM or respondent group.
-excluded_from_contrasts <- function(derived) {
+# What compared_pair_rows() leaves out of `derived`, one row per LLM or respondent group; with
+# `persona_rows` (the RQ2 table), also the personas and prompt languages other than the compared
+# nations' that rq2_data() leaves out.
+excluded_from_contrasts <- function(derived, persona_rows = NULL) {
   nations <- study_contract()$nations
   reason <- sprintf("not of the compared pair (%s): described, not contrasted",
                     paste(nations, collapse = ", "))
@@ -35,8 +37,19 @@ excluded_from_contrasts <- function(derived) {
     dplyr::filter(!.data$nationality %in% nations) |>
     dplyr::distinct(what = "respondent nationality", id = .data$nationality,
                     nation = .data$nationality)
+  conditions <- NULL
+  if (!is.null(persona_rows)) {
+    personas <- intersect(setdiff(study_contract()$personas, c(no_persona(), nations)),
+                          unique(persona_rows$persona))
+    languages <- setdiff(unique(persona_rows$language), own_language(nations))
+    conditions <- tibble::tibble(
+      what = c(rep("persona", length(personas)), rep("prompt language", length(languages))),
+      id = c(personas, languages),
+      nation = c(personas, rep(NA_character_, length(languages)))
+    )
+  }
   dplyr::bind_rows(tibble::tibble(what = character(), id = character(), nation = character()),
-                   llms, groups) |>
+                   llms, groups, conditions) |>
     dplyr::mutate(reason = reason)
 }
 

@@ -42,7 +42,9 @@ analyse_instrument <- function(derived_dir, results_dir, instrument, mixed = TRU
   message(sprintf("%s: RQ1", instrument))
   rq1 <- read_derived(derived_dir, instrument, "rq1")
   rq1_rows <- rq1_data(rq1)
-  write(excluded_from_contrasts(rq1), "excluded_from_contrasts")
+  if (!has_derived(derived_dir, instrument, "rq2")) {
+    write(excluded_from_contrasts(rq1), "excluded_from_contrasts")
+  }
   rq1_fit <- NULL
   ols <- rq1_ols(rq1_rows)
   write(ols, "rq1_ols")
@@ -71,6 +73,7 @@ analyse_instrument <- function(derived_dir, results_dir, instrument, mixed = TRU
     message(sprintf("%s: RQ2", instrument))
     rq2 <- read_derived(derived_dir, instrument, "rq2")
     rq2_rows <- rq2_data(rq2)
+    write(excluded_from_contrasts(rq1, rq2), "excluded_from_contrasts")
     ols <- rq2_ols(rq2_rows)
     write(ols, "rq2_ols")
     rq2_cell_table <- with_origin_cells_over_llms(rq2_cells(rq2),

@@ -166,7 +166,11 @@ def book_inputs(
 ) -> None:
     """Write what the book shows besides the models' results into RESULTS/: prompts.csv,
     models.csv, model_calls.csv, design.json, exclusions.json, study.json, python_packages.csv
-    and provenance.json (written last). The book reads nothing else but RESULTS/."""
+    and provenance.json (written last). The book reads nothing else but RESULTS/.
+
+    study.json holds the study's name, title, description, file, repetitions, languages,
+    personas, nations, compared pair, instruments and models; `moralign collect export` writes
+    the same file beside the tables it exports."""
     # Imported here, not at the top: it loads the collector's study reader, which every other
     # command (`moralign similarity` above all) would otherwise pay for at start-up.
     from collect.report_inputs import write_report_inputs

@@ -109,3 +109,8 @@ class StudyPaths:
 
 
 PATHS = ProjectPaths()
+
+
+def shown(text: str) -> str:
+    """Text with the project's absolute location removed, so paths read relative to it."""
+    return text.replace(f"{ROOT}/", "")

@@ -21,11 +21,11 @@ from typing import Any
 import pandas as pd
 
 from collect.collector.prompts import render_prompts
-from collect.collector.study import Study, load_study
+from collect.collector.study import STUDY_SUMMARY, Study, load_study, study_record
 from collect.data import canonical, schema
 from collect.data.sources import sha256_of
 from collect.errors import MissingDataError
-from collect.paths import PATHS, ROOT
+from collect.paths import PATHS, ROOT, shown
 from collect.similarity.derived import MANIFEST
 from collect.vocab import RespondentIds
 
@@ -33,12 +33,7 @@ STUDY_FILE = PATHS.shipped_study
 # Written last: its presence means every other file of this step is in place.
 PROVENANCE = "provenance.json"
 OUTPUTS = ("prompts.csv", "models.csv", "model_calls.csv", "design.json", "exclusions.json",
-           "study.json", "python_packages.csv", PROVENANCE)
-
-
-def shown(text: str) -> str:
-    """Text with the project's absolute location removed, so paths read relative to it."""
-    return text.replace(f"{ROOT}/", "")
+           STUDY_SUMMARY, "python_packages.csv", PROVENANCE)
 
 
 def prompt_rows(study: Study) -> list[dict[str, Any]]:
@@ -86,26 +81,6 @@ def design(tables: dict[str, pd.DataFrame], study: Study) -> dict[str, Any]:
         "max_tokens": sorted({model.max_tokens for model in study.models}),
         "respondents": respondent_counts(tables["human_responses"]),
         "canonical_rows": {name: len(frame) for name, frame in tables.items()},
-    }
-
-
-def study_record(study: Study) -> dict[str, Any]:
-    """The study as the book names it: its title, vocabulary, instruments and models."""
-    return {
-        "name": study.name,
-        "title": study.title,
-        "description": study.description,
-        "file": shown(str(study.path.resolve())),
-        "repetitions": study.repetitions,
-        "languages": list(study.languages),
-        "personas": list(study.personas),
-        "nations": {name: {"adjective": n.adjective, "language": n.language}
-                    for name, n in study.nations.items()},
-        "compare": list(study.compare),
-        "instruments": list(study.instruments),
-        "models": [{"id": m.id, "display_name": m.display_name, "origin": m.origin,
-                    "maker": m.maker, "provider": m.provider, "api_model": m.api_model,
-                    "temperature": m.temperature} for m in study.models],
     }
 
 
@@ -231,7 +206,7 @@ def write_report_inputs(
     tables["model_calls"].to_csv(paths["model_calls.csv"], index=False)
     write_json(design(tables, study), paths["design.json"])
     write_json(exclusions(derived), paths["exclusions.json"])
-    write_json(study_record(study), paths["study.json"])
+    write_json(study_record(study), paths[STUDY_SUMMARY])
     write_csv(python_packages(), paths["python_packages.csv"])
     write_json(provenance(PATHS.sources, study_file, canonical_dir, tables),
                paths[PROVENANCE])

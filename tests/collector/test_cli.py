@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from collect.collector.study import load_study
 
 from tests.collector.cli_runs import (
     run_collect,
@@ -103,6 +104,23 @@ def test_dry_run_makes_no_call(tmp_path: Path) -> None:
         assert condition in result.stdout
     assert "您来自美国。\n请仅回复1到5之间的数字。" in result.stdout
     assert not (tmp_path / "d.sqlite").exists()
+
+
+def test_dry_run_names_the_models_without_a_price(tmp_path: Path) -> None:
+    study_file = write_study(tmp_path, "http://127.0.0.1:9/v1")
+    text = study_file.read_text().replace(
+        'temperature = 0.7', 'temperature = 0.7\nprice_input_per_mtok = 1000.0\n'
+                             'price_output_per_mtok = 4000.0', 1)
+    study_file.write_text(text)
+    priced = load_study(study_file).models[0].id
+    unpriced = [m.id for m in load_study(study_file).models[1:]]
+    assert unpriced
+    result = run_collect("run", "--study", str(study_file), "--dry-run")
+    assert result.returncode == 0, result.stderr
+    said = " ".join(result.stdout.split())
+    assert f"no price for {', '.join(unpriced)} (" in said
+    assert priced not in said.split("no price for")[1]
+    assert float(said.split("of the models with a price ")[1].split(" USD")[0]) > 0
 
 
 def test_selected_models_only(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -59,6 +60,17 @@ def exported(tmp_path: Path) -> tuple[Study, pd.DataFrame, Path]:
     out = tmp_path / "out"
     export_study(study, calls, out)
     return study, calls, out
+
+
+def test_the_export_says_which_study_it_holds(
+    exported: tuple[Study, pd.DataFrame, Path],
+) -> None:
+    study, _, out = exported
+    summary = json.loads((out / "study.json").read_text(encoding="utf-8"))
+    assert (summary["name"], summary["title"], summary["description"]) == (
+        study.name, study.title, study.description)
+    assert [m["id"] for m in summary["models"]] == [m.id for m in study.models]
+    assert {m["id"]: m["maker"] for m in summary["models"]}["alpha"] == "Acme"
 
 
 def test_item_means_follow_the_release_semantics(

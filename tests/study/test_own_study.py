@@ -6,10 +6,12 @@ project of its own."""
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pandas as pd
@@ -175,10 +177,10 @@ def test_the_export_folder_imports_and_its_similarity_carries_the_study(
     assert [(m["id"], m["maker"]) for m in contract["models"]] == [
         (m, maker) for m, (_, _, maker) in MODELS.items()]
     assert manifest["instruments"]["mfq2"]["status"] == "built"
-    # The new persona is set aside by the similarity analyses, and said so.
-    assert manifest["options"]["not_compared"] == {"origins": [], "languages": [],
-                                                   "personas": ["Japan"]}
-    assert "personas ['Japan'] are not compared with human respondents" in done.stdout
+    # The new persona is described beside the compared ones, and said so.
+    assert manifest["options"]["described_only"] == {"origins": [], "languages": [],
+                                                     "personas": ["Japan"]}
+    assert "personas ['Japan'] are described beside" in done.stdout
     rq1 = manifest["instruments"]["mfq2"]["tables"]["rq1"]
     assert sorted(rq1["kept_llms"]) == sorted(MODELS) and rq1["dropped_llms"] == []
 
@@ -199,10 +201,19 @@ def test_make_report_builds_the_book_about_the_study(project: Path, collected: P
     assert not (project / "data" / "canonical").exists()  # the release was not imported over it
 
     book = project / "_book-studies" / NAME
-    pages = "\n".join(p.read_text(encoding="utf-8") for p in book.glob("*.html"))
+    # Every page of the book (Quarto puts the chapters under reports/), typographic apostrophes
+    # as typed.
+    pages = "\n".join(p.read_text(encoding="utf-8") for p in book.rglob("*.html"))
+    pages = html.unescape(pages).replace("\u2019", "'")
+    assert (book / "index.html").is_file()
     assert TITLE in pages
     for name, _, _ in MODELS.values():
         assert name in pages
     assert "Answer with one digit between 1 and 5" in pages
+    # The human respondents' data still comes from the published release, which the data
+    # provenance cites by its title; nothing else of the shipped study appears.
+    sources = tomllib.loads((ROOT / "data" / "sources.toml").read_text(encoding="utf-8"))
+    for dataset in sources["datasets"].values():
+        pages = pages.replace(dataset["title"], "")
     for shipped in SHIPPED_MODELS:
         assert shipped not in pages, shipped

@@ -112,6 +112,8 @@ write_new_study_derived <- function(root) {
   contract$personas <- list("none", "China", "USA", "Japan")
   contract$origins <- list("China", "USA", "Japan")
   contract$nation_adjectives <- list(China = "Chinese", USA = "American", Japan = "Japanese")
+  contract$allowed_values$language <- list("English", "Chinese", "Japanese")
+  contract$languages <- list("English", "Chinese", "Japanese")
   llms <- c(sprintf("llm-%02d", 1:6), "llm-jp")
   contract$models <- lapply(llms, function(llm) {
     list(id = llm, display_name = toupper(llm),
@@ -131,7 +133,9 @@ write_new_study_derived <- function(root) {
   third_persona <- dplyr::mutate(rq2[rq2$persona == "China", ], persona = "Japan",
                                  congruent_persona = FALSE)
   saveRDS(rq1, file.path(folder, "rq1.rds"))
-  saveRDS(dplyr::bind_rows(rq2, third_persona), file.path(folder, "rq2.rds"))
+  third_language <- dplyr::mutate(rq2[rq2$language == "English", ], language = "Japanese",
+                                  congruent_language = FALSE)
+  saveRDS(dplyr::bind_rows(rq2, third_persona, third_language), file.path(folder, "rq2.rds"))
 }
 
 test_that("a new study: a third origin is described not contrasted, makers unknown say so", {
@@ -143,8 +147,12 @@ test_that("a new study: a third origin is described not contrasted, makers unkno
     readr::read_csv(file.path(results, "mfq2", paste0(name, ".csv")), show_col_types = FALSE)
   }
   excluded <- read("excluded_from_contrasts")
-  expect_equal(excluded$id, "llm-jp")
+  expect_equal(paste(excluded$what, excluded$id),
+               c("llm llm-jp", "persona Japan", "prompt language Japanese"))
   expect_match(excluded$reason, "not of the compared pair")
+  expect_true("Japanese" %in% read("rq2_cells")$language)
+  # The models take the compared pair's rows only.
+  expect_equal(unique(read("rq2_ols")$n_obs), nrow(simulate_rq2(20, 20, 6, seed = 42)))
   expect_true("llm-jp" %in% read("rq1_cells")$llm)
   expect_true("Japan" %in% read("rq2_cells")$persona)
   level <- read("llm_level")

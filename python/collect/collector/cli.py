@@ -348,7 +348,8 @@ def _dry_run(study: Study, planned: list[PlannedCall], db: Path | None) -> None:
     for column in ("model", "provider", "mode", "calls", "to make", "input tokens", "output tokens",
                    "cost (USD)"):
         table.add_column(column, justify="left" if column in ("model", "provider") else "right")
-    total_cost: float | None = 0.0
+    total_cost = 0.0
+    unpriced = []
     for model in study.models:
         mine = [c for c in planned if c.key.model == model.id]
         if not mine:
@@ -363,7 +364,10 @@ def _dry_run(study: Study, planned: list[PlannedCall], db: Path | None) -> None:
                     + tokens_out * model.price_output_per_mtok) / 1e6
             if batch is not None:
                 cost *= batch.price_factor
-        total_cost = None if cost is None or total_cost is None else total_cost + cost
+        if cost is None:
+            unpriced.append(model.id)
+        else:
+            total_cost += cost
         table.add_row(model.id, model.provider, "online" if batch is None else "batch",
                       str(len(mine)), str(len(todo)), f"{tokens_in:,}",
                       f"{tokens_out:,}", "no price" if cost is None else f"{cost:.2f}")
@@ -371,8 +375,10 @@ def _dry_run(study: Study, planned: list[PlannedCall], db: Path | None) -> None:
     typer.echo(
         "Token counts are estimates (input from prompt length, output at max_tokens); batch "
         "providers cost batch_price_factor (default 0.5) times the online price; cost "
-        + ("total " + f"{total_cost:.2f} USD." if total_cost is not None
-           else "needs price_input_per_mtok and price_output_per_mtok for every model.")
+        + (f"total {total_cost:.2f} USD." if not unpriced
+           else f"of the models with a price {total_cost:.2f} USD; no price for "
+                f"{', '.join(unpriced)} (the study file gives them no price_input_per_mtok "
+                "and price_output_per_mtok).")
     )
     typer.echo("")
     for instrument, spec in study.instruments.items():

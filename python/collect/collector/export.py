@@ -22,6 +22,7 @@ Values are written as R writes them: TRUE/FALSE, NA, 4 rather than 4.0.
 from __future__ import annotations
 
 import csv
+import json
 import math
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,7 @@ import pandas as pd
 
 from collect.collector.agreement import readout_agreement, readout_cells, repetition_reliability
 from collect.collector.logprob import readout_table
-from collect.collector.study import Study
+from collect.collector.study import STUDY_SUMMARY, Study, study_record
 from collect.core.outcome import Outcome
 from collect.data.canonical import study_models
 from collect.data.schema import LLM_CALLS, MODELS, write_table
@@ -190,7 +191,9 @@ def export_study(study: Study, calls: pd.DataFrame, out: Path,
     cell, not repeated samples); their distributions go to `llm_logprob_readouts.csv` and their
     agreement with a sampled twin to `llm_readout_agreement.csv` (cell by cell in
     `llm_readout_cells.csv`); the spread and split-half
-    reliability of the sampled answers to `llm_repetition_reliability.csv` (agreement.py)."""
+    reliability of the sampled answers to `llm_repetition_reliability.csv` (agreement.py).
+    `study.json` says what the study is (its name, title, description, vocabulary and models,
+    as `moralign book-inputs` writes it), for whoever reads the folder without the study file."""
     by_logprob = {model.id for model in study.models if model.readout == "logprob"}
     sampled = calls.loc[~calls["model"].isin(by_logprob)]
     written = [write_release_csv(repetition_reliability(sampled),
@@ -205,7 +208,12 @@ def export_study(study: Study, calls: pd.DataFrame, out: Path,
         ]
     calls = sampled
     models = study_models(study)
+    study_json = out / STUDY_SUMMARY
+    study_json.parent.mkdir(parents=True, exist_ok=True)
+    study_json.write_text(json.dumps(study_record(study), indent=2, ensure_ascii=False) + "\n",
+                          encoding="utf-8")
     written += [
+        study_json,
         write_table(canonical_calls(calls), LLM_CALLS, out),
         write_table(models[models["model"].isin(calls["model"])], MODELS, out),
     ]

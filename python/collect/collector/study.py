@@ -16,6 +16,7 @@ from collect.collector.providers.base import ProviderConfig
 from collect.core.study import InstrumentSpec, Llm, StudyDesign, design_of, model_where
 from collect.core.studyfile import ProviderEntry, StudyFile, read_study_file
 from collect.errors import InputError
+from collect.paths import shown
 
 
 @dataclass(frozen=True)
@@ -199,3 +200,27 @@ def _load_models(
             )
         )
     return tuple(models)
+
+
+# What a study is, as the book and an export folder name it (study_record()).
+STUDY_SUMMARY = "study.json"
+
+
+def study_record(study: Study) -> dict[str, Any]:
+    """The study as the book names it: its title, vocabulary, instruments and models."""
+    return {
+        "name": study.name,
+        "title": study.title,
+        "description": study.description,
+        "file": shown(str(study.path.resolve())),
+        "repetitions": study.repetitions,
+        "languages": list(study.languages),
+        "personas": list(study.personas),
+        "nations": {name: {"adjective": n.adjective, "language": n.language}
+                    for name, n in study.nations.items()},
+        "compare": list(study.compare),
+        "instruments": list(study.instruments),
+        "models": [{"id": m.id, "display_name": m.display_name, "origin": m.origin,
+                    "maker": m.maker, "provider": m.provider, "api_model": m.api_model,
+                    "temperature": m.temperature} for m in study.models],
+    }

@@ -43,6 +43,9 @@ class Analysis:
     concatenated_label: str | None = None
     # Personas z-scored (and required complete) together with `personas`, not compared.
     scaled_with: tuple[Persona, ...] = ()
+    # Also the study's other personas in each of its languages, and the compared personas in its
+    # other languages: rows described beside the compared ones (similarity/described.py).
+    describes_others: bool = False
 
     @property
     def scaled_personas(self) -> tuple[Persona, ...]:
@@ -77,7 +80,7 @@ def analyses_for(instrument: Instrument,
     return (
         rq1,
         Analysis("rq2", WITH_PERSONA, True, pooled if mfq else per_condition, human_means=False,
-                 leave_one_out=False),
+                 leave_one_out=False, describes_others=True),
         rq3,
         Analysis("rq3_persona", WITH_PERSONA, True, pooled if mfq else per_condition,
                  human_means=False, leave_one_out=True,

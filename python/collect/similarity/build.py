@@ -11,6 +11,7 @@ from collect.data.published import LANGUAGES, PERSONAS
 from collect.errors import InputError
 from collect.similarity.analyses import Analysis, removal_blocks
 from collect.similarity.cosine import cosine_matrix
+from collect.similarity.described import SetAside, add_described
 from collect.similarity.exclusion import (
     DroppedLlm,
     constant_ratings,
@@ -18,7 +19,7 @@ from collect.similarity.exclusion import (
     without_answers,
     zero_remainders,
 )
-from collect.similarity.inputs import HumanGroup, InstrumentInputs
+from collect.similarity.inputs import HumanGroup, InstrumentInputs, LlmRatings
 from collect.similarity.tables import CosineTable
 from collect.similarity.zscore import LlmScaling, zscore_llm_vectors, zscore_rows
 
@@ -42,6 +43,7 @@ class AnalysisOutcome:
     kept_llms: list[str]
     dropped_llms: list[DroppedLlm]
     dropped_respondents: list[dict[str, object]] = field(default_factory=list)
+    set_aside: list[SetAside] = field(default_factory=list)  # described conditions left out
 
 
 def standardise(group: HumanGroup) -> StandardisedGroup:
@@ -119,7 +121,9 @@ def add_cosines(table: CosineTable, analysis: Analysis, side: ComparedVectors,
 
 
 def build_analysis(inputs: InstrumentInputs, groups: tuple[StandardisedGroup, ...],
-                   analysis: Analysis) -> AnalysisOutcome:
+                   analysis: Analysis, described: LlmRatings | None = None) -> AnalysisOutcome:
+    """The analysis's table; with `described` (every LLM rating of the study, in the order of
+    the compared ones), also the rows it describes beside those it compares."""
     llms = inputs.llms
     z, kept, dropped = llm_z_vectors(inputs, analysis)
     kept_codes = np.flatnonzero(kept)
@@ -139,20 +143,30 @@ def build_analysis(inputs: InstrumentInputs, groups: tuple[StandardisedGroup, ..
         origins += [g.nationality for g in groups]
         human_mean += [True] * len(groups)
     blocks = removal_blocks(inputs.instrument, analysis.leave_one_out)
-    table = CosineTable(names, origins, human_mean, [label for label, _ in blocks])
+    labels = described or llms
+    table = CosineTable(names, origins, human_mean, [label for label, _ in blocks],
+                        labels.languages, labels.personas)
     respondents_dropped: list[dict[str, object]] = []
+    compared_respondents = []
     for group in groups:
         keep, reasons = respondents_with_zero_remainders(group.z, blocks)
         respondents_dropped += [
             {"nationality": group.nationality, "respondent": int(i), "reason": why}
             for i, why in zip(group.ids[~keep], reasons, strict=True)
         ]
+        compared_respondents.append((group.nationality, group.ids[keep], group.z[keep]))
         languages = LANGUAGES if analysis.both_languages else (group.language,)
         for block in blocks:
             for language in languages:
                 add_cosines(table, analysis, side, group, keep, block, language)
+    set_aside = []
+    if described is not None:
+        if described.models != llms.models:
+            raise AssertionError("the described ratings list other LLMs than the compared ones")
+        set_aside = add_described(table, analysis, described, kept_codes,
+                                  tuple(compared_respondents))
     return AnalysisOutcome(analysis, table.frame(), [llms.models[m] for m in kept_codes],
-                           dropped, respondents_dropped)
+                           dropped, respondents_dropped, set_aside)
 
 
 def zscores_frame(inputs: InstrumentInputs, groups: tuple[StandardisedGroup, ...],

@@ -3,7 +3,8 @@
 Profiles: MFQ-2 foundation means (foundation = mean of its 6 items; the LLM's from its item
 means, China's and the USA's from the release's respondents, the other 19 countries from Atari
 et al. 2023, Study 2); WVS-7 item means on the 1-10 scale (55 countries, China and the USA
-included). One row per LLM x language x persona x country x pair measure, with the country's rank
+included). One row per LLM x language x persona x country x pair measure (every LLM, language
+and persona of the study, the compared nations' or not), with the country's rank
 (1 = most similar). An LLM condition with an item lacking a valid answer is left out.
 
 Missing items (a WVS country not asked a question): that country is compared on the items it was
@@ -17,7 +18,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from collect.data.published import LANGUAGES, PERSONAS
 from collect.data.reference import STUDY_NATION_NAMES, CountryMeans
 from collect.similarity.inputs import HumanGroup, LlmRatings
 from collect.similarity.metrics import MEASURES, PAIR_MEASURES
@@ -53,16 +53,17 @@ def llm_profiles(llms: LlmRatings, instrument: Instrument) -> tuple[pd.DataFrame
     means = llms.means
     if instrument.name == MFQ2.name:
         means = foundation_means(means, instrument.items)
-    model, language, persona = np.meshgrid(np.arange(len(llms.models)), np.arange(len(LANGUAGES)),
-                                           np.arange(len(PERSONAS)), indexing="ij")
+    model, language, persona = np.meshgrid(np.arange(len(llms.models)),
+                                           np.arange(len(llms.languages)),
+                                           np.arange(len(llms.personas)), indexing="ij")
     flat = means.reshape(-1, means.shape[-1])
     ok = ~np.isnan(flat).any(axis=1)
     ok[ok] = flat[ok].std(axis=1) > 0
     conditions = pd.DataFrame({
         "llm": np.asarray(llms.models)[model.ravel()],
         "llm_origin": np.asarray(llms.origins)[model.ravel()],
-        "language": np.asarray(LANGUAGES)[language.ravel()],
-        "persona": np.asarray(PERSONAS)[persona.ravel()],
+        "language": np.asarray(llms.languages)[language.ravel()],
+        "persona": np.asarray(llms.personas)[persona.ravel()],
     })
     return conditions[ok].reset_index(drop=True), flat[ok]
 

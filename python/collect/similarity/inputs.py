@@ -40,6 +40,8 @@ class LlmRatings:
     models: tuple[str, ...]
     origins: tuple[str, ...]
     means: np.ndarray  # float64, (models, languages, personas, items); NaN = no valid answer
+    languages: tuple[str, ...] = LANGUAGES  # the axes of `means`
+    personas: tuple[str, ...] = PERSONAS
 
 
 @dataclass(frozen=True)
@@ -131,8 +133,11 @@ def _scale(instrument: Instrument) -> str:
 
 
 def llm_ratings(
-    ratings: pd.DataFrame, models: pd.DataFrame, instrument: Instrument, source: str
+    ratings: pd.DataFrame, models: pd.DataFrame, instrument: Instrument, source: str,
+    languages: tuple[str, ...] = LANGUAGES, personas: tuple[str, ...] = PERSONAS,
 ) -> LlmRatings:
+    """The ratings in `languages` and `personas` (default the published design's; others are
+    refused)."""
     # Only sampled ratings: a logprob readout is another measurement of the model.
     readout = ratings.get("readout", "sampled")
     rows = ratings[(ratings["instrument"] == instrument.name) & (readout == "sampled")]
@@ -143,7 +148,7 @@ def llm_ratings(
         raise InputError(f"models {unknown} have ratings but are not LLMs of the models table",
                          file=source, column="model")
     _refuse_foreign_items(rows, instrument, source)
-    for column, allowed in (("language", LANGUAGES), ("persona", PERSONAS)):
+    for column, allowed in (("language", languages), ("persona", personas)):
         wrong = sorted(set(rows[column]) - set(allowed))
         if wrong:
             raise InputError(f"{column} values {wrong} are not among {allowed}", file=source,
@@ -167,15 +172,16 @@ def llm_ratings(
     mean = np.where(no_valid, np.nan, mean)
 
     names = tuple(str(m) for m in llm_rows["model"])
-    means = np.full((len(names), len(LANGUAGES), len(PERSONAS), len(instrument.items)), np.nan)
+    means = np.full((len(names), len(languages), len(personas), len(instrument.items)), np.nan)
     index = (
         pd.Index(names).get_indexer(rows["model"]),
-        pd.Index(LANGUAGES).get_indexer(rows["language"]),
-        pd.Index(PERSONAS).get_indexer(rows["persona"]),
+        pd.Index(languages).get_indexer(rows["language"]),
+        pd.Index(personas).get_indexer(rows["persona"]),
         np.searchsorted(instrument.items, rows["item"].to_numpy(dtype=np.int64)),
     )
     means[index] = mean
-    return LlmRatings(names, tuple(str(origin_of[m]) for m in names), means)
+    return LlmRatings(names, tuple(str(origin_of[m]) for m in names), means,
+                      tuple(languages), tuple(personas))
 
 
 def human_mean_ids(models: pd.DataFrame) -> dict[str, str]:
@@ -194,13 +200,28 @@ def human_mean_ids(models: pd.DataFrame) -> dict[str, str]:
 @dataclass(frozen=True)
 class CanonicalFrames:
     humans: pd.DataFrame
-    ratings: pd.DataFrame
+    ratings: pd.DataFrame  # every language and persona of the study
     models: pd.DataFrame
     folder: str
     sha256: dict[str, str]
+    # The study's languages and personas: the published design's first, then the study's others,
+    # which the tables describe but the published analyses do not compare.
+    languages: tuple[str, ...] = LANGUAGES
+    personas: tuple[str, ...] = PERSONAS
 
     def has_humans(self, instrument: Instrument) -> bool:
         return bool((self.humans["instrument"] == instrument.name).any())
+
+    def compared_ratings(self) -> pd.DataFrame:
+        """The ratings in the published design's languages and personas."""
+        r = self.ratings
+        return r.loc[r["language"].isin(LANGUAGES) & r["persona"].isin(PERSONAS)]
+
+    def all_llm_ratings(self, instrument: Instrument) -> LlmRatings:
+        """The ratings of every LLM in every language and persona of the study."""
+        return llm_ratings(self.ratings, self.models, instrument,
+                           f"{self.folder}/{schema.LLM_RATINGS.filename}", self.languages,
+                           self.personas)
 
 
 def read_canonical(canonical: Path) -> CanonicalFrames:
@@ -213,8 +234,8 @@ def read_canonical(canonical: Path) -> CanonicalFrames:
 def instrument_inputs(
     frames: CanonicalFrames, instrument: Instrument, ids: RespondentIds
 ) -> InstrumentInputs:
-    return inputs_from_frames(frames.humans, frames.ratings, frames.models, instrument, ids,
-                              frames.folder)
+    return inputs_from_frames(frames.humans, frames.compared_ratings(), frames.models,
+                              instrument, ids, frames.folder)
 
 
 def inputs_from_frames(

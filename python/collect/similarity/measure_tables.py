@@ -62,7 +62,6 @@ from collect.similarity.inputs import (
     HumanGroup,
     InstrumentInputs,
     instrument_inputs,
-    llm_ratings,
 )
 from collect.similarity.metrics import DEFAULT_METRIC
 from collect.vocab import MFQ2, Instrument, RespondentIds
@@ -83,8 +82,7 @@ def reference_tables(instrument: Instrument, humans: tuple[HumanGroup, ...],
         return {}
     reader = read_mfq2_country_means if mfq else read_wvs7_country_means
     countries = with_study_nations(reader(means_file), instrument, humans)
-    llms = llm_ratings(frames.ratings, frames.models, instrument,
-                       f"{frames.folder}/llm_ratings.csv")
+    llms = frames.all_llm_ratings(instrument)
     tables = {
         "placement": country_placement(countries, llms, instrument),
         "country_profiles": country_profiles(countries, STUDY_RESPONDENTS if mfq

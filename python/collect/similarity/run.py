@@ -12,6 +12,7 @@ import pandas as pd
 
 from collect import __version__
 from collect.core.study import StudyVocabulary
+from collect.data import schema
 from collect.data.published import LANGUAGES, NATIONS, PERSONAS
 from collect.data.wvs7 import missing_file_message
 from collect.errors import InputError, MissingDataError
@@ -59,7 +60,8 @@ def build_instrument(frames: CanonicalFrames, instrument: Instrument, ids: Respo
     inputs = instrument_inputs(frames, instrument, ids)
     groups = tuple(standardise(g) for g in inputs.humans)
     analyses = analyses_for(instrument, wvs_no_persona)
-    outcomes = tuple(build_analysis(inputs, groups, a) for a in analyses)
+    described = frames.all_llm_ratings(instrument)
+    outcomes = tuple(build_analysis(inputs, groups, a, described) for a in analyses)
     return InstrumentBuild(
         instrument,
         outcomes,
@@ -95,6 +97,7 @@ def manifest_entry(build: InstrumentBuild, out: Path, ids: str, sha256: dict[str
             "kept_llms": o.kept_llms,
             "dropped_llms": [{"model": d.model, "reason": d.reason} for d in o.dropped_llms],
             "dropped_respondents": o.dropped_respondents,
+            "described_set_aside": [vars(a) for a in o.set_aside],
         }
     return {
         "status": "built",
@@ -128,10 +131,10 @@ def run_similarity(canonical: Path, out: Path, ids: RespondentIds, instruments: 
     `Exclusion.ITEM`, an item is dropped for everyone when some LLM gave it fewer than
     `min_valid_answers` valid answers in a compared condition (docs/methods.md section 1.7).
     """
-    frames, not_compared = compared_conditions(read_canonical(canonical), study, say)
+    frames, described_only = study_conditions(read_canonical(canonical), study, say)
     options = {"respondent_ids": ids, "wvs_no_persona": wvs_no_persona.value,
                "canonical": str(canonical), "moralign": __version__,
-               "not_compared": not_compared, "exclusion": exclusion.value,
+               "described_only": described_only, "exclusion": exclusion.value,
                "min_valid_answers": min_valid_answers}
     entries: dict[str, dict[str, Any]] = {}
     for name in instruments:
@@ -161,6 +164,9 @@ def run_similarity(canonical: Path, out: Path, ids: RespondentIds, instruments: 
             dropped = ", ".join(d.model for d in outcome.dropped_llms) or "none"
             say(f"{path}: {len(outcome.table):,} rows; {len(outcome.kept_llms)} LLMs kept, "
                 f"dropped: {dropped}")
+            for a in outcome.set_aside:
+                say(f"{path}: {a.model} in {a.language} with persona {a.persona} is not "
+                    f"described: {a.reason}")
         write_rds(build.zscores, table_path(out, ids, name, ZSCORES))
         for nation, straight in build.straight_liners.items():
             say(f"{name} {nation}: {build.respondents[nation]:,} respondents, {len(straight)} "
@@ -177,33 +183,41 @@ def run_similarity(canonical: Path, out: Path, ids: RespondentIds, instruments: 
     return entries
 
 
-def compared_conditions(frames: CanonicalFrames, study: StudyVocabulary | None,
-                        say: Callable[[str], None]) -> tuple[CanonicalFrames, dict[str, list[str]]]:
-    """The LLMs and ratings the similarity analyses compare (the published design's nations,
-    languages and personas). LLMs of another origin are set aside, and so are, for a study, the
-    ratings in its other languages and personas: each said and listed in the manifest. Without
-    a study the analyses refuse languages and personas outside their design."""
+def study_conditions(frames: CanonicalFrames, study: StudyVocabulary | None,
+                     say: Callable[[str], None]) -> tuple[CanonicalFrames, dict[str, list[str]]]:
+    """The frames with the study's languages and personas, and what of the study lies outside
+    the published design's nations, languages and personas: LLMs of other origins, other
+    personas and languages. The tables carry those rows, described beside the compared ones
+    (R's two-nation contrasts leave them out); each is said and listed in the manifest. Without a
+    study the ratings may hold the published design's languages and personas only."""
     models = frames.models
-    foreign = (models["kind"] == LLM_KIND) & ~models["origin"].isin(NATIONS)
-    aside = {"origins": sorted(set(models.loc[foreign, "origin"].astype(str))),
-             "languages": [v for v in study.languages if v not in LANGUAGES] if study else [],
-             "personas": [v for v in study.personas if v not in PERSONAS] if study else []}
+    llm = models["kind"] == LLM_KIND
+    others = {"origins": [str(o) for o in dict.fromkeys(models.loc[llm, "origin"])
+                          if o not in NATIONS],
+              "languages": [v for v in study.languages if v not in LANGUAGES] if study else [],
+              "personas": [v for v in study.personas if v not in PERSONAS] if study else []}
+    languages, personas = (*LANGUAGES, *others["languages"]), (*PERSONAS, *others["personas"])
+    for column, allowed in (("language", languages), ("persona", personas)):
+        wrong = sorted(set(frames.ratings[column].astype(str)) - set(allowed))
+        if wrong:
+            raise InputError(f"{column} values {wrong} are not among {list(allowed)}"
+                             + ("" if study else "; name the study (--study) that asked them"),
+                             file=f"{frames.folder}/{schema.LLM_RATINGS.filename}",
+                             column=column)
     compared = {"origins": NATIONS, "languages": LANGUAGES, "personas": PERSONAS}
-    kept = ~(frames.ratings["language"].isin(aside["languages"])
-             | frames.ratings["persona"].isin(aside["personas"])
-             | frames.ratings["model"].isin(models.loc[foreign, "model"]))
-    for what, values in aside.items():
+    for what, values in others.items():
         if values:
-            say(f"{what} {values} are not compared with human respondents by the similarity "
-                f"analyses (they compare {what} {list(compared[what])})")
-    return replace(frames, ratings=frames.ratings.loc[kept], models=models.loc[~foreign]), aside
+            say(f"{what} {values} are described beside {what} {list(compared[what])} in the "
+                "tables; the two-nation contrasts leave them out")
+    return replace(frames, languages=languages, personas=personas), others
 
 
 def items_answered(frames: CanonicalFrames, instrument: Instrument, min_valid: int,
                    say: Callable[[str], None]) -> tuple[Instrument, CanonicalFrames, list[int]]:
     """The instrument without the items some LLM answered validly fewer than `min_valid` times
     in a compared condition (a missing cell counts as none), for every LLM and respondent."""
-    rows = frames.ratings[frames.ratings["instrument"] == instrument.name]
+    compared = frames.compared_ratings()
+    rows = compared[compared["instrument"] == instrument.name]
     counts = rows["n_valid"].astype("Float64")
     if counts.isna().any():
         if min_valid > 1:
