@@ -10,9 +10,11 @@ MAIN_METRIC <- "cosine_z"
 # Each respondent-id mode's results folder under the results, the true respondents first.
 ID_MODES <- c(respondent = "respondent", paper = "")
 
-id_mode_words <- function(mode) {
-  if (mode == "respondent") "true respondents (`respondent` ids)" else
-    "the released labels (`paper` ids)"
+# `code`: ids in Markdown code, for prose and headings (not for captions, written as HTML).
+id_mode_words <- function(mode, code = TRUE) {
+  quote <- if (code) "`" else ""
+  if (mode == "respondent") sprintf("true respondents (%srespondent%s ids)", quote, quote) else
+    sprintf("the released labels (%spaper%s ids)", quote, quote)
 }
 
 yardstick_path <- function(mode, instrument, file) {
@@ -48,22 +50,40 @@ closer_words <- function(gap) {
 # Whether an interval lies wholly below or above zero.
 excludes_zero <- function(low, high) !is.na(low) && !is.na(high) && (high < 0 || low > 0)
 
+responder_words <- function(type) gsub("_", " ", type, fixed = TRUE)
+
 # ---- against chance --------------------------------------------------------------------------
 
-baseline_sentences <- function(baselines, shuffles) {
-  rows <- baselines[baselines$metric == MAIN_METRIC, , drop = FALSE]
+# The LLMs' and the baseline responders' gaps under one measure, or nothing without the LLMs.
+baseline_gap_sentence <- function(baselines, metric, labels) {
+  rows <- baselines[baselines$metric == metric, , drop = FALSE]
   llm <- rows[rows$responder_type == "llm", , drop = FALSE]
-  if (nrow(llm) != 1) return("The baseline table has no row of the LLMs under this measure.")
+  if (nrow(llm) != 1) return(character())
   others <- rows[!rows$responder_type %in% c("llm", "human_mean"), , drop = FALSE]
-  per_type <- sprintf("%s %s (%s of profiles %s)", others$responder_type, fmt_cos(others$mean_gap),
-                      paste0(fmt_num(100 * others$share_closer_to_usa, 0), "%"),
-                      paste("closer to", adjective(second_nation()), "respondents"))
-  lines <- sprintf(
-    paste("The LLMs' mean gap (%s minus %s respondents) is %s; %s of the LLMs' profiles are %s.",
-          "Responders with no values score: %s."),
-    adjective(first_nation()), adjective(second_nation()), fmt_cos(llm$mean_gap),
-    paste0(fmt_num(100 * llm$share_closer_to_usa, 0), "%"),
-    paste("closer to", adjective(second_nation()), "respondents"), in_words(per_type))
+  closer <- paste("closer to", adjective(second_nation()), "respondents")
+  share <- function(x) paste0(fmt_num(100 * x, 0), "%")
+  per_type <- sprintf("%s %s (%s of profiles %s)", responder_words(others$responder_type),
+                      fmt_num(others$mean_gap), share(others$share_closer_to_usa), closer)
+  sprintf(paste("Under the measure %s, the LLMs' mean gap (%s minus %s respondents) is %s; %s of",
+                "the LLMs' profiles are %s. Responders with no values score: %s."),
+          metric_label(metric, labels), adjective(first_nation()),
+          adjective(second_nation()), fmt_num(llm$mean_gap), share(llm$share_closer_to_usa),
+          closer, in_words(per_type))
+}
+
+baseline_sentences <- function(baselines, shuffles, labels) {
+  lines <- baseline_gap_sentence(baselines, MAIN_METRIC, labels)
+  # Constant responders have no similarity under the correlation measures: the first measure
+  # that scores them speaks for them.
+  constant <- setdiff(baselines$responder_type,
+                      c(baselines$responder_type[baselines$metric == MAIN_METRIC]))
+  scoring <- unique(baselines$metric[baselines$responder_type %in% constant])
+  if (length(constant) > 0 && length(scoring) > 0) {
+    lines <- c(lines, sprintf("Responders with a constant profile (%s) have no value under %s.",
+                              in_words(responder_words(constant)),
+                              metric_label(MAIN_METRIC, labels)),
+               baseline_gap_sentence(baselines, scoring[[1]], labels))
+  }
   test <- if (is.null(shuffles)) NULL else shuffles[shuffles$metric == MAIN_METRIC, , drop = FALSE]
   if (!is.null(test) && nrow(test) == 1) {
     inside <- test$mean_gap >= test$shuffle_gap_low && test$mean_gap <= test$shuffle_gap_high
@@ -84,7 +104,7 @@ ALPHA_GAP <- 0.05
 baseline_table <- function(baselines, labels) {
   data.frame(
     Measure = metric_label(baselines$metric, labels),
-    Responder = baselines$responder_type,
+    Responder = responder_words(baselines$responder_type),
     Profiles = baselines$n_profiles,
     `Mean gap` = baselines$mean_gap,
     `2.5th–97.5th pct` = interval_text(baselines$gap_low, baselines$gap_high),
@@ -101,40 +121,48 @@ rename_second_share <- function(table) {
 
 # ---- against the ceiling ---------------------------------------------------------------------
 
-ceiling_sentences <- function(ceilings, summary) {
+# Each scale speaks of the measure it is written for, the main measure first.
+scale_metric <- function(summary, scale) {
+  metrics <- unique(summary$metric[summary$scale == scale])
+  if (MAIN_METRIC %in% metrics) MAIN_METRIC else metrics[1]
+}
+
+ceiling_sentences <- function(ceilings, summary, labels) {
   lines <- character()
-  if (!is.null(ceilings)) {
-    rows <- ceilings[ceilings$metric == MAIN_METRIC, , drop = FALSE]
+  for (metric in unique(ceilings$metric)) {
+    rows <- ceilings[ceilings$metric == metric, , drop = FALSE]
     rows <- rows[match(compared_nations(), rows$nationality), , drop = FALSE]
-    if (nrow(rows) == 2 && !anyNA(rows$ceiling)) {
-      lines <- c(lines, sprintf(
-        paste("The noise ceiling (a respondent's mean similarity to the mean profile of the other",
-              "respondents) is %s %s for %s respondents and %s %s for %s respondents."),
-        fmt_cos(rows$ceiling[1]), interval_text(rows$conf_low[1], rows$conf_high[1], fmt_cos),
-        adjective(rows$nationality[1]), fmt_cos(rows$ceiling[2]),
-        interval_text(rows$conf_low[2], rows$conf_high[2], fmt_cos), adjective(rows$nationality[2])))
+    if (nrow(rows) != 2 || anyNA(rows$ceiling)) next
+    what <- if (rows$ceiling_type[1] == "split_half_reliability") {
+      "the split-half reliability of the nation's mean profile"
+    } else {
+      "a respondent's mean similarity to the mean profile of the other respondents"
     }
+    lines <- c(lines, sprintf(
+      "Under the measure %s, the noise ceiling (%s) is %s %s for %s respondents and %s %s for %s respondents.",
+      metric_label(metric, labels), what,
+      fmt_cos(rows$ceiling[1]), interval_text(rows$conf_low[1], rows$conf_high[1], fmt_cos),
+      adjective(rows$nationality[1]), fmt_cos(rows$ceiling[2]),
+      interval_text(rows$conf_low[2], rows$conf_high[2], fmt_cos), adjective(rows$nationality[2])))
   }
-  if (is.null(summary)) return(lines)
   scale_words <- c(share_of_ceiling = "as a share of each nation's ceiling",
-                   disattenuated = "disattenuated (divided by the square root of the ceiling)")
+                   disattenuated = "disattenuated (divided by the square root of the reliability)")
   for (scale in names(scale_words)) {
-    row <- summary[summary$metric == MAIN_METRIC & summary$scale == scale &
+    metric <- scale_metric(summary, scale)
+    row <- summary[summary$metric %in% metric & summary$scale == scale &
                      summary$llm_group == "all", , drop = FALSE]
     if (nrow(row) != 1) next
     lines <- c(lines, sprintf(
-      paste("%s, the mean gap over the %s LLMs is %s (95%% CI %s; raw %s); %s of %s LLMs are",
-            "%s on this scale: the gap %s."),
-      upper_first(scale_words[[scale]]), fmt_int(row$n_llms), fmt_num(row$mean_gap_relative),
-      interval_text(row$conf_low, row$conf_high), fmt_num(row$mean_gap_raw),
-      fmt_int(row$n_llms_closer_to_usa), fmt_int(row$n_llms),
+      paste("Under the measure %s, %s, the mean gap over the %s LLMs is %s (95%% CI %s; raw %s);",
+            "%s of %s LLMs are %s on this scale: the gap %s."),
+      metric_label(metric, labels), scale_words[[scale]], fmt_int(row$n_llms),
+      fmt_num(row$mean_gap_relative), interval_text(row$conf_low, row$conf_high),
+      fmt_num(row$mean_gap_raw), fmt_int(row$n_llms_closer_to_usa), fmt_int(row$n_llms),
       paste("closer to", adjective(second_nation()), "respondents"),
       survival_words(row$mean_gap_relative, row$conf_low, row$conf_high)))
   }
   lines
 }
-
-upper_first <- function(text) paste0(toupper(substring(text, 1, 1)), substring(text, 2))
 
 survival_words <- function(estimate, low, high) {
   if (!excludes_zero(low, high)) return("does not survive (its interval includes zero)")
@@ -193,7 +221,7 @@ centre_sentences <- function(versus_world, regression) {
   usa <- term("usa_similarity")
   if (nrow(centrality) == 1 && nrow(usa) == 1) {
     lines <- c(lines, sprintf(
-      paste("Across the %s countries other than %s, the LLMs' mean similarity to a country rises",
+      paste("Across the %s countries other than %s, the LLMs' mean similarity to a country changes",
             "by %s per SD of the country's similarity to the world mean profile (95%% CI %s, %s)",
             "and by %s per SD of its similarity to %s (95%% CI %s, %s; R² = %s, df %s). The two",
             "predictors correlate at r = %s across the countries, so the model can %s."),
@@ -203,7 +231,8 @@ centre_sentences <- function(versus_world, regression) {
       p_text(usa$p_value), fmt_cos(centrality$r_squared), fmt_df(centrality$df),
       fmt_cos(centrality$predictor_correlation),
       if (abs(centrality$predictor_correlation) >= 0.7) {
-        "hardly tell them apart: each coefficient is uncertain, and their split is not a finding"
+        paste("hardly tell them apart: each coefficient rests on what little the two do not",
+              "share, and how the effect splits between them is not a finding on its own")
       } else {
         "separate them"
       }))
@@ -256,34 +285,40 @@ show_yardstick_section <- function(mode, instrument, part) {
   labels <- metric_labels(mode, instrument)
   label <- instrument_label(instrument)
   who <- id_mode_words(mode)
+  caption_who <- id_mode_words(mode, code = FALSE)
   read <- function(file) read_yardstick(mode, instrument, file)
   need <- function(files) {
     notes <- unlist(lapply(files, missing_yardstick, mode = mode, instrument = instrument))
-    if (length(notes) > 0) cat(notes, sep = "\n")
-    length(notes) == 0
+    if (length(notes) == 0) return(TRUE)
+    cat(notes, sep = "\n")
+    # Without the instrument's respondents, what to download first.
+    if (!file.exists(yardstick_path(mode, instrument, "rq1_ols.csv"))) {
+      cat("", instrument_steps(instrument), "", sep = "\n")
+    }
+    FALSE
   }
   cat(sprintf("\n### %s, %s\n\n", label, who))
   if (part == "chance") {
     if (!need(c("baseline_gaps.csv", "shuffle_mean_test.csv"))) return(invisible())
     baselines <- read("baseline_gaps.csv")
-    cat(baseline_sentences(baselines, read("shuffle_mean_test.csv")), sep = "\n\n")
+    cat(baseline_sentences(baselines, read("shuffle_mean_test.csv"), labels), sep = "\n\n")
     show_table(baseline_table(baselines, labels),
                sprintf("%s, %s: the gap (%s minus %s respondents) of baseline responders, the LLMs and the human means.",
-                       label, who, adjective(first_nation()), adjective(second_nation())))
+                       label, caption_who, adjective(first_nation()), adjective(second_nation())))
   } else if (part == "ceiling") {
     if (!need(c("noise_ceilings.csv", "ceiling_gap_summary.csv"))) return(invisible())
     summary <- read("ceiling_gap_summary.csv")
-    cat(ceiling_sentences(read("noise_ceilings.csv"), summary), sep = "\n\n")
+    cat(ceiling_sentences(read("noise_ceilings.csv"), summary, labels), sep = "\n\n")
     show_table(ceiling_table(summary, labels),
                sprintf("%s, %s: the mean gap over LLMs on the ceiling-relative scales (t interval over LLMs).",
-                       label, who))
+                       label, caption_who))
   } else if (part == "centre") {
     if (!need(c("centrality_usa_vs_world.csv", "centrality_regression.csv"))) return(invisible())
     regression <- read("centrality_regression.csv")
     cat(centre_sentences(read("centrality_usa_vs_world.csv"), regression), sep = "\n\n")
     show_table(regression_table(regression),
                sprintf("%s, %s: LLM-to-country similarity regressed on the country's centrality and its similarity to %s (both standardised).",
-                       label, who, second_nation()))
+                       label, caption_who, second_nation()))
   } else if (part == "invariant") {
     if (!need("invariant_items_headline.csv")) return(invisible())
     cat(invariant_sentences(read("invariant_items_headline.csv")), sep = "\n\n")
@@ -297,4 +332,31 @@ baseline_figure_folder <- function(mode) {
 
 baseline_figure_path <- function(mode, instrument) {
   result_path(baseline_figure_folder(mode), paste0(instrument, "_fig_baseline_gaps.png"))
+}
+
+# ---- the summary -----------------------------------------------------------------------------
+
+# One line per instrument: whether the gap survives each yardstick (NULL without the tables).
+survival_summary <- function(mode, instrument) {
+  read <- function(file) read_yardstick(mode, instrument, file)
+  shuffles <- read("shuffle_mean_test.csv")
+  summary <- read("ceiling_gap_summary.csv")
+  versus_world <- read("centrality_usa_vs_world.csv")
+  if (is.null(shuffles) || is.null(summary) || is.null(versus_world)) return(NULL)
+  test <- shuffles[shuffles$metric == MAIN_METRIC, , drop = FALSE]
+  ceiling <- summary[summary$metric == MAIN_METRIC & summary$scale == "share_of_ceiling" &
+                       summary$llm_group == "all", , drop = FALSE]
+  world <- versus_world[versus_world$metric == MAIN_METRIC & versus_world$llm_group == "all", ,
+                        drop = FALSE]
+  if (nrow(test) != 1 || nrow(ceiling) != 1 || nrow(world) == 0) return(NULL)
+  closer_to_second <- world$conf_low > 0
+  sprintf(
+    paste("- **%s, %s.** Against shuffled answers the mean gap %s (%s); as a share of each",
+          "nation's noise ceiling it %s; the LLMs are closer to %s than to the world mean",
+          "profile, beyond chance, when prompted in %s."),
+    instrument_label(instrument), id_mode_words(mode),
+    if (test$p_value < ALPHA_GAP) "survives" else "does not survive", p_text(test$p_value),
+    survival_words(ceiling$mean_gap_relative, ceiling$conf_low, ceiling$conf_high),
+    second_nation(),
+    if (any(closer_to_second)) in_words(world$language[closer_to_second]) else "no language")
 }
