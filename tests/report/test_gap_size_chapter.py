@@ -10,7 +10,7 @@ import pytest
 
 from tests.report.conftest import RenderedBook
 from tests.report.pages import page_of
-from tests.report.test_measures_chapter import rows_of, three
+from tests.report.test_measures_chapter import rows_of
 from tests.report.test_quarto_book import NUMBERED_CAPTION
 
 pytestmark = pytest.mark.slow
@@ -18,6 +18,11 @@ pytestmark = pytest.mark.slow
 CHAPTER = "reports/gap-size.qmd"
 MODES = {"respondent": Path("respondent"), "paper": Path()}
 METRIC = "cosine_z"
+
+
+def three(value: str) -> str:
+    """Three decimals; a value that rounds to zero shows no sign."""
+    return f"{round(float(value), 3) + 0:.3f}"
 
 
 def cos(value: str) -> str:
@@ -49,7 +54,7 @@ def metric_rows(book: RenderedBook, mode: str, file: str) -> list[dict[str, str]
 
 
 def text_of(book: RenderedBook) -> str:
-    return book.page(CHAPTER).text
+    return book.page(CHAPTER).text.replace("’", "'")  # typographic apostrophes
 
 
 def second_adjective(book: RenderedBook) -> str:
@@ -77,7 +82,11 @@ def test_the_baseline_figures_are_numbered_for_both_modes(book: RenderedBook) ->
 def test_chance_sentences_are_the_baseline_tables(book: RenderedBook, mode: str) -> None:
     text = text_of(book)
     baselines = rows_of(mode_tables(book, mode) / "baseline_gaps.csv")
-    for metric in {METRIC, *(r["metric"] for r in baselines if r["responder_type"] == "midpoint")}:
+    # Responders with no value under the cosine are shown under the first measure scoring them.
+    constant = {r["responder_type"] for r in baselines} - {
+        r["responder_type"] for r in baselines if r["metric"] == METRIC}
+    scoring = [r["metric"] for r in baselines if r["responder_type"] in constant]
+    for metric in [METRIC, *scoring[:1]]:
         [llm] = [r for r in baselines if r["responder_type"] == "llm" and r["metric"] == metric]
         assert (f"respondents) is {three(llm['mean_gap'])}; {share(llm)} of the LLMs' profiles"
                 in text)
@@ -157,3 +166,15 @@ def test_invariant_items_sentence_is_the_headline_table(book: RenderedBook, mode
     assert (f"is {three(kept['origin_x_nationality'])} (95% CI "
             f"{interval(kept['conf_low'], kept['conf_high'])}, {p_words(kept['p_value'])}) "
             f"against {three(every['origin_x_nationality'])} on all items") in text_of(book)
+
+
+def test_only_tables_that_need_absent_respondents_are_missing(book: RenderedBook) -> None:
+    """Every MFQ-2 table is shown; a WVS-7 table is missing only without the WVS-7 results, and
+    its note names the file and the command that writes it."""
+    for note in book.page(CHAPTER).missing_notes:
+        [path] = [word for word in note.split() if word.startswith("results/")]
+        assert "/wvs7" in path or path.split("/")[-1].startswith("wvs7"), note
+        folder = book.outputs.results / ("respondent" if "/respondent/" in path else "")
+        assert not (folder / "wvs7" / "rq1_ols.csv").exists(), note
+        assert not (book.outputs.results.parent / path).exists(), note
+        assert "It is written by Rscript R/analysis/run.R." in note
