@@ -139,7 +139,8 @@ ceiling_sentences <- function(ceilings, summary, labels) {
       "a respondent's mean similarity to the mean profile of the other respondents"
     }
     lines <- c(lines, sprintf(
-      "Under the measure %s, the noise ceiling (%s) is %s %s for %s respondents and %s %s for %s respondents.",
+      paste("Under the measure %s, the noise ceiling (%s) is %s %s for %s respondents and %s %s",
+            "for %s respondents."),
       metric_label(metric, labels), what,
       fmt_cos(rows$ceiling[1]), interval_text(rows$conf_low[1], rows$conf_high[1], fmt_cos),
       adjective(rows$nationality[1]), fmt_cos(rows$ceiling[2]),
@@ -303,21 +304,23 @@ show_yardstick_section <- function(mode, instrument, part) {
     baselines <- read("baseline_gaps.csv")
     cat(baseline_sentences(baselines, read("shuffle_mean_test.csv"), labels), sep = "\n\n")
     show_table(baseline_table(baselines, labels),
-               sprintf("%s, %s: the gap (%s minus %s respondents) of baseline responders, the LLMs and the human means.",
+               sprintf(paste("%s, %s: the gap (%s minus %s respondents) of baseline responders,",
+                             "the LLMs and the human means."),
                        label, caption_who, adjective(first_nation()), adjective(second_nation())))
   } else if (part == "ceiling") {
     if (!need(c("noise_ceilings.csv", "ceiling_gap_summary.csv"))) return(invisible())
     summary <- read("ceiling_gap_summary.csv")
     cat(ceiling_sentences(read("noise_ceilings.csv"), summary, labels), sep = "\n\n")
     show_table(ceiling_table(summary, labels),
-               sprintf("%s, %s: the mean gap over LLMs on the ceiling-relative scales (t interval over LLMs).",
-                       label, caption_who))
+               sprintf(paste("%s, %s: the mean gap over LLMs on the ceiling-relative scales",
+                             "(t interval over LLMs)."), label, caption_who))
   } else if (part == "centre") {
     if (!need(c("centrality_usa_vs_world.csv", "centrality_regression.csv"))) return(invisible())
     regression <- read("centrality_regression.csv")
     cat(centre_sentences(read("centrality_usa_vs_world.csv"), regression), sep = "\n\n")
     show_table(regression_table(regression),
-               sprintf("%s, %s: LLM-to-country similarity regressed on the country's centrality and its similarity to %s (both standardised).",
+               sprintf(paste("%s, %s: LLM-to-country similarity regressed on the country's",
+                             "centrality and its similarity to %s (both standardised)."),
                        label, caption_who, second_nation()))
   } else if (part == "invariant") {
     if (!need("invariant_items_headline.csv")) return(invisible())
