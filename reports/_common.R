@@ -386,11 +386,13 @@ show_table <- function(table, caption, digits = 3, path = NULL, class = "result-
 # its `fig-` label). Chunks run in the project root, while the figure folder is relative to the
 # page being written (knitr's output.dir). Outside knitting (a chunk run in RStudio) the PNG is
 # shown where it is.
-show_result_figure <- function(file) {
-  path <- result_path("figures", file)
+# `folder`: the figures' folder under the results (another respondent-id mode's, for instance).
+show_result_figure <- function(file, folder = "figures") {
+  path <- result_path(folder, file)
   if (!file.exists(path)) return(knitr::asis_output(missing_note(path)))
   if (!isTRUE(getOption("knitr.in.progress"))) return(knitr::include_graphics(path))
-  copy <- paste0(knitr::opts_current$get("fig.path"), file)
+  copied_name <- if (folder == "figures") file else paste0(gsub("/", "_", folder), "_", file)
+  copy <- paste0(knitr::opts_current$get("fig.path"), copied_name)
   target <- if (xfun::is_abs_path(copy)) copy else
     file.path(knitr::opts_knit$get("output.dir") %||% ".", copy)
   dir.create(dirname(target), recursive = TRUE, showWarnings = FALSE)
