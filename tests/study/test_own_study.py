@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 import subprocess
 import sys
 import tomllib
@@ -217,3 +218,33 @@ def test_make_report_builds_the_book_about_the_study(project: Path, collected: P
         pages = pages.replace(dataset["title"], "")
     for shipped in SHIPPED_MODELS:
         assert shipped not in pages, shipped
+
+
+def test_the_shipped_example_with_a_new_persona_collects_imports_and_renders(
+    project: Path,
+) -> None:
+    """studies/example_new_persona.toml, its provider pointed at a scripted server, goes through
+    collection, export and `make report STUDY=...` to a book about it."""
+    example = ROOT / "studies" / "example_new_persona.toml"
+    shipped = tomllib.loads(example.read_text(encoding="utf-8"))
+    name = shipped["study"]["name"]
+    with ScriptedServer(OpenAIChat(), api_key=TEST_KEY, answer=answer) as server:  # type: ignore[arg-type]
+        text = re.sub(r"\[providers\.local\][^\[]*",
+                      f'[providers.local]\nkind = "openai"\nbase_url = "{server.api_base}"\n'
+                      f'api_key_env = "{TEST_KEY_ENV}"\n\n',
+                      example.read_text(encoding="utf-8"))
+        study = project / "studies" / example.name
+        study.write_text(text, encoding="utf-8")
+        done = run(project, *moralign("collect", "run", "--study", str(study)))
+        assert done.returncode == 0, done.stderr
+    done = run(project, *moralign("collect", "export", "--study", str(study)))
+    assert done.returncode == 0, done.stderr
+    done = run(project, "make", "report", f"STUDY=studies/{example.name}")
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+    book = project / "_book-studies" / name
+    pages = "\n".join(p.read_text(encoding="utf-8") for p in book.rglob("*.html"))
+    pages = html.unescape(pages).replace("\u2019", "'")
+    assert shipped["study"]["title"] in pages
+    assert "Japan" in pages  # the new persona, described beside the compared ones
+    for model in shipped["models"]:
+        assert model["display_name"] in pages
