@@ -1,5 +1,5 @@
 """How an item is put to an LLM beyond its text: the presentation of the options and the wording
-of the instruction, two design factors of a study (docs/methods.md section 1.5).
+of the instruction, two design factors of a study (docs/methods.md section 1.4).
 
 Presentations: `published` lists the options lowest rating first, numbered as published;
 `reversed` lists them top rating first, each keeping its number; `renumbered` lists the numbers
