@@ -120,3 +120,43 @@ def write_study(folder: Path, base_urls: Mapping[str, str] | str, **options: obj
     path = folder / "study.toml"
     path.write_text(study_toml(urls, **options), encoding="utf-8")  # type: ignore[arg-type]
     return path
+
+
+LABELS = {
+    "English": ("Not at all", "Slightly", "Moderately", "Fairly well", "Extremely well"),
+    "Chinese": ("一点也不", "有点", "比较", "相当", "极其"),
+}
+# A second wording of each language's messages, named "terse".
+TERSE = {"English": ("{persona_line}One number only.", "{item_text}\\n{options}"),
+         "Chinese": ("{persona_line}只回复一个数字。", "{item_text}\\n{options}")}
+
+
+def counterbalanced_toml(base_url: str, *, repetitions: int = 6,
+                         presentations: tuple[str, ...] = ("published", "reversed", "renumbered"),
+                         assignment: str = "counterbalanced", wordings: bool = True) -> str:
+    """The `study_toml` study with its options listed by `{options}` under `presentations`
+    and, if `wordings`, a second wording ("terse") in each language."""
+    text = study_toml({"scripted": base_url}, repetitions=repetitions)
+    text = text.replace(
+        'personas = ["none", "USA"]\n',
+        'personas = ["none", "USA"]\npresentations = ['
+        + ", ".join(f'"{p}"' for p in presentations) + f']\nassignment = "{assignment}"\n')
+    for language, user in (("English", "Statement: {item_text}"), ("Chinese", "陈述：{item_text}")):
+        heading = f"[templates.mini.{language}]\n"
+        head, rest = text.split(heading)
+        rest = rest.replace(f'user = "{user}"', f'user = "{user}\\nOptions:\\n{{options}}"', 1)
+        table_end = rest.index("\n\n")
+        options = "options = [" + ", ".join(f'"{label}"' for label in LABELS[language]) + "]"
+        extra = f"\n{options}"
+        if wordings:
+            system, user_text = TERSE[language]
+            extra += (f"\n\n[templates.mini.{language}.variants.terse]\n"
+                      f'system = "{system}"\nuser = "{user_text}"')
+        text = head + heading + rest[:table_end] + extra + rest[table_end:]
+    return text
+
+
+def write_counterbalanced_study(folder: Path, base_url: str, **options: object) -> Path:
+    path = folder / "study.toml"
+    path.write_text(counterbalanced_toml(base_url, **options), encoding="utf-8")  # type: ignore[arg-type]
+    return path

@@ -63,7 +63,8 @@ def test_run_status_export_rerun(tmp_path: Path) -> None:
     assert list(means.columns) == RELEASE_COLUMNS
     assert len(means) == 2 * 3 * 2 * 2  # models x items x languages x personas
     per_call = pd.read_csv(out / "llm_mfq_calls.csv")
-    assert list(per_call.columns) == [*RELEASE_COLUMNS, "status"] and len(per_call) == PLANNED
+    assert list(per_call.columns) == [*RELEASE_COLUMNS, "status", "presentation", "variant"]
+    assert len(per_call) == PLANNED and set(per_call["presentation"]) == {"published"}
     canonical = pd.read_csv(out / "llm_calls.csv")
     assert len(canonical) == PLANNED and canonical["valid"].all()
     _imports_into_canonical_tables(tmp_path, Path(study), out / "llm_mfq_responses.csv", means)

@@ -196,5 +196,5 @@ def test_a_schema_1_database_gets_outcomes(tmp_path: Path, planned: list[Planned
     with Store(db) as store:
         assert store.frame("mini")["status"].tolist() == expected
         assert store.db.execute("SELECT value FROM meta WHERE key = 'schema_version'"
-                                ).fetchone() == ("2",)
+                                ).fetchone() == ("3",)
         assert len(store.pending(planned[:4])) == 1  # the failed call

@@ -38,6 +38,7 @@ from collect.collector.runner import Runner, RunObserver, RunReport
 from collect.collector.store import Store, in_plan
 from collect.collector.study import Study, load_study
 from collect.core.outcome import Outcome
+from collect.core.presentation import combinations
 from collect.paths import PATHS
 
 EXIT_GATE_FAILED = 1
@@ -380,6 +381,7 @@ def _dry_run(study: Study, planned: list[PlannedCall], db: Path | None) -> None:
                 f"{', '.join(unpriced)} (the study file gives them no price_input_per_mtok "
                 "and price_output_per_mtok).")
     )
+    typer.echo(_design_factors(study, planned, pending))
     typer.echo("")
     for instrument, spec in study.instruments.items():
         for language in study.languages:
@@ -388,6 +390,31 @@ def _dry_run(study: Study, planned: list[PlannedCall], db: Path | None) -> None:
                 typer.echo(f"--- {instrument} / {language} / persona {persona} / item "
                            f"{spec.items[0]}")
                 typer.echo(f"[system]\n{system}\n[user]\n{user}\n")
+        language, persona = study.languages[0], study.personas[0]
+        for presentation, variant in combinations(study, spec)[1:]:
+            system, user = render_prompts(study, instrument, language, persona, spec.items[0],
+                                          presentation, variant)
+            typer.echo(f"--- {instrument} / {language} / persona {persona} / item "
+                       f"{spec.items[0]} / {presentation} / variant {variant}")
+            typer.echo(f"[system]\n{system}\n[user]\n{user}\n")
+
+
+def _design_factors(study: Study, planned: list[PlannedCall], pending: list[PlannedCall]) -> str:
+    """The calls of each presentation x wording, with their estimated tokens still to ask."""
+    table = Table(title=f"presentations x wordings ({study.assignment} assignment over "
+                        f"{study.repetitions} repetitions)")
+    for column in ("presentation", "variant", "calls", "to make", "input tokens"):
+        table.add_column(column, justify="left" if column in ("presentation", "variant")
+                         else "right")
+    calls = Counter((c.presentation, c.variant) for c in planned)
+    todo = Counter((c.presentation, c.variant) for c in pending)
+    tokens = Counter()
+    for call in pending:
+        tokens[call.presentation, call.variant] += call.estimated_input_tokens
+    for (presentation, variant), n in calls.items():
+        table.add_row(presentation, variant, str(n), str(todo[presentation, variant]),
+                      f"{tokens[presentation, variant]:,}")
+    return _render(table)
 
 
 def _render(table: Table, width: int = 120) -> str:

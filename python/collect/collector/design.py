@@ -1,7 +1,9 @@
 """The study's design expanded into fully specified calls, each with a stable key, before any call.
 
 Order: model, instrument, language, persona, iteration, item. Iterations are the outer loop of a
-condition so that a run cut short leaves whole replicates rather than whole items.
+condition so that a run cut short leaves whole replicates rather than whole items. Each call's
+presentation of the options and wording of the instruction are assigned here
+(collect.core.presentation); they are part of the call, not of its key.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from dataclasses import dataclass
 from collect.collector.prompts import render_prompts
 from collect.collector.providers.base import ChatRequest
 from collect.collector.study import ModelSpec, Study
+from collect.core.presentation import PUBLISHED, assigned
+from collect.core.studyfile import BASE_WORDING
 
 LOGPROB_MAX_TOKENS = 2
 
@@ -31,6 +35,8 @@ class PlannedCall:
     key: CallKey
     provider: str
     request: ChatRequest
+    presentation: str = PUBLISHED
+    variant: str = BASE_WORDING
 
     @property
     def estimated_input_tokens(self) -> int:
@@ -45,7 +51,7 @@ def estimate_tokens(text: str) -> int:
 
 def plan_calls(study: Study, models: tuple[ModelSpec, ...] | None = None) -> list[PlannedCall]:
     """Every call of the study (or of the chosen models), in a stable order."""
-    prompts: dict[tuple[str, str, str, int], tuple[str, str]] = {}
+    prompts: dict[tuple[str, str, str, int, str, str], tuple[str, str]] = {}
     planned: list[PlannedCall] = []
     for model in models if models is not None else study.models:
         extra_body = dict(model.extra_body)
@@ -62,7 +68,9 @@ def plan_calls(study: Study, models: tuple[ModelSpec, ...] | None = None) -> lis
                 for persona in study.personas:
                     for iteration in range(repetitions):
                         for item in spec.items:
-                            where = (instrument, language, persona, item)
+                            shown = _shown(study, model, (instrument, language, persona,
+                                                          item), iteration)
+                            where = (instrument, language, persona, item, *shown)
                             if where not in prompts:
                                 prompts[where] = render_prompts(study, *where)
                             system, user = prompts[where]
@@ -80,6 +88,17 @@ def plan_calls(study: Study, models: tuple[ModelSpec, ...] | None = None) -> lis
                                         disable_thinking=model.disable_thinking,
                                         extra_body=extra_body,
                                     ),
+                                    presentation=shown[0],
+                                    variant=shown[1],
                                 )
                             )
     return planned
+
+
+def _shown(study: Study, model: ModelSpec, cell: tuple[str, str, str, int],
+           iteration: int) -> tuple[str, str]:
+    """The presentation and wording of a call; a logprob readout's one call per cell is asked
+    as published, in the base wording."""
+    if model.readout == "logprob":
+        return PUBLISHED, BASE_WORDING
+    return assigned(study, study.instruments[cell[0]], (model.id, *cell), iteration)

@@ -9,7 +9,11 @@ Release format (the public data of the original study, one file per instrument):
   all items) without a valid answer; `valid_item` counts the condition's items with a valid answer;
   `valid_llm` counts the LLM's valid item x condition cells over the file.
 - per call, `llm_<survey>_calls.csv`: the same columns, one row per stored call, `llm_response` and
-  `valid_response` being that call's rating and validity.
+  `valid_response` being that call's rating and validity, then `status`, `presentation` (how the
+  options were shown) and `variant` (the instruction's wording; "base" is the template's own).
+In a study with several presentations or wordings, the item mean is the counterbalanced mean: over
+every valid answer of the cell whatever its presentation and wording (ratings are on the
+published scale); per presentation means come from the per-call table.
 Unlike the release, no LLM is dropped here: exclusion belongs to each analysis (docs/methods.md
 section 1.7).
 Calls that failed after all attempts (no answer from the provider) are not answers: they are left
@@ -42,7 +46,7 @@ RELEASE_COLUMNS = (
     "date", "model_nation", "API", "temperature", "llm_response", "valid_response", "prop_na",
     "valid_item", "valid_llm",
 )
-CALL_COLUMNS = (*RELEASE_COLUMNS, "status")
+CALL_COLUMNS = (*RELEASE_COLUMNS, "status", "presentation", "variant")
 CONDITION = ["LLM", "language", "persona"]
 CELL = [*CONDITION, "item"]
 
@@ -71,6 +75,8 @@ def release_calls(study: Study, calls: pd.DataFrame, instrument: str) -> pd.Data
             "llm_response": rows["rating"].astype("float64"),
             "valid_response": rows["valid"].astype(bool),
             "status": rows["status"],
+            "presentation": rows["presentation"],
+            "variant": rows["variant"],
         }
     )
     cell_valid = out.groupby(CELL)["valid_response"].transform("any")

@@ -40,6 +40,7 @@ from collect.collector.store import CallRecord, ChangedCall, Store, utc_now
 from collect.collector.study import RetryPolicy, Study
 from collect.core.outcome import Outcome, answer_outcome
 from collect.core.parse import parse_answer
+from collect.core.presentation import to_published_scale
 from collect.errors import MoralignError
 
 # After this many permanent errors in a row a model is stopped whatever their class, so a
@@ -68,7 +69,7 @@ class ChangedSettingsError(MoralignError):
         ]
         super().__init__(
             f"{len(changed)} stored answers were asked with other settings (api_model, "
-            "temperature or prompt) than the study file now plans:\n"
+            "temperature, prompt, presentation or variant) than the study file now plans:\n"
             + "\n".join(lines)
             + "\nRun with --replace-changed to ask these calls again and replace the old rows, "
             "or use another --db."
@@ -422,14 +423,17 @@ def answer_record(
     finished_at: str | None = None,
 ) -> CallRecord:
     """What is stored for a call the provider answered (or blocked), online or in a batch
-    (whose lines share the time their results were read: `finished_at`)."""
+    (whose lines share the time their results were read: `finished_at`). The rating is stored
+    on the published scale, whatever numbering the call showed."""
     instrument = study.instruments[call.key.instrument]
     blocked = result.outcome == "refused"
     parsed = parse_answer(result.text, instrument.scale_min, instrument.scale_max)
     if blocked:
         rating, reason = None, "blocked"
     else:
-        rating, reason = parsed.rating, parsed.reason
+        rating = to_published_scale(parsed.rating, call.presentation, instrument.scale_min,
+                                    instrument.scale_max)
+        reason = parsed.reason
     return CallRecord(
         status=answer_outcome(rating, blocked or parsed.refusal),
         attempts=attempts,

@@ -29,8 +29,10 @@ from collect.collector.providers.failures import redact
 from collect.core.outcome import Outcome
 from collect.errors import InputError
 
-# Schema 1 stored answered / blocked / failed; schema 2 stores the call's outcome.
-SCHEMA_VERSION = "2"
+# Schema 1 stored answered / blocked / failed; schema 2 stores the call's outcome; schema 3 adds
+# each call's presentation of the options and wording of the instruction (rows of earlier
+# schemas were asked as published, in the base wording).
+SCHEMA_VERSION = "3"
 _OUTCOME_OF_V1 = ("CASE WHEN status = 'failed' THEN 'failed' "
                   "WHEN status = 'blocked' OR refusal THEN 'refused' "
                   "WHEN valid THEN 'valid' ELSE 'invalid' END")
@@ -58,6 +60,11 @@ _KEY_COLUMNS_DDL = "".join(
     f"    {c} {'INTEGER' if c in ('item', 'iteration') else 'TEXT'} NOT NULL,\n"
     for c in KEY_COLUMNS
 ).rstrip()
+# The design factors of a call beyond its key, with the value of rows stored before them.
+DESIGN_FACTORS = {"presentation": "published", "variant": "base"}
+_DESIGN_FACTORS_DDL = "\n".join(
+    f"    {name} TEXT NOT NULL DEFAULT '{default}'," for name, default in DESIGN_FACTORS.items()
+)
 _CALLS_TABLE = f"""
 CREATE TABLE IF NOT EXISTS calls (
 {_KEY_COLUMNS_DDL}
@@ -66,6 +73,7 @@ CREATE TABLE IF NOT EXISTS calls (
     api_model TEXT NOT NULL,
     temperature REAL,
     prompt_sha TEXT NOT NULL REFERENCES prompts (sha),
+{_DESIGN_FACTORS_DDL}
     raw_text TEXT,
     rating INTEGER,
     valid INTEGER NOT NULL,
@@ -192,7 +200,7 @@ _RECORD_FIELDS = tuple(CallRecord.__dataclass_fields__)
 _TEXT_FIELDS = ("raw_text", "error_message", "vendor_code", "returned_model", "request_id")
 _TEXT_INDEXES = tuple(_RECORD_FIELDS.index(name) for name in _TEXT_FIELDS)
 _INSERT_COLUMNS = (*KEY_COLUMNS, "provider", "api_model", "temperature", "prompt_sha",
-                   *_RECORD_FIELDS, "run_id")
+                   *DESIGN_FACTORS, *_RECORD_FIELDS, "run_id")
 _UPSERT = (
     f"INSERT INTO calls ({', '.join(_INSERT_COLUMNS)}) "
     f"VALUES ({', '.join('?' for _ in _INSERT_COLUMNS)}) "
@@ -205,12 +213,13 @@ _UPSERT = (
 
 
 # The request settings stored with each row; a finished row asked with other settings is stale.
-SETTING_COLUMNS = ("api_model", "temperature", "prompt_sha")
+SETTING_COLUMNS = ("api_model", "temperature", "prompt_sha", *DESIGN_FACTORS)
 
 
-def _settings(call: PlannedCall) -> tuple[str, float | None, str]:
+def _settings(call: PlannedCall) -> tuple[str, float | None, str, str, str]:
     request = call.request
-    return request.api_model, request.temperature, prompt_sha(request.system, request.user)
+    return (request.api_model, request.temperature, prompt_sha(request.system, request.user),
+            call.presentation, call.variant)
 
 
 @dataclass(frozen=True)
@@ -265,6 +274,8 @@ class Store:
         )
         if self._schema_version() == "1":
             self._migrate_from_v1()
+        if self._schema_version() == "2":
+            self._migrate_from_v2()
 
     def _migrate_batches_to_keys(self) -> None:
         """Set aside batch tables keyed by input file id; their rows are copied back keyed."""
@@ -287,6 +298,20 @@ class Store:
             self.db.execute(f"INSERT INTO calls ({', '.join(columns)}) "
                             f"SELECT {', '.join(selected)} FROM calls_v1")
             self.db.execute("DROP TABLE calls_v1")
+            self.db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'",
+                            (SCHEMA_VERSION,))
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def _migrate_from_v2(self) -> None:
+        """Adds the design factors to the calls table, in one transaction."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            for name, default in DESIGN_FACTORS.items():
+                self.db.execute(f"ALTER TABLE calls ADD COLUMN {name} TEXT NOT NULL "
+                                f"DEFAULT '{default}'")
             self.db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'",
                             (SCHEMA_VERSION,))
         except BaseException:
@@ -405,11 +430,12 @@ class Store:
         key = call.key
         return (key.study, key.model, key.instrument, key.language, key.persona, key.item,
                 key.iteration, call.provider, request.api_model, request.temperature, sha,
-                *values, run_id)
+                call.presentation, call.variant, *values, run_id)
 
     def frame(self, study: str) -> pd.DataFrame:
         """Every stored call of `study`, with its prompts, in key order. The rows of a schema-1
-        database opened read-only get their outcome computed here."""
+        database opened read-only get their outcome computed here, and those of a schema-1 or 2
+        database their design factors' values from before them."""
         outcome = _OUTCOME_OF_V1 if self._schema_version() == "1" else "calls.status"
         frame = pd.read_sql_query(
             f"SELECT calls.*, {outcome} AS outcome, prompts.system, prompts.user FROM calls "
@@ -418,7 +444,9 @@ class Store:
             self.db,
             params=(study,),
         )
-        return frame.assign(status=frame.pop("outcome"))
+        missing = {name: default for name, default in DESIGN_FACTORS.items()
+                   if name not in frame.columns}
+        return frame.assign(status=frame.pop("outcome"), **missing)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

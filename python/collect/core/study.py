@@ -13,15 +13,21 @@ from __future__ import annotations
 import csv
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from collect.core.studyfile import InstrumentEntry, StudyFile, read_study_file
+from collect.core.studyfile import (
+    BASE_WORDING,
+    InstrumentEntry,
+    StudyFile,
+    TemplateEntry,
+    read_study_file,
+)
 from collect.errors import InputError, MissingDataError
 from collect.paths import PATHS
 from collect.vocab import NO_PERSONA
 
-TEMPLATE_FIELDS = frozenset({"persona_line", "item_text", "scale_min", "scale_max"})
+TEMPLATE_FIELDS = frozenset({"persona_line", "item_text", "scale_min", "scale_max", "options"})
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,13 @@ class Templates:
     system: str
     user: str
     persona_lines: Mapping[str, str]
+    options: tuple[str, ...] | None = None  # option labels, lowest rating first
+    option_line: str = "{number}: {label}"
+    variants: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # name -> system, user
+
+    def wording(self, variant: str) -> tuple[str, str]:
+        """The (system, user) templates of `variant` ("base": the template's own)."""
+        return (self.system, self.user) if variant == BASE_WORDING else self.variants[variant]
 
 
 @dataclass(frozen=True)
@@ -76,6 +89,12 @@ class InstrumentSpec:
 
     def item_text(self, item: int, language: str) -> str:
         return self.texts[(item, language)]
+
+    @property
+    def wordings(self) -> tuple[str, ...]:
+        """The instruction wordings asked: "base" and the templates' variants."""
+        first = next(iter(self.templates.values()))
+        return (BASE_WORDING, *first.variants)
 
 
 @dataclass(frozen=True)
@@ -102,6 +121,9 @@ class StudyVocabulary:
 @dataclass(frozen=True)
 class StudyDesign(StudyVocabulary):
     instruments: Mapping[str, InstrumentSpec]
+    presentations: tuple[str, ...] = ("published",)
+    assignment: str = "counterbalanced"  # or "random" (seeded, per call)
+    assignment_seed: int = 0
 
     def select_models(self, model_ids: list[str] | None) -> tuple[Llm, ...]:
         if not model_ids:
@@ -139,7 +161,38 @@ def design_of(parsed: StudyFile, path: Path) -> StudyDesign:
     """The design of a study file already validated as `parsed`."""
     vocabulary = vocabulary_of(parsed, path)
     instruments = _load_instruments(parsed, vocabulary.languages, vocabulary.personas, path)
-    return StudyDesign(**vars(vocabulary), instruments=instruments)
+    head = parsed.study
+    presentations = tuple(head.presentations)
+    if len(set(presentations)) != len(presentations):
+        raise InputError(f"must be a list without repeats, got {list(presentations)}",
+                         file=path, column="study.presentations")
+    for name, spec in instruments.items():
+        _check_design_factors(head.repetitions, head.assignment, presentations, name, spec,
+                              path)
+    return StudyDesign(**vars(vocabulary), instruments=instruments, presentations=presentations,
+                       assignment=head.assignment, assignment_seed=head.assignment_seed)
+
+
+def _check_design_factors(repetitions: int, assignment: str, presentations: tuple[str, ...],
+                          name: str, spec: InstrumentSpec, path: Path) -> None:
+    """Options where a presentation other than the published one needs them; repetitions that
+    a counterbalanced assignment can balance."""
+    for language, templates in spec.templates.items():
+        where = f"templates.{name}.{language}"
+        if templates.options is None and presentations != ("published",):
+            raise InputError(f"presentations {list(presentations)} need the option labels "
+                             "(`options`, lowest rating first)", file=path, column=where)
+        count = spec.scale_max - spec.scale_min + 1
+        if templates.options is not None and len(templates.options) != count:
+            raise InputError(f"expected {count} option labels ({spec.scale_min} to "
+                             f"{spec.scale_max}), got {len(templates.options)}", file=path,
+                             column=f"{where}.options")
+    combinations = len(presentations) * len(spec.wordings)
+    if assignment == "counterbalanced" and repetitions % combinations:
+        raise InputError(
+            f"repetitions ({repetitions}) must be a multiple of the {combinations} presentation "
+            f"x wording combinations of instrument {name!r} to counterbalance them",
+            file=path, column="study.repetitions")
 
 
 def vocabulary_of(parsed: StudyFile, path: Path) -> StudyVocabulary:
@@ -327,9 +380,32 @@ def _load_templates(
             if persona not in entry.persona_lines:
                 raise InputError(f"unknown persona {persona!r}: no persona line", file=path,
                                  column=f"{where}.persona_lines")
-        out[language] = Templates(system=entry.system, user=entry.user,
-                                  persona_lines=dict(entry.persona_lines))
+        out[language] = _templates(entry, where, path)
+    names = {language: sorted(t.variants) for language, t in out.items()}
+    if len({tuple(v) for v in names.values()}) > 1:
+        raise InputError(f"every language must name the same variants, got {names}", file=path,
+                         column=f"templates.{instrument}")
     return out
+
+
+def _templates(entry: TemplateEntry, where: str, path: Path) -> Templates:
+    variants = {}
+    for name, wording in entry.variants.items():
+        if name == BASE_WORDING:
+            raise InputError(f"{BASE_WORDING!r} names the template's own wording; choose another "
+                             "name", file=path, column=f"{where}.variants")
+        for label, template in (("system", wording.system), ("user", wording.user)):
+            _check_placeholders(template, f"{where}.variants.{name}.{label}", path)
+        variants[name] = (wording.system, wording.user)
+    try:
+        entry.option_line.format(number=1, label="")
+    except (KeyError, IndexError, ValueError) as err:
+        raise InputError(f"bad option line: {err}; placeholders {{number}} and {{label}}",
+                         file=path, column=f"{where}.option_line") from None
+    options = tuple(entry.options) if entry.options is not None else None
+    return Templates(system=entry.system, user=entry.user,
+                     persona_lines=dict(entry.persona_lines), options=options,
+                     option_line=entry.option_line, variants=variants)
 
 
 def _check_placeholders(template: str, column: str, path: Path) -> None:

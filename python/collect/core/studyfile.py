@@ -21,6 +21,10 @@ from collect.errors import InputError
 PROVIDER_KINDS = ("openai", "dashscope", "anthropic", "gemini")
 LOCAL_SERVERS = ("smollm2",)
 READOUTS = ("sampled", "logprob")
+# How the options of a scale are shown: listed lowest rating first as published, listed top rating
+# first (each keeps its number), or numbered the other way (1 = the top label; recoded on parse).
+PRESENTATIONS = ("published", "reversed", "renumbered")
+BASE_WORDING = "base"  # the variant name of a template's own system and user messages
 Note = Field(None, description="A free comment; not read.")
 
 
@@ -42,6 +46,16 @@ class StudyHead(Table):
         ["China", "USA"], min_length=2, max_length=2,
         description="The two nations a two-nation analysis contrasts; the first is coded +0.5.")
     max_tokens: int = Field(10, ge=1, description="Default answer length limit of every model.")
+    presentations: list[Literal["published", "reversed", "renumbered"]] = Field(
+        ["published"], min_length=1,
+        description="How options are shown: published order, reversed (top rating listed first), "
+        "renumbered (1 = the top label, recoded to the published scale on parse). Other than "
+        "published needs `options` in every template.")
+    assignment: Literal["counterbalanced", "random"] = Field(
+        "counterbalanced",
+        description="counterbalanced: repetition r of an item gets presentation x variant number "
+        "r mod their count (presentation-major); random: one drawn per call, seeded.")
+    assignment_seed: int = Field(0, description="The seed of the random assignment.")
 
 
 class NationEntry(Table):
@@ -138,13 +152,28 @@ class InstrumentEntry(Table):
     note: str | None = Note
 
 
+class WordingEntry(Table):
+    """`[templates.<instrument>.<language>.variants.<name>]`: another wording of the messages."""
+
+    system: str = Field(description="System message; the template's placeholders.")
+    user: str = Field(description="User message; the template's placeholders.")
+
+
 class TemplateEntry(Table):
     """`[templates.<instrument>.<language>]`: the messages of one instrument in one language."""
 
     system: str = Field(description="System message; placeholders {persona_line}, {item_text}, "
-                                    "{scale_min}, {scale_max}.")
+                                    "{scale_min}, {scale_max}, {options}.")
     user: str = Field(description="User message; the same placeholders.")
     persona_lines: dict[str, str] = Field(description="The persona line of each persona.")
+    options: list[str] | None = Field(
+        None, min_length=2, description="The option labels, lowest rating first: {options} lists "
+        "them as the presentation says.")
+    option_line: str = Field("{number}: {label}",
+                             description="How {options} writes one option.")
+    variants: dict[str, WordingEntry] = Field(
+        {}, description='Other wordings by name (the template\'s own is "base"); every language '
+        "of an instrument names the same ones.")
 
 
 class GatesEntry(Table):
@@ -264,7 +293,7 @@ def reference_page() -> str:
              f"same model publishes `studies/{SCHEMA_FILE}`. See `studies/made_in_china.toml` "
              "for a commented example.", ""]
     for model in (StudyHead, NationEntry, ProviderEntry, ModelEntry, InstrumentEntry,
-                  InlineItem, TemplateEntry, GatesEntry):
+                  InlineItem, TemplateEntry, WordingEntry, GatesEntry):
         heading, meaning = (model.__doc__ or "").split(":", 1)
         lines += [f"## {heading.strip()}", "", meaning.strip().capitalize(), "",
                   "| field | type | default | meaning |", "|---|---|---|---|"]
