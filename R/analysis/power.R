@@ -1,0 +1,135 @@
+# Power of the origin tests for a new study's design, by simulation from the calibration's truth
+# (simulate.R: effects and variance components fitted on the MFQ-2 release with true respondent
+# ids; makers sharing part of the by-LLM variance; unequal by-LLM variances between the origins).
+# A design: LLMs per origin, makers per origin (each origin's LLMs dealt to its makers as evenly
+# as possible), respondents per nationality. An effect: the size of both RQ1 origin terms
+# (chinese_origin, chinese_participant:chinese_origin), in units of the human nationality gap
+# (|chinese_participant| of the truth, a cosine difference) unless `effect_unit` says otherwise.
+# Tests: the primary one (exact permutation of Welch's t over makers; over LLMs when each LLM is
+# its own maker) and the LLM-level two-sample t (df = n_LLM - 2).
+
+power_tests <- tibble::tribble(
+  ~test, ~column,
+  "maker permutation (primary)", "p_primary",
+  "LLM t, ignoring makers", "p_value"
+)
+
+# Each origin's LLMs dealt to its makers, as evenly as possible (list of maker sizes).
+even_maker_sizes <- function(llms_per_origin, makers_per_origin) {
+  if (makers_per_origin < 1 || makers_per_origin > llms_per_origin) {
+    stop(sprintf("makers per origin must be between 1 and the LLMs per origin (%d), not %d",
+                 llms_per_origin, makers_per_origin), call. = FALSE)
+  }
+  sizes <- tabulate(rep(seq_len(makers_per_origin), length.out = llms_per_origin))
+  list(first = sizes, second = sizes)
+}
+
+# The designs as a tibble; refuses a design that cannot be simulated.
+check_designs <- function(designs) {
+  designs <- tibble::as_tibble(designs)
+  needed <- c("llms_per_origin", "makers_per_origin", "respondents")
+  missing <- setdiff(needed, names(designs))
+  if (length(missing) > 0) {
+    stop(sprintf("design grid: missing column(s) %s", paste(missing, collapse = ", ")),
+         call. = FALSE)
+  }
+  for (column in needed) {
+    bad <- which(!is.finite(designs[[column]]) | designs[[column]] < 2 |
+                   designs[[column]] != round(designs[[column]]))
+    if (column == "makers_per_origin") bad <- which(designs[[column]] < 1)
+    if (length(bad) > 0) {
+      stop(sprintf("design grid row %d: %s must be a whole number >= %d, not %s", bad[1],
+                   column, if (column == "makers_per_origin") 1 else 2,
+                   format(designs[[column]][bad[1]])), call. = FALSE)
+    }
+  }
+  designs
+}
+
+# p values of every test and RQ1 origin term on one simulated data set (long: term, test, p).
+power_p_values <- function(design, effect_cosine, seed, truth, maker_share) {
+  sizes <- even_maker_sizes(design$llms_per_origin, design$makers_per_origin)
+  structure <- calibration_structure(truth, maker_share)
+  structure$maker_sizes <- sizes
+  fixed <- truth$rq1
+  fixed[c("chinese_origin", "chinese_participant:chinese_origin")] <- effect_cosine
+  n <- design$respondents
+  rows <- rq1_data(validate_derived(
+    simulate_rq1(n, n, 2 * design$llms_per_origin, seed = seed, truth = fixed,
+                 sd = truth$rq1_sd, structure = structure)
+  ))
+  crossed <- llm_level_inputs(rows)$rq1$crossed
+  makers <- calibration_makers(structure)
+  tests <- origin_tests(per_llm_values(crossed, rq1_llm_terms),
+                        crossed$origin == first_nation(), makers, model_check = FALSE)
+  purrr::map_dfr(seq_len(nrow(power_tests)), function(i) {
+    tibble::tibble(term = tests$term, test = power_tests$test[i],
+                   p = tests[[power_tests$column[i]]])
+  })
+}
+
+# Power at alpha per design, effect, test and term over `n_sets` simulated data sets, with its
+# exact binomial 95% Monte-Carlo interval; the type-I error (the rate at effect 0, when the grid
+# has it) and the minimum detectable effect at `target` power, interpolated linearly over the
+# effect grid (NA when the grid never reaches it). Every set of a design uses the same random
+# draws at every effect (common random numbers: smoother curves). Runs on the future plan
+# (futures.R): the same seed gives the same table on any plan.
+power_grid <- function(designs, effects, n_sets, seed, alpha = 0.05, target = 0.8,
+                       truth = calibration_truth, maker_share = truth$maker_share,
+                       effect_unit = abs(truth$rq1[["chinese_participant"]])) {
+  designs <- check_designs(designs)
+  if (any(!is.finite(effects)) || any(effects < 0)) {
+    stop("effects must be numbers >= 0 (in units of the nationality gap)", call. = FALSE)
+  }
+  effects <- sort(unique(effects))
+  p_values <- simulation_lapply(seq_len(n_sets), function(set) {
+    set_seed <- stream_seed()
+    purrr::map_dfr(seq_len(nrow(designs)), function(d) {
+      purrr::map_dfr(effects, function(effect) {
+        power_p_values(designs[d, ], effect * effect_unit, set_seed, truth, maker_share) |>
+          dplyr::mutate(design = d, effect = effect, .before = 1)
+      })
+    })
+  }, seed = seed)
+  table <- dplyr::bind_rows(p_values) |>
+    dplyr::group_by(.data$design, .data$effect, .data$test, .data$term) |>
+    dplyr::summarise(rejected = sum(.data$p < alpha), n_sets = dplyr::n(), .groups = "drop") |>
+    dplyr::mutate(power = .data$rejected / .data$n_sets,
+                  mc_conf_low = stats::qbeta(0.025, .data$rejected,
+                                             .data$n_sets - .data$rejected + 1),
+                  mc_conf_high = stats::qbeta(0.975, .data$rejected + 1,
+                                              .data$n_sets - .data$rejected),
+                  mc_conf_low = ifelse(.data$rejected == 0, 0, .data$mc_conf_low),
+                  mc_conf_high = ifelse(.data$rejected == .data$n_sets, 1, .data$mc_conf_high))
+  summaries <- table |>
+    dplyr::group_by(.data$design, .data$test, .data$term) |>
+    dplyr::summarise(type_i_error = if (0 %in% .data$effect) .data$power[.data$effect == 0]
+                     else NA_real_,
+                     mde = interpolated_mde(.data$effect, .data$power, target),
+                     .groups = "drop")
+  designs |>
+    dplyr::mutate(design = dplyr::row_number(), .before = 1) |>
+    dplyr::right_join(table, by = "design") |>
+    dplyr::left_join(summaries, by = c("design", "test", "term")) |>
+    dplyr::mutate(effect_cosine = .data$effect * effect_unit, .after = "effect") |>
+    dplyr::mutate(alpha = alpha, mde_power = target,
+                  mde_method = "linear interpolation of power over the effect grid",
+                  effect_scale = sprintf("units of the human nationality gap (%.3f cosine)",
+                                         effect_unit),
+                  maker_share = maker_share, seed = seed,
+                  truth = "MFQ-2 release, true respondent ids; makers, unequal by-LLM effects") |>
+    dplyr::arrange(.data$design, .data$test, .data$term, .data$effect)
+}
+
+# The smallest effect at which power, linear between grid points, first reaches `target`.
+interpolated_mde <- function(effect, power, target) {
+  order <- order(effect)
+  effect <- effect[order]
+  power <- power[order]
+  above <- which(power >= target)
+  if (length(above) == 0) return(NA_real_)
+  i <- above[1]
+  if (i == 1) return(effect[1])
+  effect[i - 1] + (target - power[i - 1]) / (power[i] - power[i - 1]) *
+    (effect[i] - effect[i - 1])
+}
