@@ -133,3 +133,39 @@ interpolated_mde <- function(effect, power, target) {
   effect[i - 1] + (target - power[i - 1]) / (power[i] - power[i - 1]) *
     (effect[i] - effect[i - 1])
 }
+
+# `moralign power`: the grid of every combination of the comma-separated design values, its
+# power table written to `out` (CSV); prints each design's minimum detectable effects.
+power_command <- function(llms, makers, respondents, effects, sets, seed, out) {
+  numbers <- function(text, name) {
+    values <- suppressWarnings(as.numeric(strsplit(text, ",", fixed = TRUE)[[1]]))
+    if (length(values) == 0 || anyNA(values)) {
+      stop(sprintf("--%s: expected comma-separated numbers, found `%s`", name, text),
+           call. = FALSE)
+    }
+    values
+  }
+  designs <- tidyr::crossing(llms_per_origin = numbers(llms, "llms-per-origin"),
+                             makers_per_origin = numbers(makers, "makers-per-origin"),
+                             respondents = numbers(respondents, "respondents"))
+  seconds <- system.time(
+    table <- power_grid(designs, numbers(effects, "effects"), as.integer(sets), as.integer(seed))
+  )[["elapsed"]]
+  dir.create(dirname(out), recursive = TRUE, showWarnings = FALSE)
+  readr::write_csv(table, out, na = "")
+  summary <- dplyr::distinct(table, .data$llms_per_origin, .data$makers_per_origin,
+                             .data$respondents, .data$test, .data$term, .data$type_i_error,
+                             .data$mde)
+  cat(sprintf("%-6s %-7s %-11s %-28s %-36s %7s %s\n", "LLMs", "makers", "respondents",
+              "test", "term", "type-I", "effect at power .8"))
+  for (i in seq_len(nrow(summary))) {
+    row <- summary[i, ]
+    cat(sprintf("%-6d %-7d %-11d %-28s %-36s %7.3f %s\n", as.integer(row$llms_per_origin),
+                as.integer(row$makers_per_origin), as.integer(row$respondents), row$test,
+                row$term, row$type_i_error,
+                if (is.na(row$mde)) "not reached on the grid" else sprintf("%.3f", row$mde)))
+  }
+  cat(sprintf("%s; %d sets per design and effect, %.1f s; written to %s\n",
+              unique(table$effect_scale), as.integer(sets), seconds, out))
+  invisible(table)
+}
