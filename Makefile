@@ -116,6 +116,12 @@ bench: data ## print the speed figures of each stage
 	$(PY) benchmarks/collector.py
 	$(PY) benchmarks/reproduction_speed.py
 
+.PHONY: power
+power: setup ## power of the origin tests for a 10 + 10 LLM study with 3, 5 or 10 makers per origin
+	MORALIGN_FUTURE_PLAN=$(FUTURE_PLAN) $(MORALIGN) power --llms-per-origin 10 \
+		--makers-per-origin 3,5,10 --respondents 40 --effects 0,0.1,0.2,0.3,0.5 --sets 500 \
+		--out results/power.csv
+
 .PHONY: calibrate
 calibrate: setup ## type-I error of every origin test on 1,000 simulated null data sets
 	Rscript benchmarks/calibration.R --sets 1000 --out results/calibration_full.csv
