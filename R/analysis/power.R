@@ -5,14 +5,9 @@
 # as possible), respondents per nationality. An effect: the size of both RQ1 origin terms
 # (chinese_origin, chinese_participant:chinese_origin), in units of the human nationality gap
 # (|chinese_participant| of the truth, a cosine difference) unless `effect_unit` says otherwise.
-# Tests: the primary one (exact permutation of Welch's t over makers; over LLMs when each LLM is
-# its own maker) and the LLM-level two-sample t (df = n_LLM - 2).
-
-power_tests <- tibble::tribble(
-  ~test, ~column,
-  "maker permutation (primary)", "p_primary",
-  "LLM t, ignoring makers", "p_value"
-)
+# RQ2: the congruence terms that involve origin, each given the effect. Tests: those of the
+# calibration (calibration_tests): the primary exact permutation of Welch's t over makers (over
+# LLMs when each LLM is its own maker), maker Welch t, and the LLM-level t and permutation.
 
 # Each origin's LLMs dealt to its makers, as evenly as possible (list of maker sizes).
 even_maker_sizes <- function(llms_per_origin, makers_per_origin) {
@@ -46,25 +41,29 @@ check_designs <- function(designs) {
   designs
 }
 
-# p values of every test and RQ1 origin term on one simulated data set (long: term, test, p).
-power_p_values <- function(design, effect_cosine, seed, truth, maker_share) {
-  sizes <- even_maker_sizes(design$llms_per_origin, design$makers_per_origin)
+# p values of every origin test (calibration_tests) and term on one simulated data set, long
+# (analysis, term, test, p): RQ1 and, when `analyses` has it, the RQ2 congruence terms that
+# involve origin (each given the effect).
+power_p_values <- function(design, effect_cosine, seed, truth, maker_share,
+                           analyses = c("rq1", "rq2")) {
   structure <- calibration_structure(truth, maker_share)
-  structure$maker_sizes <- sizes
-  fixed <- truth$rq1
-  fixed[c("chinese_origin", "chinese_participant:chinese_origin")] <- effect_cosine
+  structure$maker_sizes <- even_maker_sizes(design$llms_per_origin, design$makers_per_origin)
   n <- design$respondents
-  rows <- rq1_data(validate_derived(
-    simulate_rq1(n, n, 2 * design$llms_per_origin, seed = seed, truth = fixed,
-                 sd = truth$rq1_sd, structure = structure)
-  ))
-  crossed <- llm_level_inputs(rows)$rq1$crossed
+  simulate <- function(f, part, terms, seed) {
+    fixed <- null_origin(truth[[part]])
+    fixed[names(terms)] <- effect_cosine
+    validate_derived(f(n, n, 2 * design$llms_per_origin, seed = seed, truth = fixed,
+                       sd = truth[[paste0(part, "_sd")]], structure = structure))
+  }
+  rq1 <- rq1_data(simulate(simulate_rq1, "rq1", rq1_llm_terms, seed))
+  rq2 <- if ("rq2" %in% analyses) {
+    rq2_data(simulate(simulate_rq2, "rq2", rq2_llm_terms, (seed + 1e6) %% .Machine$integer.max))
+  }
   makers <- calibration_makers(structure)
-  tests <- origin_tests(per_llm_values(crossed, rq1_llm_terms),
-                        crossed$origin == first_nation(), makers, model_check = FALSE)
-  purrr::map_dfr(seq_len(nrow(power_tests)), function(i) {
-    tibble::tibble(term = tests$term, test = power_tests$test[i],
-                   p = tests[[power_tests$column[i]]])
+  purrr::imap_dfr(llm_level_inputs(rq1, rq2), function(input, analysis) {
+    values <- per_llm_values(input$crossed, input$terms)
+    origin_test_p_values(values, input$crossed$origin == first_nation(), makers) |>
+      dplyr::mutate(analysis = analysis, .before = 1)
   })
 }
 
@@ -76,7 +75,8 @@ power_p_values <- function(design, effect_cosine, seed, truth, maker_share) {
 # (futures.R): the same seed gives the same table on any plan.
 power_grid <- function(designs, effects, n_sets, seed, alpha = 0.05, target = 0.8,
                        truth = calibration_truth, maker_share = truth$maker_share,
-                       effect_unit = abs(truth$rq1[["chinese_participant"]])) {
+                       effect_unit = abs(truth$rq1[["chinese_participant"]]),
+                       analyses = c("rq1", "rq2")) {
   designs <- check_designs(designs)
   if (any(!is.finite(effects)) || any(effects < 0)) {
     stop("effects must be numbers >= 0 (in units of the nationality gap)", call. = FALSE)
@@ -86,13 +86,14 @@ power_grid <- function(designs, effects, n_sets, seed, alpha = 0.05, target = 0.
     set_seed <- stream_seed()
     purrr::map_dfr(seq_len(nrow(designs)), function(d) {
       purrr::map_dfr(effects, function(effect) {
-        power_p_values(designs[d, ], effect * effect_unit, set_seed, truth, maker_share) |>
+        power_p_values(designs[d, ], effect * effect_unit, set_seed, truth, maker_share,
+                       analyses) |>
           dplyr::mutate(design = d, effect = effect, .before = 1)
       })
     })
   }, seed = seed)
   table <- dplyr::bind_rows(p_values) |>
-    dplyr::group_by(.data$design, .data$effect, .data$test, .data$term) |>
+    dplyr::group_by(.data$design, .data$effect, .data$analysis, .data$test, .data$term) |>
     dplyr::summarise(rejected = sum(.data$p < alpha), n_sets = dplyr::n(), .groups = "drop") |>
     dplyr::mutate(power = .data$rejected / .data$n_sets,
                   mc_conf_low = stats::qbeta(0.025, .data$rejected,
@@ -102,7 +103,7 @@ power_grid <- function(designs, effects, n_sets, seed, alpha = 0.05, target = 0.
                   mc_conf_low = ifelse(.data$rejected == 0, 0, .data$mc_conf_low),
                   mc_conf_high = ifelse(.data$rejected == .data$n_sets, 1, .data$mc_conf_high))
   summaries <- table |>
-    dplyr::group_by(.data$design, .data$test, .data$term) |>
+    dplyr::group_by(.data$design, .data$analysis, .data$test, .data$term) |>
     dplyr::summarise(type_i_error = if (0 %in% .data$effect) .data$power[.data$effect == 0]
                      else NA_real_,
                      mde = interpolated_mde(.data$effect, .data$power, target),
@@ -110,15 +111,16 @@ power_grid <- function(designs, effects, n_sets, seed, alpha = 0.05, target = 0.
   designs |>
     dplyr::mutate(design = dplyr::row_number(), .before = 1) |>
     dplyr::right_join(table, by = "design") |>
-    dplyr::left_join(summaries, by = c("design", "test", "term")) |>
+    dplyr::left_join(summaries, by = c("design", "analysis", "test", "term")) |>
     dplyr::mutate(effect_cosine = .data$effect * effect_unit, .after = "effect") |>
     dplyr::mutate(alpha = alpha, mde_power = target,
                   mde_method = "linear interpolation of power over the effect grid",
                   effect_scale = sprintf("units of the human nationality gap (%.3f cosine)",
                                          effect_unit),
                   maker_share = maker_share, seed = seed,
-                  truth = "MFQ-2 release, true respondent ids; makers, unequal by-LLM effects") |>
-    dplyr::arrange(.data$design, .data$test, .data$term, .data$effect)
+                  truth = paste("MFQ-2 release, true respondent ids; makers, correlated (RQ2) and",
+                                "unequal by-LLM effects")) |>
+    dplyr::arrange(.data$design, .data$analysis, .data$test, .data$term, .data$effect)
 }
 
 # The smallest effect at which power, linear between grid points, first reaches `target`.
@@ -154,14 +156,16 @@ power_command <- function(llms, makers, respondents, effects, sets, seed, out) {
   dir.create(dirname(out), recursive = TRUE, showWarnings = FALSE)
   readr::write_csv(table, out, na = "")
   summary <- dplyr::distinct(table, .data$llms_per_origin, .data$makers_per_origin,
-                             .data$respondents, .data$test, .data$term, .data$type_i_error,
+                             .data$respondents, .data$analysis, .data$test, .data$term,
+                             .data$type_i_error,
                              .data$mde)
-  cat(sprintf("%-6s %-7s %-11s %-28s %-36s %7s %s\n", "LLMs", "makers", "respondents",
-              "test", "term", "type-I", "effect at power .8"))
+  cat(sprintf("%-6s %-7s %-11s %-4s %-32s %-54s %7s %s\n", "LLMs", "makers", "respondents",
+              "RQ", "test", "term", "type-I", "effect at power .8"))
   for (i in seq_len(nrow(summary))) {
     row <- summary[i, ]
-    cat(sprintf("%-6d %-7d %-11d %-28s %-36s %7.3f %s\n", as.integer(row$llms_per_origin),
-                as.integer(row$makers_per_origin), as.integer(row$respondents), row$test,
+    cat(sprintf("%-6d %-7d %-11d %-4s %-32s %-54s %7.3f %s\n",
+                as.integer(row$llms_per_origin), as.integer(row$makers_per_origin),
+                as.integer(row$respondents), row$analysis, row$test,
                 row$term, row$type_i_error,
                 if (is.na(row$mde)) "not reached on the grid" else sprintf("%.3f", row$mde)))
   }

@@ -14,7 +14,8 @@ test_that("simulated power of the LLM-level t matches power.t.test within Monte-
   truth <- closed_form_truth()
   design <- data.frame(llms_per_origin = 5, makers_per_origin = 5, respondents = 10)
   effects <- c(0, 0.3, 0.6)
-  table <- power_grid(design, effects, n_sets = 300, seed = 3, truth = truth, maker_share = 0)
+  table <- power_grid(design, effects, n_sets = 300, seed = 3, truth = truth, maker_share = 0,
+                      analyses = "rq1")
   sd <- truth$rq1_sd
   n <- design$respondents
   # SD of one LLM's contrast: its by-LLM effect plus the mean of its respondent x LLM residuals
@@ -37,7 +38,7 @@ test_that("simulated power of the LLM-level t matches power.t.test within Monte-
   # the grid spans power well below and above the closed form's .8 for the origin term
   expect_true(any(closed < 0.5) && any(closed > 0.8), info = info)
   # each LLM its own maker: the primary test is the exact permutation over LLMs, level kept
-  primary <- dplyr::filter(table, grepl("primary", .data$test), .data$effect == 0)
+  primary <- dplyr::filter(table, .data$test == "maker permutation (primary)", .data$effect == 0)
   expect_true(all(primary$power <= 0.1), info = paste(primary$power, collapse = " "))
 })
 
@@ -62,12 +63,14 @@ test_that("the minimum detectable effect is interpolated between grid points", {
 
 test_that("makers cost power: with two makers per origin the exact test cannot reach .05", {
   design <- data.frame(llms_per_origin = 4, makers_per_origin = c(4, 2), respondents = 10)
-  table <- power_grid(design, c(0, 1), n_sets = 20, seed = 9)
-  few <- dplyr::filter(table, .data$makers_per_origin == 2, grepl("primary", .data$test))
+  table <- power_grid(design, c(0, 1), n_sets = 20, seed = 9, analyses = "rq1")
+  few <- dplyr::filter(table, .data$makers_per_origin == 2,
+                       .data$test == "maker permutation (primary)")
   # 2 + 2 makers: 6 splits, the smallest two-sided p value is 1/3
   expect_true(all(few$power == 0))
   expect_true(all(is.na(few$mde)))
-  many <- dplyr::filter(table, .data$makers_per_origin == 4, grepl("primary", .data$test),
+  many <- dplyr::filter(table, .data$makers_per_origin == 4,
+                        .data$test == "maker permutation (primary)",
                         .data$term == "chinese_origin", .data$effect == 1)
   expect_gt(many$power, 0.3)
   expect_match(unique(table$effect_scale), "units of the human nationality gap \\(0.195")
@@ -79,5 +82,8 @@ test_that("the power table is identical sequentially and on two multisession wor
     withr::with_options(list(moralign.future_plan = plan),
                         power_grid(design, c(0, 0.5), n_sets = 6, seed = 21))
   }
-  expect_identical(run("multisession:2"), run("sequential"))
+  sequential <- run("sequential")
+  expect_identical(run("multisession:2"), sequential)
+  # RQ1 and the four RQ2 congruence terms that involve origin, every calibration test
+  expect_equal(nrow(sequential), 2 * (2 + 4) * nrow(calibration_tests))
 })
