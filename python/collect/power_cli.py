@@ -33,9 +33,10 @@ def power(
     seed: Annotated[int, typer.Option(help="Seed of the random-number streams.")] = 1,
     out: Annotated[Path, typer.Option(help="The power table (CSV).")] = Path("results/power.csv"),
 ) -> None:
-    """Power of the primary (maker-level) and the LLM-level origin tests per design, with
-    Monte-Carlo intervals, the type-I error at effect 0 and the minimum detectable effect at
-    power .8 (interpolated over the effect grid). Simulated from the variance components fitted
+    """Power of the primary (maker-level) and the LLM-level tests of the RQ1 origin terms and
+    the RQ2 congruence terms that involve origin, per design, with Monte-Carlo intervals, the
+    type-I error at effect 0 and the minimum detectable effect at power .8 (interpolated over
+    the effect grid). Simulated from the variance components fitted
     on the MFQ-2 release; runs on the future plan MORALIGN_FUTURE_PLAN names (sequential,
     multisession, multisession:N), the same numbers on any plan. See results/README.md."""
     if sets < 1:
