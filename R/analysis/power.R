@@ -155,6 +155,8 @@ power_command <- function(llms, makers, respondents, effects, sets, seed, out) {
   )[["elapsed"]]
   dir.create(dirname(out), recursive = TRUE, showWarnings = FALSE)
   readr::write_csv(table, out, na = "")
+  save_figure(plot_power_curves(table), dirname(out), "power_curves", width = 10,
+              height = 2 + 1.6 * length(unique(table$term)))
   summary <- dplyr::distinct(table, .data$llms_per_origin, .data$makers_per_origin,
                              .data$respondents, .data$analysis, .data$test, .data$term,
                              .data$type_i_error,
@@ -172,4 +174,33 @@ power_command <- function(llms, makers, respondents, effects, sets, seed, out) {
   cat(sprintf("%s; %d sets per design and effect, %.1f s; written to %s\n",
               unique(table$effect_scale), as.integer(sets), seconds, out))
   invisible(table)
+}
+
+# Power curves of the primary and the LLM-level t: one panel per term (rows) and design
+# (columns), exact binomial 95% Monte-Carlo intervals, lines at .05 and at the target power.
+plot_power_curves <- function(table) {
+  shown <- c("maker permutation (primary)", "LLM t, ignoring makers")
+  data <- table |>
+    dplyr::filter(.data$test %in% shown) |>
+    dplyr::mutate(design_label = sprintf("%d LLMs, %d makers per origin; %d + %d respondents",
+                                         as.integer(.data$llms_per_origin),
+                                         as.integer(.data$makers_per_origin),
+                                         as.integer(.data$respondents),
+                                         as.integer(.data$respondents)),
+                  term_label = paste(toupper(.data$analysis), .data$term))
+  ggplot2::ggplot(data, ggplot2::aes(.data$effect, .data$power, colour = .data$test)) +
+    ggplot2::geom_hline(yintercept = c(unique(data$alpha), unique(data$mde_power)),
+                        linetype = "dashed", colour = "grey50") +
+    ggplot2::geom_pointrange(ggplot2::aes(ymin = .data$mc_conf_low, ymax = .data$mc_conf_high),
+                             position = ggplot2::position_dodge(width = 0.02), size = 0.2) +
+    ggplot2::geom_line(position = ggplot2::position_dodge(width = 0.02)) +
+    ggplot2::facet_grid(ggplot2::vars(.data$term_label), ggplot2::vars(.data$design_label),
+                        labeller = ggplot2::label_wrap_gen(28)) +
+    ggplot2::labs(x = sprintf("Effect (%s)", unique(data$effect_scale)), y = "Power",
+                  colour = "Test",
+                  caption = sprintf(paste("Points: rejection rate at alpha %g over %d simulated",
+                                          "data sets; bars: exact binomial 95%% Monte-Carlo",
+                                          "intervals."), unique(data$alpha),
+                                    max(data$n_sets))) +
+    theme_moralign()
 }

@@ -87,3 +87,18 @@ test_that("the power table is identical sequentially and on two multisession wor
   # RQ1 and the four RQ2 congruence terms that involve origin, every calibration test
   expect_equal(nrow(sequential), 2 * (2 + 4) * nrow(calibration_tests))
 })
+
+test_that("the power curves plot the primary and the LLM-level t with Monte-Carlo intervals", {
+  table <- power_grid(data.frame(llms_per_origin = 3, makers_per_origin = 3, respondents = 4),
+                      c(0, 1), n_sets = 3, seed = 2, analyses = "rq1")
+  plot <- plot_power_curves(table)
+  expect_setequal(unique(plot$data$test), c("maker permutation (primary)",
+                                            "LLM t, ignoring makers"))
+  expect_match(plot$labels$caption, "over 3 simulated data sets")
+  folder <- withr::local_tempdir()
+  save_figure(plot, folder, "power_curves")
+  expect_true(file.exists(file.path(folder, "figures", "power_curves.png")))
+  written <- readr::read_csv(file.path(folder, "figures", "power_curves.csv"),
+                             show_col_types = FALSE)
+  expect_equal(unique(written$interval_note), plot$labels$caption)
+})
