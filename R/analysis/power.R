@@ -187,7 +187,7 @@ plot_power_curves <- function(table) {
                                          as.integer(.data$makers_per_origin),
                                          as.integer(.data$respondents),
                                          as.integer(.data$respondents)),
-                  term_label = paste(toupper(.data$analysis), .data$term))
+                  term_label = paste(toupper(.data$analysis), gsub(":", ": ", .data$term)))
   ggplot2::ggplot(data, ggplot2::aes(.data$effect, .data$power, colour = .data$test)) +
     ggplot2::geom_hline(yintercept = c(unique(data$alpha), unique(data$mde_power)),
                         linetype = "dashed", colour = "grey50") +
@@ -195,12 +195,13 @@ plot_power_curves <- function(table) {
                              position = ggplot2::position_dodge(width = 0.02), size = 0.2) +
     ggplot2::geom_line(position = ggplot2::position_dodge(width = 0.02)) +
     ggplot2::facet_grid(ggplot2::vars(.data$term_label), ggplot2::vars(.data$design_label),
-                        labeller = ggplot2::label_wrap_gen(28)) +
+                        labeller = ggplot2::label_wrap_gen(24)) +
     ggplot2::labs(x = sprintf("Effect (%s)", unique(data$effect_scale)), y = "Power",
                   colour = "Test",
                   caption = sprintf(paste("Points: rejection rate at alpha %g over %d simulated",
                                           "data sets; bars: exact binomial 95%% Monte-Carlo",
                                           "intervals."), unique(data$alpha),
                                     max(data$n_sets))) +
-    theme_moralign()
+    theme_moralign() +
+    ggplot2::theme(strip.text.y = ggplot2::element_text(angle = 0, hjust = 0))
 }
