@@ -42,6 +42,8 @@ stage = @t0=$${EPOCHREALTIME/./}; echo "[$(1)] $(2)"; $(2) || exit $$?; \
 MODES := paper respondent
 # Simulated null data sets per test in results/calibration.csv (`make calibrate`: 1,000).
 CALIBRATION_SETS ?= 100
+# The future plan simulations run on (R/analysis/futures.R): sequential, multisession[:N].
+FUTURE_PLAN ?= multisession
 CANONICAL := $(addprefix data/canonical/,items.csv models.csv model_calls.csv \
 	human_responses.csv llm_ratings.csv llm_calls.csv)
 MANIFESTS := $(foreach mode,$(MODES),data/derived/$(mode)/manifest.json)
@@ -68,7 +70,8 @@ data/derived/%/manifest.json: $(CANONICAL) $(wildcard python/collect/similarity/
 
 results/package_versions.csv: data/derived/paper/manifest.json $(call derived_tables,paper) \
 		$(wildcard R/analysis/*.R) | setup
-	$(call stage,models paper,Rscript R/analysis/run.R --derived data/derived/paper \
+	$(call stage,models paper,MORALIGN_FUTURE_PLAN=$(FUTURE_PLAN) Rscript R/analysis/run.R \
+		--derived data/derived/paper \
 		--results results --calibration-sets $(CALIBRATION_SETS))
 
 results/respondent/package_versions.csv: data/derived/respondent/manifest.json \
@@ -112,6 +115,12 @@ bench: data ## print the speed figures of each stage
 	Rscript benchmarks/analysis.R
 	$(PY) benchmarks/collector.py
 	$(PY) benchmarks/reproduction_speed.py
+
+.PHONY: power
+power: setup ## power of the origin tests for a 10 + 10 LLM study with 3, 5 or 10 makers per origin
+	MORALIGN_FUTURE_PLAN=$(FUTURE_PLAN) $(MORALIGN) power --llms-per-origin 10 \
+		--makers-per-origin 3,5,10 --respondents 40 --effects 0,0.1,0.2,0.3,0.5 --sets 500 \
+		--out results/power.csv
 
 .PHONY: calibrate
 calibrate: setup ## type-I error of every origin test on 1,000 simulated null data sets

@@ -26,6 +26,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"collect.similarity", "collect.rbridge"}),
     frozenset({"collect.report_inputs"}),
     frozenset({"collect.analysis_cli"}),
+    frozenset({"collect.power_cli"}),
     frozenset({"collect.cli"}),
     frozenset({"collect.__main__"}),
 )

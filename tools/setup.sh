@@ -11,9 +11,11 @@ cd "$(dirname "$0")/.."
 R_PACKAGES=(r-base-core r-base-dev r-cran-lme4 r-cran-lmertest r-cran-emmeans r-cran-pbkrtest
   r-cran-performance r-cran-knitr r-cran-rmarkdown r-cran-yaml r-cran-xfun
   r-cran-testthat r-cran-ggplot2 r-cran-jsonlite r-cran-readr r-cran-dplyr r-cran-tidyr
-  r-cran-purrr r-cran-tibble r-cran-matrix r-cran-withr r-cran-maps)
+  r-cran-purrr r-cran-tibble r-cran-matrix r-cran-withr r-cran-maps r-cran-future
+  r-cran-future.apply)
 R_LIBRARIES=(lme4 lmerTest emmeans pbkrtest performance knitr rmarkdown yaml xfun
-  testthat ggplot2 jsonlite readr dplyr tidyr purrr tibble Matrix withr maps)
+  testthat ggplot2 jsonlite readr dplyr tidyr purrr tibble Matrix withr maps future
+  future.apply)
 
 want_model=false
 want_bench=false

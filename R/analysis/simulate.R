@@ -312,14 +312,10 @@ null_p_values <- function(model, seed, n_per_nationality = 60, n_llms = 20) {
 
 # Rejection rate at `alpha` per origin term over `n_sims` null data sets (seeds 1..n_sims),
 # with its exact binomial (Clopper-Pearson) 95% Monte-Carlo interval.
-null_rejection_rates <- function(model, n_sims, alpha = 0.05, cores = analysis_cores(), ...) {
-  p_values <- parallel::mclapply(seq_len(n_sims), function(seed) {
-    saved <- options(moralign.cores = 1)
-    on.exit(options(saved))
-    null_p_values(model, seed, ...)
-  }, mc.cores = cores)
-  failed <- vapply(p_values, inherits, logical(1), what = "try-error")
-  if (any(failed)) stop(p_values[[which(failed)[1]]], call. = FALSE)
+# Runs on the future plan (futures.R); each set sets its own seed, so any plan gives the same rates.
+null_rejection_rates <- function(model, n_sims, alpha = 0.05, ...) {
+  p_values <- simulation_lapply(seq_len(n_sims), function(seed) null_p_values(model, seed, ...),
+                                seed = 1)
   p_values <- do.call(rbind, p_values)
   purrr::map_dfr(colnames(p_values), function(term) {
     rejected <- sum(p_values[, term] < alpha)
@@ -400,17 +396,13 @@ calibration_p_values <- function(seed, n_per_nationality = 40, truth = calibrati
 # Rejection rate at `alpha` of every test over `n_sets` null data sets (seeds 1..n_sets), with
 # its exact binomial (Clopper-Pearson) 95% Monte-Carlo interval; within_band: inside
 # [.03, .07]; interval_meets_band: the Monte-Carlo interval reaches into [.03, .07] (what a run
-# of 100 sets can tell). book_uses: the test the result tables' verdicts rest on.
+# of 100 sets can tell). book_uses: the test the result tables' verdicts rest on. Runs on the
+# future plan (futures.R); set i has seed i whatever the plan.
 calibration_table <- function(n_sets, alpha = 0.05, n_per_nationality = 40,
-                              maker_share = calibration_truth$maker_share,
-                              cores = analysis_cores()) {
-  p_values <- parallel::mclapply(seq_len(n_sets), function(seed) {
-    saved <- options(moralign.cores = 1)
-    on.exit(options(saved))
+                              maker_share = calibration_truth$maker_share) {
+  p_values <- simulation_lapply(seq_len(n_sets), function(seed) {
     calibration_p_values(seed, n_per_nationality, maker_share = maker_share)
-  }, mc.cores = cores)
-  failed <- vapply(p_values, inherits, logical(1), what = "try-error")
-  if (any(failed)) stop(p_values[[which(failed)[1]]], call. = FALSE)
+  }, seed = 1)
   dplyr::bind_rows(p_values) |>
     dplyr::group_by(.data$analysis, .data$test, .data$term) |>
     dplyr::summarise(rejected = sum(.data$p < alpha), n_sets = dplyr::n(), .groups = "drop") |>

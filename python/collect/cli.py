@@ -9,6 +9,7 @@ from collect.analysis_cli import analyze, book_inputs
 from collect.collector.cli import app as collect_app
 from collect.data.cli import app as data_app
 from collect.errors import MoralignError
+from collect.power_cli import power
 from collect.similarity.cli import similarity
 
 app = typer.Typer(
@@ -27,6 +28,7 @@ app.add_typer(collect_app, name="collect")
 app.command("similarity")(similarity)
 app.command("analyze")(analyze)
 app.command("book-inputs")(book_inputs)
+app.command("power")(power)
 
 
 @app.command()

@@ -5,15 +5,15 @@
 
 test_that("the project's models keep the origin terms near their nominal level", {
   rates <- dplyr::bind_rows(
-    null_rejection_rates("rq2_lmm", 100, cores = 1, n_per_nationality = 30),
-    null_rejection_rates("rq1_llm_level", 100, cores = 1, n_per_nationality = 30)
+    null_rejection_rates("rq2_lmm", 100, n_per_nationality = 30),
+    null_rejection_rates("rq1_llm_level", 100, n_per_nationality = 30)
   )
   expect_equal(nrow(rates), 4 + 2)
   expect_true(all(rates$rejection_rate < 0.15), info = paste(format(rates), collapse = "\n"))
 })
 
 test_that("the previous RQ2 model fails the same check", {
-  rates <- null_rejection_rates("previous_rq2_lmm", 20, cores = 1, n_per_nationality = 20)
+  rates <- null_rejection_rates("previous_rq2_lmm", 20, n_per_nationality = 20)
   expect_true(any(rates$rejection_rate >= 0.15))
   # the interactions tested against row-level error are the ones far off
   expect_gt(max(rates$rejection_rate[rates$term == "congruent_language:congruent_origin"]), 0.3)
@@ -64,7 +64,7 @@ test_that("the calibration can fail: the LLM-level t ignoring makers rejects too
 })
 
 test_that("the pipeline's calibration table has every test, its run size and MC interval", {
-  table <- calibration_table(2, cores = 1, n_per_nationality = 10)
+  table <- calibration_table(2, n_per_nationality = 10)
   expect_setequal(unique(table$analysis), c("rq1", "rq2", "rq2 simple effects"))
   expect_equal(unique(table$n_sets), 2)
   expect_true(all(table$mc_conf_low <= table$rejection_rate &
