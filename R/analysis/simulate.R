@@ -314,8 +314,11 @@ null_p_values <- function(model, seed, n_per_nationality = 60, n_llms = 20) {
 # with its exact binomial (Clopper-Pearson) 95% Monte-Carlo interval.
 # Runs on the future plan (futures.R); each set sets its own seed, so any plan gives the same rates.
 null_rejection_rates <- function(model, n_sims, alpha = 0.05, ...) {
-  p_values <- simulation_lapply(seq_len(n_sims), function(seed) null_p_values(model, seed, ...),
-                                seed = 1)
+  # The options travel as a list: a `...` inside the closure would be passed on by future.apply.
+  simulation_args <- list(...)
+  p_values <- simulation_lapply(seq_len(n_sims), function(seed) {
+    do.call(null_p_values, c(list(model, seed), simulation_args))
+  }, seed = 1)
   p_values <- do.call(rbind, p_values)
   purrr::map_dfr(colnames(p_values), function(term) {
     rejected <- sum(p_values[, term] < alpha)
