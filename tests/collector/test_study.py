@@ -197,7 +197,7 @@ def test_the_shipped_study_prices_the_models_with_a_published_list_price(
     priced = {m.id: (m.price_input_per_mtok, m.price_output_per_mtok) for m in study.models
               if m.price_input_per_mtok is not None}
     assert priced["gpt-4o"] == (2.5, 10.0) and priced["claude-opus-4-20250514"] == (15.0, 75.0)
-    assert len(priced) == 7
+    assert len(priced) == 10
     assert all(m.price_output_per_mtok is not None for m in study.models
                if m.id in priced)
     text = (STUDIES / "made_in_china.toml").read_text(encoding="utf-8")
