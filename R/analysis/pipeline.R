@@ -6,6 +6,8 @@
 analyse_instrument <- function(derived_dir, results_dir, instrument, mixed = TRUE,
                                measures = TRUE, settings = default_settings()) {
   use_background_jobs()
+  not_possible <- record_not_possible(derived_dir, results_dir, instrument)
+  if ("rq1" %in% not_possible$analysis) return(invisible(NULL))
   if (!has_derived(derived_dir, instrument, "rq1")) {
     message(sprintf("skipping %s: no derived tables at %s (run `moralign similarity`%s)",
                     instrument, file.path(derived_dir, instrument),
@@ -148,6 +150,22 @@ analyse_instrument <- function(derived_dir, results_dir, instrument, mixed = TRU
   if (measures) analyse_yardsticks(derived_dir, results_dir, instrument)
   wait_for_background()
   invisible(figure1_cells(cells, if (mixed) rq1_cell_means$emmeans_rq1_cells))
+}
+
+# Says, and writes to <instrument>/not_possible.csv, which analyses the study cannot support and
+# why; removes the table of an earlier run when every analysis is possible.
+record_not_possible <- function(derived_dir, results_dir, instrument) {
+  not_possible <- not_possible_analyses(derived_dir, instrument)
+  if (nrow(not_possible) == 0) {
+    unlink(file.path(results_dir, instrument, "not_possible.csv"))
+    return(not_possible)
+  }
+  for (i in seq_len(nrow(not_possible))) {
+    message(sprintf("%s: %s not possible, skipped: %s", instrument, not_possible$analysis[i],
+                    not_possible$reason[i]))
+  }
+  write_result(not_possible, results_dir, instrument, "not_possible")
+  not_possible
 }
 
 same_cosines <- function(a, b) {
