@@ -106,7 +106,10 @@ not_possible_reason <- function(path) {
   not_possible <- read_result(instrument, "not_possible.csv")
   if (is.null(not_possible) || nrow(not_possible) == 0) return(NULL)
   shown <- if (folder == "figures") sub(paste0("^", instrument, "_"), "", file) else file
-  named <- function(analysis) {
+  # "<analysis> models" (models of origin with one origin) covers its OLS, LMM and emmeans tables.
+  named <- function(entry) {
+    analysis <- sub(" models$", "", entry)
+    if (analysis != entry && !grepl("(^|_)(ols|lmm|emmeans)(_|$)", shown)) return(FALSE)
     grepl(paste0("(^|_)", analysis, "(_|$)"), shown) &&
       !grepl(paste0("(^|_)", analysis, "_persona(_|$)"), shown) ||
       identical(FIGURE_ANALYSES[shown][[1]], analysis)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
-from collect.errors import InputError
 from collect.similarity.analyses import analyses_for
 from collect.similarity.build import build_analysis, standardise
 from collect.similarity.inputs import inputs_from_frames
