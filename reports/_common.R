@@ -139,6 +139,7 @@ missing_note <- function(path, producer = "Rscript R/analysis/run.R") {
 # ---- formatting numbers -----------------------------------------------------------------------
 
 fmt_num <- function(x, digits = 3) {
+  x <- as.numeric(x) # a column read back with no value at all is logical
   rounded <- round(x, digits) + 0 # adding zero turns a negative zero into zero
   ifelse(is.na(x), "", formatC(rounded, format = "f", digits = digits))
 }

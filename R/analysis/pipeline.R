@@ -158,9 +158,11 @@ analyse_instrument <- function(derived_dir, results_dir, instrument, mixed = TRU
                                            settings$sesoi_fraction, settings$sesoi)
       write(equivalence_table(level$llm_level, sesoi), "equivalence")
     }
-    write(dplyr::bind_rows(lmm$diagnostics), "lmm_diagnostics")
-    write(dplyr::bind_rows(lmm$selection), "lmm_selection")
-    write(dplyr::bind_rows(lmm$variance_components), "lmm_variance_components")
+    if (length(lmm$diagnostics) > 0) {
+      write(dplyr::bind_rows(lmm$diagnostics), "lmm_diagnostics")
+      write(dplyr::bind_rows(lmm$selection), "lmm_selection")
+      write(dplyr::bind_rows(lmm$variance_components), "lmm_variance_components")
+    }
   }
   record_not_possible(not_possible, results_dir, instrument)
   if (measures) analyse_measures(derived_dir, results_dir, instrument)
