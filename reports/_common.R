@@ -136,6 +136,13 @@ missing_note <- function(path, producer = "Rscript R/analysis/run.R") {
   )
 }
 
+# `table` with each of `columns` it lacks as a column of NA: a result table leaves out the
+# columns of a test that was not possible (too few LLMs of an origin).
+with_columns <- function(table, columns) {
+  table[setdiff(columns, names(table))] <- NA
+  table
+}
+
 # ---- formatting numbers -----------------------------------------------------------------------
 
 fmt_num <- function(x, digits = 3) {
