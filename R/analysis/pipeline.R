@@ -217,8 +217,12 @@ analyse_all <- function(derived_dir, results_dir, instruments = c("mfq2", "wvs7"
     if (!is.null(result)) cells[[instrument]] <- result
   }
   if (length(cells) == 0) {
-    stop(sprintf("no derived tables for %s under %s", paste(instruments, collapse = ", "),
-                 derived_dir), call. = FALSE)
+    reasons <- unlist(lapply(instruments, function(instrument) {
+      marked <- not_possible_analyses(derived_dir, instrument)
+      sprintf("%s rq1: %s", instrument, marked$reason[marked$analysis == "rq1"])
+    }))
+    stop(sprintf("no derived tables for %s under %s%s", paste(instruments, collapse = ", "),
+                 derived_dir, paste0("; not possible: ", reasons, collapse = "")), call. = FALSE)
   }
   previous <- use_contract(read_contract(derived_dir))
   on.exit(use_contract(previous), add = TRUE)
