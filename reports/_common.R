@@ -93,8 +93,40 @@ read_result_json <- function(...) read_json_file(result_path(...))
 # The command that writes the files the book reads besides the models' results.
 BOOK_INPUTS <- "moralign book-inputs"
 
-# The note a page shows in place of a table or figure the pipeline did not produce.
+# The analyses each figure shows, for figures whose file name does not name the analysis.
+FIGURE_ANALYSES <- c(fig3_per_llm = "rq1", fig4_language_persona = "rq2",
+                     fig5_removal_change = "rq3")
+
+# Why the study could not support the analysis whose table or figure `path` is
+# (<instrument>/not_possible.csv of the analysis run), or NULL when it could.
+not_possible_reason <- function(path) {
+  file <- sub("\\.[a-z]+$", "", basename(path))
+  folder <- basename(dirname(path))
+  instrument <- if (folder == "figures") sub("_.*$", "", file) else folder
+  not_possible <- read_result(instrument, "not_possible.csv")
+  if (is.null(not_possible) || nrow(not_possible) == 0) return(NULL)
+  shown <- if (folder == "figures") sub(paste0("^", instrument, "_"), "", file) else file
+  # "<analysis> models" (models of origin with one origin) covers its OLS, LMM and emmeans tables.
+  named <- function(entry) {
+    analysis <- sub(" models$", "", entry)
+    if (analysis != entry && !grepl("(^|_)(ols|lmm|emmeans)(_|$)", shown)) return(FALSE)
+    grepl(paste0("(^|_)", analysis, "(_|$)"), shown) &&
+      !grepl(paste0("(^|_)", analysis, "_persona(_|$)"), shown) ||
+      identical(FIGURE_ANALYSES[shown][[1]], analysis)
+  }
+  hit <- Filter(named, not_possible$analysis)
+  if (length(hit) == 0) return(NULL)
+  not_possible$reason[match(hit[1], not_possible$analysis)]
+}
+
+# The note a page shows in place of a table or figure the pipeline did not produce: why the study
+# cannot support its analysis, or the command that writes it.
 missing_note <- function(path, producer = "Rscript R/analysis/run.R") {
+  reason <- not_possible_reason(path)
+  if (!is.null(reason)) {
+    return(sprintf(paste0('\n<p class="missing-result"><strong>Not possible in this study:</strong> ',
+                          "%s.</p>\n"), htmltools::htmlEscape(reason)))
+  }
   # Pandoc reads the note as Markdown and would turn a command's "--" into a dash.
   producer <- gsub("--", "&#45;&#45;", producer, fixed = TRUE)
   sprintf(
@@ -104,9 +136,17 @@ missing_note <- function(path, producer = "Rscript R/analysis/run.R") {
   )
 }
 
+# `table` with each of `columns` it lacks as a column of NA: a result table leaves out the
+# columns of a test that was not possible (too few LLMs of an origin).
+with_columns <- function(table, columns) {
+  table[setdiff(columns, names(table))] <- NA
+  table
+}
+
 # ---- formatting numbers -----------------------------------------------------------------------
 
 fmt_num <- function(x, digits = 3) {
+  x <- as.numeric(x) # a column read back with no value at all is logical
   rounded <- round(x, digits) + 0 # adding zero turns a negative zero into zero
   ifelse(is.na(x), "", formatC(rounded, format = "f", digits = digits))
 }

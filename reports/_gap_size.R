@@ -205,7 +205,9 @@ centre_sentences <- function(versus_world, regression) {
         row$language, adjective(second_nation()), fmt_num(row$mean_usa_minus_world),
         interval_text(row$conf_low, row$conf_high), fmt_df(row$df), p_text(row$p_value),
         fmt_int(row$n_llms_closer_to_usa), fmt_int(row$n_llms), second_nation(),
-        if (row$p_value < ALPHA_GAP && row$mean_usa_minus_world > 0) {
+        if (is.na(row$p_value)) {
+          "too few LLMs for a test"
+        } else if (row$p_value < ALPHA_GAP && row$mean_usa_minus_world > 0) {
           sprintf("the LLMs sit closer to %s than to the centre", second_nation())
         } else if (row$p_value < ALPHA_GAP) {
           "the LLMs sit closer to the centre"
@@ -352,7 +354,9 @@ survival_summary <- function(mode, instrument) {
   world <- versus_world[versus_world$metric == MAIN_METRIC & versus_world$llm_group == "all", ,
                         drop = FALSE]
   if (nrow(test) != 1 || nrow(ceiling) != 1 || nrow(world) == 0) return(NULL)
-  closer_to_second <- world$conf_low > 0
+  closer_to_second <- !is.na(world$conf_low) & world$conf_low > 0
+  languages <- if (any(closer_to_second)) in_words(world$language[closer_to_second]) else
+    if (all(is.na(world$conf_low))) "no language (too few LLMs for an interval)" else "no language"
   sprintf(
     paste("- **%s, %s.** Against shuffled answers the mean gap %s (%s); as a share of each",
           "nation's noise ceiling it %s; the LLMs are closer to %s than to the world mean",
@@ -361,5 +365,5 @@ survival_summary <- function(mode, instrument) {
     if (test$p_value < ALPHA_GAP) "survives" else "does not survive", p_text(test$p_value),
     survival_words(ceiling$mean_gap_relative, ceiling$conf_low, ceiling$conf_high),
     second_nation(),
-    if (any(closer_to_second)) in_words(world$language[closer_to_second]) else "no language")
+    languages)
 }

@@ -10,7 +10,7 @@ measure_dependence <- function(sensitivity) {
   towards_second <- sensitivity$mean_gap < 0
   all_second <- closer_to_first == 0
   significant <- !is.na(sensitivity$p_primary) & sensitivity$p_primary < 0.05
-  significant_llms <- sensitivity$p_value < 0.05
+  significant_llms <- !is.na(sensitivity$p_value) & sensitivity$p_value < 0.05
   units <- paste(unique(unit_words(sensitivity$primary_unit)), collapse = "/")
   list_of <- function(rows) {
     if (!any(rows)) return("none")
@@ -29,7 +29,10 @@ measure_dependence <- function(sensitivity) {
             if (all(all_second)) "zero as well" else paste(sprintf(
               "%d of %d (%s)", closer_to_first[!all_second],
               sensitivity$n_llms[!all_second], sensitivity$label[!all_second]), collapse = ", ")),
-    sprintf(paste("- **%s vs %s LLMs.** By its primary test (%s as the units) the origin ×",
+    if (all(is.na(sensitivity$p_primary))) {
+      sprintf("- **%s vs %s LLMs.** Not possible in this study: %s.", adjective(first),
+              adjective(second), sub("^not possible: ", "", sensitivity$primary_note[1]))
+    } else sprintf(paste("- **%s vs %s LLMs.** By its primary test (%s as the units) the origin ×",
                   "nationality difference is significant at .05 (uncorrected, %d tests) under",
                   "%d of the %d measures (%s); its p values range from %s to %s. The LLM-level",
                   "test, which ignores makers, is significant under %d (%s)."),
@@ -44,6 +47,10 @@ gap_direction <- function() paste(first_nation(), "−", second_nation())
 
 sensitivity_display <- function(sensitivity) {
   first <- first_nation()
+  sensitivity <- with_columns(sensitivity, c(
+    "mean_gap", "origin_x_nationality", "conf_low", "conf_high", "df", "p_value",
+    "primary_unit", "primary_estimate", "p_primary"
+  ))
   table <- data.frame(
     Measure = sensitivity$label,
     Kind = sensitivity$kind,

@@ -85,6 +85,13 @@ show_exclusions <- function(exclusions) {
     }
     for (analysis in names(entry$analyses)) {
       table <- entry$analyses[[analysis]]
+      if (identical(table$status, "not possible")) {
+        rows[[length(rows) + 1]] <- data.frame(
+          Instrument = label, Analysis = ANALYSIS_LABELS[[analysis]] %||% analysis,
+          `LLMs kept` = "", `LLMs dropped` = paste("not possible:", table$reason), Rows = "",
+          check.names = FALSE)
+        next
+      }
       dropped <- table$llms_dropped
       dropped_text <- if (NROW(dropped) == 0) "none" else
         paste0(dropped$model, " (", dropped$reason, ")", collapse = "; ")

@@ -151,6 +151,10 @@ congruence_table <- function(contrasts) {
 llm_level_table <- function(llm_level, leave_one_out = NULL) {
   if (is.null(llm_level)) return(NULL)
   rows <- llm_level[llm_level$analysis %in% c("rq1", "rq2"), , drop = FALSE]
+  rows <- with_columns(rows, c("primary_estimate", "primary_conf_low", "primary_conf_high",
+                               "p_primary", "p_primary_welch", "estimate", "std_error",
+                               "statistic", "df", "p_value", "p_permutation", "boot_se",
+                               "p_maker_model", "primary_note", "maker_model_note"))
   table <- data.frame(
     Question = toupper(rows$analysis), Term = term_label(rows$term),
     `Primary unit` = unit_words(rows$primary_unit),

@@ -38,10 +38,13 @@ interval_note <- function(data, model = "") {
                   interval_sources[[kind]], fixed = TRUE)
     method <- if (!"df_method" %in% names(rows)) "" else
       paste0(paste(unique(stats::na.omit(rows$df_method)), collapse = "/"), " ")
-    df <- range(rows$df)
+    finite <- rows$df[is.finite(rows$df)]
+    if (length(finite) == 0) return(sprintf("95%% CI %s: too few units for any", source))
+    df <- range(finite)
     df_text <- if (diff(df) < 0.05) fmt_df_value(df[1]) else
       paste(fmt_df_value(df[1]), "to", fmt_df_value(df[2]))
-    sprintf("95%% CI %s; %sdf %s", source, method, df_text)
+    sprintf("95%% CI %s; %sdf %s%s", source, method, df_text,
+            if (length(finite) < nrow(rows)) " (none where too few units)" else "")
   }, character(1))
   paste(lines, collapse = "\n")
 }

@@ -25,6 +25,19 @@ read_rds_table <- function(path) {
   tibble::as_tibble(data)
 }
 
+# The analyses of an instrument the study cannot support (a condition it lacks, no LLM left),
+# with the similarity step's reason: a tibble of analysis and reason, from the manifest.
+not_possible_analyses <- function(derived_dir, instrument) {
+  none <- tibble::tibble(analysis = character(), reason = character())
+  path <- file.path(derived_dir, "manifest.json")
+  if (!file.exists(path)) return(none)
+  tables <- jsonlite::read_json(path)$instruments[[instrument]]$tables
+  marked <- Filter(function(table) identical(table$status, "not possible"), tables)
+  if (length(marked) == 0) return(none)
+  tibble::tibble(analysis = names(marked),
+                 reason = vapply(marked, function(table) table$reason, ""))
+}
+
 has_derived <- function(derived_dir, instrument, analysis) {
   file.exists(derived_path(derived_dir, instrument, analysis))
 }

@@ -154,14 +154,20 @@ no_persona_similarity <- function(placement) {
     dplyr::summarise(similarity = mean(.data$similarity), .groups = "drop")
 }
 
+# The row names of `matrix` in the order of their clustering (as they are when fewer than two).
+clustered_order <- function(matrix) {
+  if (nrow(matrix) < 2) return(rownames(matrix))
+  rownames(matrix)[stats::hclust(stats::dist(matrix))$order]
+}
+
 plot_country_heatmap <- function(placement, instrument, names = character()) {
   data <- no_persona_similarity(placement)
   wide <- tidyr::pivot_wider(data, id_cols = "llm", names_from = "country",
                              values_from = "similarity")
   matrix <- as.matrix(wide[, -1])
   rownames(matrix) <- wide$llm
-  llm_order <- rownames(matrix)[stats::hclust(stats::dist(matrix))$order]
-  country_order <- colnames(matrix)[stats::hclust(stats::dist(t(matrix)))$order]
+  llm_order <- clustered_order(matrix)
+  country_order <- clustered_order(t(matrix))
   data$label <- factor(display_label(data$llm, names), levels = display_label(llm_order, names))
   data$country <- factor(data$country, levels = country_order)
   study <- data$country %in% study_contract()$nations

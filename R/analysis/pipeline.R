@@ -6,6 +6,11 @@
 analyse_instrument <- function(derived_dir, results_dir, instrument, mixed = TRUE,
                                measures = TRUE, settings = default_settings()) {
   use_background_jobs()
+  not_possible <- not_possible_analyses(derived_dir, instrument)
+  if ("rq1" %in% not_possible$analysis) {
+    record_not_possible(not_possible, results_dir, instrument)
+    return(invisible(NULL))
+  }
   if (!has_derived(derived_dir, instrument, "rq1")) {
     message(sprintf("skipping %s: no derived tables at %s (run `moralign similarity`%s)",
                     instrument, file.path(derived_dir, instrument),
@@ -46,19 +51,28 @@ analyse_instrument <- function(derived_dir, results_dir, instrument, mixed = TRU
     write(excluded_from_contrasts(rq1), "excluded_from_contrasts")
   }
   rq1_fit <- NULL
-  ols <- rq1_ols(rq1_rows)
-  write(ols, "rq1_ols")
+  rq1_cell_means <- NULL
+  origin_gap <- single_origin_reason(rq1_rows)
+  origins <- is.null(origin_gap)
+  if (!origins) {
+    not_possible <- dplyr::bind_rows(not_possible, tibble::tibble(
+      analysis = c(paste(c("rq1", "rq2", "rq3", "rq3_persona"), "models"), "equivalence"),
+      reason = origin_gap
+    ))
+  }
+  ols <- if (origins) rq1_ols(rq1_rows)
+  if (origins) write(ols, "rq1_ols")
   write(welch_per_llm(rq1), "welch_per_llm")
   cells <- rq1_cells(rq1)
   write(cells, "rq1_cells")
   names <- model_display_names(derived_dir)
   figure(plot_per_llm(cells, instrument, names), "fig3_per_llm", height = 7)
-  if (any(rq1$llm == followup_reference())) {
+  if (origins && any(rq1$llm == followup_reference())) {
     write(rq1_followup_ols(rq1), "rq1_followup_ols")
   } else {
     message(sprintf("%s: no \"%s\" rows, RQ1 follow-up skipped", instrument, followup_reference()))
   }
-  if (mixed) {
+  if (mixed && origins) {
     rq1_fit <- rq1_lmm(rq1_rows)
     write_lmm(rq1_fit, "rq1_lmm", ols)
     rq1_cell_means <- rq1_emmeans(rq1_fit$model, rq1_rows)
@@ -74,14 +88,16 @@ analyse_instrument <- function(derived_dir, results_dir, instrument, mixed = TRU
     rq2 <- read_derived(derived_dir, instrument, "rq2")
     rq2_rows <- rq2_data(rq2)
     write(excluded_from_contrasts(rq1, rq2), "excluded_from_contrasts")
-    ols <- rq2_ols(rq2_rows)
-    write(ols, "rq2_ols")
+    if (origins) {
+      ols <- rq2_ols(rq2_rows)
+      write(ols, "rq2_ols")
+    }
     rq2_cell_table <- with_origin_cells_over_llms(rq2_cells(rq2),
                                                   c("language", "persona", "nationality"))
     write(rq2_cell_table, "rq2_cells")
     figure(plot_language_persona(rq2_cell_table, instrument, names), "fig4_language_persona",
            width = 11, height = 7)
-    if (mixed) {
+    if (mixed && origins) {
       fit <- rq2_lmm(rq2_rows, study_makers())
       lmm$diagnostics$rq2_lmm <- rq2_lmm_diagnostics(fit)
       lmm$selection$rq2_lmm <- rq2_lmm_selection(fit)
@@ -97,13 +113,13 @@ analyse_instrument <- function(derived_dir, results_dir, instrument, mixed = TRU
   if (has_derived(derived_dir, instrument, "rq3")) {
     message(sprintf("%s: RQ3", instrument))
     rq3_rows <- rq3_data(read_derived(derived_dir, instrument, "rq3"))
-    ols <- rq3_ols(rq3_rows)
-    write(ols, "rq3_ols")
+    ols <- if (origins) rq3_ols(rq3_rows)
+    if (origins) write(ols, "rq3_ols")
     change_scores <- rq3_change_scores(rq3_rows)
     changes <- rq3_mean_change(rq3_rows, change_scores)
     write(changes, "rq3_mean_change")
     change_cell_means <- NULL
-    if (mixed) {
+    if (mixed && origins) {
       full_rows <- dplyr::filter(rq3_rows, .data$removed == nothing_removed())
       none_fit <- if (same_cosines(rq1_rows, full_rows)) {
         rq1_fit
@@ -126,7 +142,7 @@ analyse_instrument <- function(derived_dir, results_dir, instrument, mixed = TRU
   if (has_derived(derived_dir, instrument, "rq3_persona")) {
     message(sprintf("%s: RQ3 with personas", instrument))
     rows <- rq3_data(read_derived(derived_dir, instrument, "rq3_persona"))
-    write(rq3_ols(rows, "rq3_persona_ols"), "rq3_persona_ols")
+    if (origins) write(rq3_ols(rows, "rq3_persona_ols"), "rq3_persona_ols")
     write(rq3_mean_change(rows), "rq3_persona_mean_change")
   } else {
     message(sprintf("%s: no rq3_persona table, RQ3 with personas skipped", instrument))
@@ -137,17 +153,48 @@ analyse_instrument <- function(derived_dir, results_dir, instrument, mixed = TRU
                        if (has_derived(derived_dir, instrument, "rq3")) rq3_rows,
                        makers = study_makers())
     purrr::iwalk(level, write)
-    sesoi <- smallest_effect_of_interest(llm_level_inputs(rq1_rows)$rq1$crossed,
-                                         settings$sesoi_fraction, settings$sesoi)
-    write(equivalence_table(level$llm_level, sesoi), "equivalence")
-    write(dplyr::bind_rows(lmm$diagnostics), "lmm_diagnostics")
-    write(dplyr::bind_rows(lmm$selection), "lmm_selection")
-    write(dplyr::bind_rows(lmm$variance_components), "lmm_variance_components")
+    if (origins) {
+      sesoi <- smallest_effect_of_interest(llm_level_inputs(rq1_rows)$rq1$crossed,
+                                           settings$sesoi_fraction, settings$sesoi)
+      write(equivalence_table(level$llm_level, sesoi), "equivalence")
+    }
+    if (length(lmm$diagnostics) > 0) {
+      write(dplyr::bind_rows(lmm$diagnostics), "lmm_diagnostics")
+      write(dplyr::bind_rows(lmm$selection), "lmm_selection")
+      write(dplyr::bind_rows(lmm$variance_components), "lmm_variance_components")
+    }
   }
+  record_not_possible(not_possible, results_dir, instrument)
   if (measures) analyse_measures(derived_dir, results_dir, instrument)
   if (measures) analyse_yardsticks(derived_dir, results_dir, instrument)
   wait_for_background()
-  invisible(figure1_cells(cells, if (mixed) rq1_cell_means$emmeans_rq1_cells))
+  invisible(figure1_cells(cells, rq1_cell_means$emmeans_rq1_cells))
+}
+
+# Why the models of origin cannot be fitted (the compared LLMs come from fewer than two of the
+# compared nations), or NULL when they can.
+single_origin_reason <- function(rq1_rows) {
+  nations <- study_contract()$nations
+  origins <- intersect(nations, unique(rq1_rows$llm_origin))
+  if (length(origins) >= 2) return(NULL)
+  sprintf("the LLMs compared come from %s only; the models of origin need LLMs from each of %s",
+          if (length(origins) == 0) "no compared nation" else paste(origins, collapse = ", "),
+          paste(nations, collapse = " and "))
+}
+
+# Says, and writes to <instrument>/not_possible.csv, which analyses the study cannot support and
+# why; removes the table of an earlier run when every analysis is possible.
+record_not_possible <- function(not_possible, results_dir, instrument) {
+  if (nrow(not_possible) == 0) {
+    unlink(file.path(results_dir, instrument, "not_possible.csv"))
+    return(not_possible)
+  }
+  for (i in seq_len(nrow(not_possible))) {
+    message(sprintf("%s: %s not possible, skipped: %s", instrument, not_possible$analysis[i],
+                    not_possible$reason[i]))
+  }
+  write_result(not_possible, results_dir, instrument, "not_possible")
+  not_possible
 }
 
 same_cosines <- function(a, b) {
@@ -170,8 +217,12 @@ analyse_all <- function(derived_dir, results_dir, instruments = c("mfq2", "wvs7"
     if (!is.null(result)) cells[[instrument]] <- result
   }
   if (length(cells) == 0) {
-    stop(sprintf("no derived tables for %s under %s", paste(instruments, collapse = ", "),
-                 derived_dir), call. = FALSE)
+    reasons <- unlist(lapply(instruments, function(instrument) {
+      marked <- not_possible_analyses(derived_dir, instrument)
+      sprintf("%s rq1: %s", instrument, marked$reason[marked$analysis == "rq1"])
+    }))
+    stop(sprintf("no derived tables for %s under %s%s", paste(instruments, collapse = ", "),
+                 derived_dir, paste0("; not possible: ", reasons, collapse = "")), call. = FALSE)
   }
   previous <- use_contract(read_contract(derived_dir))
   on.exit(use_contract(previous), add = TRUE)

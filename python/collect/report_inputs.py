@@ -85,6 +85,8 @@ def design(tables: dict[str, pd.DataFrame], study: Study) -> dict[str, Any]:
 
 
 def analysis_exclusions(table: dict[str, Any]) -> dict[str, Any]:
+    if table.get("status") == "not possible":
+        return {"status": "not possible", "reason": shown(str(table["reason"]))}
     return {
         "rows": table["rows"],
         "llms_kept": len(table["kept_llms"]),

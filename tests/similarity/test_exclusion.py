@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
-from collect.errors import InputError
 from collect.similarity.analyses import analyses_for
 from collect.similarity.build import build_analysis, standardise
 from collect.similarity.inputs import inputs_from_frames
@@ -52,15 +50,31 @@ def test_an_item_without_valid_answer_drops_the_llm_only_where_that_condition_is
     assert_no_nan(out)
 
 
-def test_an_analysis_left_without_llms_is_refused_naming_each_reason() -> None:
+def test_an_analysis_left_without_llms_is_not_possible_naming_each_reason() -> None:
     ratings, means = study(MFQ2)
     for key in means:
-        if key[2] != "none":
-            means[key][:] = np.nan
-    with pytest.raises(InputError, match="mfq2 rq2: no LLM is left to compare") as caught:
-        run(MFQ2, human_frame(MFQ2, ratings), llm_frame(MFQ2, means))
-    for model in ORIGINS:
-        assert f"{model}: " in str(caught.value)
+        if key[1:] == ("English", "China"):
+            means[key][3] = np.nan  # every LLM lacks an item; the persona stays in the study
+    _, out = run(MFQ2, human_frame(MFQ2, ratings), llm_frame(MFQ2, means))
+    for name in ("rq2", "rq3_persona"):
+        reason = out[name].not_possible
+        assert reason is not None and reason.startswith("no LLM is left to compare")
+        assert out[name].table.empty and not out[name].kept_llms
+        for model in ORIGINS:
+            assert f"{model}: no valid answer in" in reason
+    for name in ("rq1", "rq3"):
+        assert out[name].not_possible is None and set(out[name].table["llm"]) >= set(ORIGINS)
+
+
+def test_an_analysis_needing_a_persona_the_study_lacks_is_not_possible() -> None:
+    ratings, means = study(MFQ2)
+    frame = llm_frame(MFQ2, means)
+    _, out = run(MFQ2, human_frame(MFQ2, ratings), frame[frame["persona"] != "China"])
+    for name in ("rq2", "rq3_persona"):
+        assert out[name].not_possible == "no LLM of the study has ratings in persona China"
+        assert out[name].table.empty
+    for name in ("rq1", "rq3"):
+        assert out[name].not_possible is None and not out[name].table.empty
 
 
 def test_n_valid_zero_counts_as_no_valid_answer() -> None:

@@ -24,7 +24,8 @@ def test_a_new_studys_contract_names_its_nations_models_and_makers(tmp_path: Pat
                                  "file": str(path.resolve()), "repetitions": 5}
     assert contract["nations"] == ["Japan", "China"]
     assert contract["origins"] == ["China", "Japan"]
-    assert contract["allowed_values"]["llm_origin"] == ["China", "Japan"]
+    # The human-mean rows carry their group's nationality as origin, here one no LLM has.
+    assert contract["allowed_values"]["llm_origin"] == ["China", "Japan", "USA"]
     assert contract["personas"] == ["none", "USA"]
     assert contract["nation_adjectives"] == {"China": "Chinese", "USA": "American",
                                              "Japan": "Japanese"}

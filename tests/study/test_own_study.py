@@ -246,5 +246,19 @@ def test_the_shipped_example_with_a_new_persona_collects_imports_and_renders(
     pages = html.unescape(pages).replace("\u2019", "'")
     assert shipped["study"]["title"] in pages
     assert "Japan" in pages  # the new persona, described beside the compared ones
+    # Without a China persona and with LLMs of one origin, the analyses that need them are not
+    # possible: the similarity manifest, the results and the book say why.
+    derived = json.loads((project / "data" / "studies" / name / "derived" / "paper"
+                          / "manifest.json").read_text(encoding="utf-8"))
+    tables = derived["instruments"]["mfq2"]["tables"]
+    assert tables["rq1"]["status"] == "built"
+    for analysis in ("rq2", "rq3_persona"):
+        assert tables[analysis]["status"] == "not possible"
+        assert "persona China" in tables[analysis]["reason"]
+    not_possible = pd.read_csv(project / "results" / "studies" / name / "mfq2"
+                               / "not_possible.csv")
+    assert {"rq2", "rq3_persona", "rq1 models"} <= set(not_possible["analysis"])
+    text = re.sub(r"<[^>]+>", "", pages)
+    assert "Not possible in this study: no LLM of the study has ratings in persona China" in text
     for model in shipped["models"]:
         assert model["display_name"] in pages

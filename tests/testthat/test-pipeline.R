@@ -166,3 +166,50 @@ test_that("a new study: a third origin is described not contrasted, makers unkno
   expect_true(all(c("mfq2/llm_level.csv", "mfq2/equivalence.csv") %in% files))
   expect_true(all(file.exists(file.path(results, files))))
 })
+
+test_that("analyses the similarity step marks not possible are skipped with their reason", {
+  root <- file.path(tempfile("derived"), "paper")
+  results <- tempfile("results")
+  write_simulated_derived(root)
+  unlink(file.path(root, "mfq2", c("rq2.rds", "rq3_persona.rds")))
+  reason <- "no LLM of the study has ratings in persona China"
+  manifest <- jsonlite::read_json(file.path(root, "manifest.json"))
+  manifest$instruments$mfq2$tables <- list(
+    rq1 = list(status = "built"), rq3 = list(status = "built"),
+    rq2 = list(status = "not possible", reason = reason),
+    rq3_persona = list(status = "not possible", reason = reason)
+  )
+  jsonlite::write_json(manifest, file.path(root, "manifest.json"), auto_unbox = TRUE)
+  expect_message(analyse_all(root, results, "mfq2", mixed = FALSE, measures = FALSE),
+                 "rq2 not possible, skipped: no LLM of the study has ratings in persona China")
+  written <- readr::read_csv(file.path(results, "mfq2", "not_possible.csv"),
+                             show_col_types = FALSE)
+  expect_equal(written$analysis, c("rq2", "rq3_persona"))
+  expect_equal(written$reason, rep(reason, 2))
+  expect_true(file.exists(file.path(results, "mfq2", "rq1_ols.csv")))
+  expect_true(file.exists(file.path(results, "mfq2", "rq3_ols.csv")))
+  expect_false(file.exists(file.path(results, "mfq2", "rq2_ols.csv")))
+  listed <- vapply(jsonlite::read_json(file.path(results, "manifest.json"))$tables,
+                   function(table) table$file, "")
+  expect_true("mfq2/not_possible.csv" %in% listed)
+})
+
+test_that("with LLMs of one origin the models of origin are not possible, the rest is fitted", {
+  root <- file.path(tempfile("derived"), "paper")
+  results <- tempfile("results")
+  write_simulated_derived(root)
+  unlink(file.path(root, "mfq2", c("rq2.rds", "rq3_persona.rds")))
+  for (name in c("rq1", "rq3")) {
+    path <- file.path(root, "mfq2", paste0(name, ".rds"))
+    table <- readRDS(path)
+    saveRDS(table[table$is_human_mean | table$llm_origin == "USA", ], path)
+  }
+  suppressMessages(analyse_all(root, results, "mfq2", mixed = FALSE, measures = FALSE))
+  written <- readr::read_csv(file.path(results, "mfq2", "not_possible.csv"),
+                             show_col_types = FALSE)
+  expect_true(all(c("rq1 models", "rq3 models") %in% written$analysis))
+  expect_match(written$reason[1], "come from USA only")
+  expect_false(file.exists(file.path(results, "mfq2", "rq1_ols.csv")))
+  expect_true(file.exists(file.path(results, "mfq2", "welch_per_llm.csv")))
+  expect_true(file.exists(file.path(results, "mfq2", "rq3_mean_change.csv")))
+})

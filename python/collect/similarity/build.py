@@ -44,6 +44,8 @@ class AnalysisOutcome:
     dropped_llms: list[DroppedLlm]
     dropped_respondents: list[dict[str, object]] = field(default_factory=list)
     set_aside: list[SetAside] = field(default_factory=list)  # described conditions left out
+    # Why the study cannot support the analysis (a condition it lacks, no LLM left); no table.
+    not_possible: str | None = None
 
 
 def standardise(group: HumanGroup) -> StandardisedGroup:
@@ -120,18 +122,38 @@ def add_cosines(table: CosineTable, analysis: Analysis, side: ComparedVectors,
         table.add(cosine_matrix(humans, llm_rows), ids, codes, persona=persona, **where)
 
 
+def missing_conditions(inputs: InstrumentInputs, groups: tuple[StandardisedGroup, ...],
+                       analysis: Analysis) -> str | None:
+    """What the analysis needs that no LLM of the study was asked: a persona it reads or a
+    language it compares in; None when the study has every one."""
+    asked = ~np.isnan(inputs.llms.means).all(axis=(0, 3))  # (languages, personas)
+    languages = (LANGUAGES if analysis.both_languages
+                 else tuple(dict.fromkeys(g.language for g in groups)))
+    personas = [p for p in analysis.scaled_personas
+                if not asked[:, PERSONAS.index(p)].any()]
+    missing = [f"persona {p}" for p in personas]
+    missing += [f"language {v}" for v in languages
+                if not asked[LANGUAGES.index(v)].any()]
+    if not missing:
+        return None
+    return "no LLM of the study has ratings in " + " or ".join(missing)
+
+
 def build_analysis(inputs: InstrumentInputs, groups: tuple[StandardisedGroup, ...],
                    analysis: Analysis, described: LlmRatings | None = None) -> AnalysisOutcome:
     """The analysis's table; with `described` (every LLM rating of the study, in the order of
-    the compared ones), also the rows it describes beside those it compares."""
+    the compared ones), also the rows it describes beside those it compares. An analysis the
+    study cannot support comes back without table, saying why (`not_possible`)."""
     llms = inputs.llms
+    lacking = missing_conditions(inputs, groups, analysis)
+    if lacking:
+        return AnalysisOutcome(analysis, pd.DataFrame(), [], [], not_possible=lacking)
     z, kept, dropped = llm_z_vectors(inputs, analysis)
     kept_codes = np.flatnonzero(kept)
     if kept_codes.size == 0:
-        raise InputError(
-            f"{inputs.instrument.name} {analysis.name}: no LLM is left to compare; "
-            + "; ".join(f"{d.model}: {d.reason}" for d in dropped)
-        )
+        reason = "no LLM is left to compare; " + "; ".join(f"{d.model}: {d.reason}"
+                                                         for d in dropped)
+        return AnalysisOutcome(analysis, pd.DataFrame(), [], dropped, not_possible=reason)
     compared = [analysis.scaled_personas.index(p) for p in analysis.personas]
     names, origins = list(llms.models), list(llms.origins)
     human_mean = [False] * len(names)

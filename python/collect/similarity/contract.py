@@ -34,11 +34,14 @@ def study_contract(
     """The contract of `study` (default the shipped one) whose humans are `human_groups`
     (default the nations the similarity tables compare)."""
     study = study or load_vocabulary(PATHS.shipped_study)
+    groups = list(human_groups if human_groups is not None else NATIONS)
+    # The human-mean rows carry their nationality as origin, a nation no LLM may come from.
+    origins = list(dict.fromkeys([*study.origins, *groups]))
     return {
         "columns": list(COLUMNS),
         "allowed_values": {
             "nationality": list(NATIONS),
-            "llm_origin": list(study.origins),
+            "llm_origin": origins,
             "language": list(study.languages),
             "persona": [*study.personas, *CONCATENATED_LABELS],
         },
@@ -64,7 +67,7 @@ def study_contract(
         "origins": list(study.origins),
         "models": [{"id": m.id, "display_name": m.display_name, "origin": m.origin,
                     "maker": m.maker} for m in study.models],
-        "human_groups": list(human_groups if human_groups is not None else NATIONS),
+        "human_groups": groups,
     }
 
 

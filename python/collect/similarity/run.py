@@ -37,6 +37,7 @@ from collect.similarity.metrics import DEFAULT_METRIC
 from collect.vocab import INSTRUMENTS, WVS7, Instrument, RespondentIds
 
 ZSCORES = "zscores"
+NOT_POSSIBLE = "not possible"  # the status of an analysis the study cannot support
 
 
 class Exclusion(StrEnum):
@@ -83,8 +84,15 @@ def manifest_entry(build: InstrumentBuild, out: Path, ids: str, sha256: dict[str
                    options: dict[str, Any]) -> dict[str, Any]:
     tables = {}
     for o in build.outcomes:
+        if o.not_possible:
+            tables[o.analysis.name] = {
+                "status": NOT_POSSIBLE, "reason": o.not_possible,
+                "dropped_llms": [{"model": d.model, "reason": d.reason} for d in o.dropped_llms],
+            }
+            continue
         human_mean_rows = int(o.table["is_human_mean"].sum())
         tables[o.analysis.name] = {
+            "status": "built",
             "file": str(table_path(out, ids, build.instrument.name, o.analysis.name)
                         .relative_to(out / ids)),
             "rows": len(o.table),
@@ -158,6 +166,11 @@ def run_similarity(canonical: Path, out: Path, ids: RespondentIds, instruments: 
         build = build_instrument(frames, instrument, ids, wvs_no_persona)
         for outcome in build.outcomes:
             path = table_path(out, ids, name, outcome.analysis.name)
+            if outcome.not_possible:
+                path.unlink(missing_ok=True)
+                say(f"{name} {outcome.analysis.name}: not possible, no table written: "
+                    f"{outcome.not_possible}")
+                continue
             if outcome.table["cosine"].isna().any():
                 raise AssertionError(f"{path}: an undefined cosine escaped the exclusions")
             write_rds(outcome.table, path)
