@@ -13,7 +13,8 @@ ifdef STUDY
 # all into its own folders (`moralign analyze --help`).
 report: SETUP_OPTIONS += --quarto
 report: fetch ## fetch, import, similarity, R models, book inputs, the book (STUDY=FILE: that study)
-	$(call stage,report $(STUDY),$(MORALIGN) analyze --study $(STUDY) --respondent-ids both --book)
+	$(call stage,report $(STUDY),MORALIGN_FUTURE_PLAN=$(FUTURE_PLAN) $(MORALIGN) analyze \
+		--study $(STUDY) --respondent-ids both --calibration-sets $(CALIBRATION_SETS) --book)
 else
 report: _book/index.html
 endif

@@ -36,11 +36,12 @@ def rscript() -> str:
 
 
 def r_command(derived: Path, results: Path, instruments: list[str], *, mixed: bool = True,
-              measures: bool = True) -> list[str]:
+              measures: bool = True, calibration_sets: int = 0) -> list[str]:
     command = [rscript(), str(R_ENTRY), "--derived", str(derived), "--results", str(results),
                "--instruments", ",".join(instruments)]
     return [*command, *(["--no-mixed"] if not mixed else []),
-            *(["--no-measures"] if not measures else [])]
+            *(["--no-measures"] if not measures else []),
+            *(["--calibration-sets", str(calibration_sets)] if calibration_sets > 0 else [])]
 
 
 # The pipeline's folders, as both commands take them.
@@ -86,6 +87,10 @@ def analyze(
              "the shipped one: its folder under data/collected/; the shipped study's canonical "
              "tables are used as they are).",
     )] = None,
+    calibration_sets: Annotated[int, typer.Option(
+        min=0, help="Simulated null data sets per test for calibration.csv, written with the "
+                    "paper-id run (0: none; `make calibrate` runs 1,000).",
+    )] = 100,
     book: Annotated[bool, typer.Option(
         "--book/--no-book", help="Render the book about the study last (into _book/ for the "
                                  "shipped study, into a folder named after another study "
@@ -123,8 +128,10 @@ def analyze(
         if similarity:
             run_similarity(canonical_dir, derived_root, ids, instruments, PATHS.wvs7_file,
                            say=typer.echo, study=vocabulary)
+        sets = calibration_sets if ids is RespondentIds.PAPER else 0
         run_step(r_command(derived_root / ids, results_folder(results_root, ids), instruments,
-                           mixed=mixed, measures=measures), "the R analysis")
+                           mixed=mixed, measures=measures, calibration_sets=sets),
+                 "the R analysis")
     from collect.report_inputs import write_report_inputs  # reads study files: see book_inputs
 
     write_report_inputs(results_root, canonical_dir, derived_root, study_file, say=typer.echo)

@@ -80,8 +80,9 @@ def build_pipeline(folder: Path) -> PipelineOutputs:
     for ids in ("paper", "respondent"):
         run([moralign(), "similarity", "--respondent-ids", ids, "--canonical",
              str(outputs.canonical), "--out", str(outputs.derived)], env)
+    # A small calibration: the chapters' calibration text is checked against whatever it holds.
     run(["Rscript", "R/analysis/run.R", "--derived", str(outputs.derived / "paper"),
-         "--results", str(outputs.results)], env)
+         "--results", str(outputs.results), "--calibration-sets", "20"], env)
     run(["Rscript", "R/analysis/run.R", "--derived", str(outputs.derived / "respondent"),
          "--results", str(outputs.results / "respondent")], env)
     run([moralign(), "book-inputs", "--canonical", str(outputs.canonical), "--derived",

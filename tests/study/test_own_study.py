@@ -187,7 +187,7 @@ def test_the_export_folder_imports_and_its_similarity_carries_the_study(
 
 
 def test_make_report_builds_the_book_about_the_study(project: Path, collected: Path) -> None:
-    done = run(project, "make", "report", f"STUDY=studies/{NAME}.toml")
+    done = run(project, "make", "report", f"STUDY=studies/{NAME}.toml", "CALIBRATION_SETS=10")
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
     results = project / "results" / "studies" / NAME
     study = json.loads((results / "study.json").read_text(encoding="utf-8"))
@@ -239,7 +239,8 @@ def test_the_shipped_example_with_a_new_persona_collects_imports_and_renders(
         assert done.returncode == 0, done.stderr
     done = run(project, *moralign("collect", "export", "--study", str(study)))
     assert done.returncode == 0, done.stderr
-    done = run(project, "make", "report", f"STUDY=studies/{example.name}")
+    done = run(project, "make", "report", f"STUDY=studies/{example.name}",
+               "CALIBRATION_SETS=10")
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
     book = project / "_book-studies" / name
     pages = "\n".join(p.read_text(encoding="utf-8") for p in book.rglob("*.html"))
