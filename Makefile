@@ -14,7 +14,7 @@ ifdef STUDY
 report: SETUP_OPTIONS += --quarto
 report: fetch ## fetch, import, similarity, R models, book inputs, the book (STUDY=FILE: that study)
 	$(call stage,report $(STUDY),MORALIGN_FUTURE_PLAN=$(FUTURE_PLAN) $(MORALIGN) analyze \
-		--study $(STUDY) --respondent-ids both --calibration-sets $(CALIBRATION_SETS) --book)
+		--study $(STUDY) --respondent-ids both --calibration $(CALIBRATION_SETS) --book)
 else
 report: _book/index.html
 endif

@@ -125,7 +125,7 @@ missing_note <- function(path, producer = "Rscript R/analysis/run.R") {
   reason <- not_possible_reason(path)
   if (!is.null(reason)) {
     return(sprintf(paste0('\n<p class="missing-result"><strong>Not possible in this study:</strong> ',
-                          "%s.</p>\n"), htmltools::htmlEscape(reason)))
+                          "%s.</p>\n"), html_escape(reason)))
   }
   # Pandoc reads the note as Markdown and would turn a command's "--" into a dash.
   producer <- gsub("--", "&#45;&#45;", producer, fixed = TRUE)

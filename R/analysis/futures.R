@@ -2,7 +2,7 @@
 # whoever runs them chooses where: the plan named by option moralign.future_plan, else by the
 # environment variable MORALIGN_FUTURE_PLAN ("sequential", "multisession" or "multisession:N"
 # for N workers), else whatever plan the caller set with future::plan() (sequential unless set:
-# a cluster plan such as future.batchtools::batchtools_slurm works the same way).
+# a cluster plan such as batchtools_slurm of the package future.batchtools works the same way).
 # Every element gets its own parallel-safe random-number stream (L'Ecuyer-CMRG, future.seed),
 # so the same seed gives the same numbers whatever the plan and the number of workers.
 

@@ -88,8 +88,9 @@ def analyze(
              "tables are used as they are).",
     )] = None,
     calibration_sets: Annotated[int, typer.Option(
-        min=0, help="Simulated null data sets per test for calibration.csv, written with the "
-                    "paper-id run (0: none; `make calibrate` runs 1,000).",
+        "--calibration", min=0,
+        help="Simulated null data sets per test for calibration.csv, written with the paper-id "
+             "run (0: none; `make calibrate` runs 1,000).",
     )] = 100,
     book: Annotated[bool, typer.Option(
         "--book/--no-book", help="Render the book about the study last (into _book/ for the "
