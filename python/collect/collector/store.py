@@ -291,33 +291,25 @@ class Store:
         """Rewrites the calls table with outcomes in `status`, in one transaction."""
         columns = [row[1] for row in self.db.execute("PRAGMA table_info(calls)")]
         selected = [_OUTCOME_OF_V1 if c == "status" else c for c in columns]
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
+        with self.transaction():
             self.db.execute("ALTER TABLE calls RENAME TO calls_v1")
             self.db.execute(_CALLS_TABLE)
             self.db.execute(f"INSERT INTO calls ({', '.join(columns)}) "
                             f"SELECT {', '.join(selected)} FROM calls_v1")
             self.db.execute("DROP TABLE calls_v1")
-            self.db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'",
-                            (SCHEMA_VERSION,))
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+            self._set_schema_version()
 
     def _migrate_from_v2(self) -> None:
         """Adds the design factors to the calls table, in one transaction."""
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
+        with self.transaction():
             for name, default in DESIGN_FACTORS.items():
                 self.db.execute(f"ALTER TABLE calls ADD COLUMN {name} TEXT NOT NULL "
                                 f"DEFAULT '{default}'")
-            self.db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'",
-                            (SCHEMA_VERSION,))
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+            self._set_schema_version()
+
+    def _set_schema_version(self) -> None:
+        self.db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'",
+                        (SCHEMA_VERSION,))
 
     def _check_collection_database(self) -> None:
         try:
